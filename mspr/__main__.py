@@ -1,0 +1,4 @@
+from mspr.cli import main
+import sys
+
+sys.exit(main())

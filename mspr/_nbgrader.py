@@ -1,0 +1,50 @@
+"""The nbgrader configuration shared by release and grading.
+
+Configuration is data built here (a traitlets ``Config``), never an executable
+``nbgrader_config.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mspr.paths import COURSE_ID
+
+#: What replaces a solution in the student version (nbgrader ``ClearSolutions``).
+CODE_STUB = "# VOTRE CODE ICI\nraise NotImplementedError()"
+TEXT_STUB = "VOTRE RÉPONSE ICI"
+
+#: Seconds a single cell may run during autograding (A3 starts a model server).
+CELL_TIMEOUT_S = 600
+
+
+def make_api(root: Path, db_url: str):
+    """Return an ``nbgrader.apps.NbGraderAPI`` for a course root.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        nbgrader ``CourseDirectory.root``.
+    db_url : str
+        Absolute SQLAlchemy URL of the gradebook.
+
+    Returns
+    -------
+    nbgrader.apps.NbGraderAPI
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.course_id = COURSE_ID
+    config.CourseDirectory.db_url = db_url
+    config.ClearSolutions.code_stub = {"python": CODE_STUB}
+    config.ClearSolutions.text_stub = TEXT_STUB
+    config.Execute.timeout = CELL_TIMEOUT_S
+    config.ExecutePreprocessor.timeout = CELL_TIMEOUT_S
+    # Student notebooks of the release keep no outputs.
+    config.ClearOutput.enabled = True
+    coursedir = CourseDirectory(config=config)
+    return NbGraderAPI(coursedir=coursedir, config=config)

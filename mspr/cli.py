@@ -1,0 +1,148 @@
+"""The ``mspr`` command line: a thin layer over the stage functions.
+
+Each command forwards to one function of the Python API; user errors
+(:class:`mspr.errors.MsprError`) are printed in French without a traceback and
+exit with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mspr.errors import MsprError
+from mspr.paths import ASSIGNMENTS, DEFAULT_CASE, Workspace
+
+WORKSPACE = click.option("--workspace", "-w", type=click.Path(path_type=Path), default=Path("build/cohorte"),
+                         show_default=True, help="Dossier de la cohorte (racine du cours nbgrader).")
+
+
+@click.group()
+def cli() -> None:
+    """Atelier MSPR : cas, labs, correction nbgrader et rapport du jury."""
+
+
+@cli.group()
+def case() -> None:
+    """Cas d'étude (entreprise fictive, données générées, vérité terrain)."""
+
+
+@case.command("build")
+@click.argument("case_dir", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Dossier de sortie (défaut : build/cases/<nom du cas>).")
+@click.option("--seed", type=int, default=None, help="Graine aléatoire (défaut : celle du case.yaml).")
+@click.option("--rows", type=int, default=None, help="Nombre d'adhérents (défaut : celui du case.yaml).")
+def case_build(case_dir: Path, out: Path | None, seed: int | None, rows: int | None) -> None:
+    """Génère les données et la vérité terrain du cas CASE_DIR."""
+    from mspr.case import build_case
+
+    out = out or Path("build/cases") / case_dir.resolve().name
+    build = build_case(case_dir, out=out, seed=seed, rows=rows)
+    click.echo(f"Cas généré dans {build.out}")
+
+
+@cli.command("release")
+@WORKSPACE
+@click.option("--case", "case_dir", type=click.Path(path_type=Path), default=DEFAULT_CASE, show_default=True,
+              help="Cas à construire dans la cohorte s'il ne l'est pas encore.")
+def release_cmd(workspace: Path, case_dir: Path) -> None:
+    """Génère la version étudiante des quatre assignments (nbgrader)."""
+    from mspr.case import build_case
+    from mspr.release import release
+
+    ws = Workspace(workspace)
+    if not ws.ground_truth_dir.is_dir():
+        build_case(case_dir, out=ws.case_dir)
+    for folder in release(ws):
+        click.echo(f"Version étudiante : {folder}")
+
+
+@cli.command("submit")
+@WORKSPACE
+@click.argument("team_id")
+@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS))
+@click.argument("folder", type=click.Path(path_type=Path))
+def submit_cmd(workspace: Path, team_id: str, assignment_id: str, folder: Path) -> None:
+    """Enregistre le rendu FOLDER de l'équipe TEAM_ID (l'ancien rendu est archivé)."""
+    from mspr.submissions import submit
+
+    click.echo(f"Rendu enregistré : {submit(Workspace(workspace), team_id, assignment_id, folder)}")
+
+
+@cli.command("autograde")
+@WORKSPACE
+@click.option("--team", "teams", multiple=True, help="Équipe(s) à corriger (défaut : toutes).")
+@click.option("--assignment", "assignments", multiple=True, type=click.Choice(ASSIGNMENTS))
+def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[str, ...]) -> None:
+    """Exécute les rendus avec nbgrader et calcule les critères automatiques."""
+    from mspr.grading import autograde
+
+    grades = autograde(Workspace(workspace), list(teams) or None, list(assignments) or None,
+                       progress=lambda t, a: click.echo(f"Correction : {t} / {a}"))
+    for g in grades:
+        total = sum(c.score for c in g.checks)
+        top = sum(c.max_score for c in g.checks)
+        state = "exécuté" if g.executed else "NON EXÉCUTÉ"
+        click.echo(f"  {g.team_id:10s} {g.assignment_id:16s} {state:12s} {total:g}/{top:g}")
+
+
+@cli.command("report")
+@WORKSPACE
+def report_cmd(workspace: Path) -> None:
+    """Écrit le rapport du jury par compétence (CSV et HTML)."""
+    from mspr.report import report
+
+    click.echo(f"Rapport : {report(Workspace(workspace))}")
+
+
+@cli.command("demo")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build/demo"), show_default=True)
+@click.option("--seed", type=int, default=None)
+@click.option("--rows", type=int, default=None)
+def demo_cmd(out: Path, seed: int | None, rows: int | None) -> None:
+    """Tout le parcours sur le cas par défaut avec trois équipes simulées."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from mspr.demo import demo
+
+    totals = demo(out, seed=seed, rows=rows, echo=click.echo)
+    table = Table(title="Points automatiques par bloc")
+    blocks = ["A1", "A2", "A3", "A4"]
+    for col in ["Équipe", *blocks, "Total"]:
+        table.add_column(col, justify="left" if col == "Équipe" else "right")
+    for team, per_block in totals.items():
+        cells = [f"{per_block[b][0]:g}/{per_block[b][1]:g}" if b in per_block else "-" for b in blocks]
+        total = sum(s for s, _ in per_block.values()), sum(m for _, m in per_block.values())
+        table.add_row(team, *cells, f"{total[0]:g}/{total[1]:g}")
+    Console().print(table)
+    click.echo(f"Rapport : {Path(out) / 'report' / 'index.html'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status (0, 1 on usage error, 2 on a user error).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; defaults to ``sys.argv[1:]``.
+    """
+    try:
+        cli.main(args=argv, prog_name="mspr", standalone_mode=False)
+    except MsprError as exc:
+        click.echo(f"Erreur : {exc.format()}", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Interrompu.", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

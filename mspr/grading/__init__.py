@@ -1,0 +1,197 @@
+"""Stage: execute the submissions with nbgrader and score them.
+
+``autograde(ws)`` executes every submission in a sandbox
+(:mod:`mspr.grading.execute`), then, outside the candidate's kernel, runs the
+auto checks of :mod:`mspr.grading.checks` against the ground truth and writes
+``grades/<team>/<assignment>.json``. A previous grade file or autograded
+folder is moved to the workspace archive first.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mspr.errors import MsprError
+from mspr.grading.checks import CHECKS, CheckContext, CheckResult, checks_for, run_checks
+from mspr.grading.execute import kill_session, run_autograde, scratch_course
+from mspr.paths import ASSIGNMENTS, Workspace
+
+__all__ = ["CHECKS", "SubmissionGrade", "autograde", "grade_submission", "load_ground_truth"]
+
+#: File the notebooks record their answers in (see :mod:`mspr.answers`).
+ANSWERS_FILE = "reponses.json"
+
+
+@dataclass(frozen=True)
+class SubmissionGrade:
+    """The grading of one team's assignment.
+
+    Attributes
+    ----------
+    team_id, assignment_id : str
+    executed : bool
+        Whether nbgrader could execute the notebook.
+    checks : list of CheckResult
+    jury_answers : dict of str to str
+        Text of the jury-graded answer cells, by nbgrader ``grade_id``.
+    log : str
+        Execution log tail (nbgrader) and notes on the answers file.
+    """
+
+    team_id: str
+    assignment_id: str
+    executed: bool
+    checks: list[CheckResult]
+    jury_answers: dict[str, str]
+    log: str
+
+    def to_json(self) -> dict:
+        """Return the JSON document written to ``grades/<team>/<assignment>.json``."""
+        data = asdict(self)
+        data["graded_at"] = datetime.now(timezone.utc).isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SubmissionGrade":
+        """Inverse of :meth:`to_json`."""
+        data = {k: v for k, v in data.items() if k != "graded_at"}
+        data["checks"] = [CheckResult(**c) for c in data["checks"]]
+        return cls(**data)
+
+
+def load_ground_truth(ws: Workspace) -> dict:
+    """Read ``ground_truth.json`` of the workspace's case.
+
+    Raises
+    ------
+    MsprError
+        If the case has not been built.
+    """
+    path = ws.ground_truth_dir / "ground_truth.json"
+    if not path.is_file():
+        raise MsprError("vérité terrain introuvable", path=path,
+                        hint="construisez le cas (mspr case build) avant de corriger")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _read_answers(workdir: Path) -> tuple[dict, str]:
+    path = workdir / ANSWERS_FILE
+    if not path.is_file():
+        return {}, f"{ANSWERS_FILE} absent : aucune réponse enregistrée."
+    try:
+        answers = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return {}, f"{ANSWERS_FILE} illisible ({exc}) : réponses ignorées."
+    if not isinstance(answers, dict):
+        return {}, f"{ANSWERS_FILE} n'est pas un objet JSON : réponses ignorées."
+    return answers, ""
+
+
+def jury_answers(notebook: Path) -> dict[str, str]:
+    """Return the text of the jury-graded answer cells of an executed notebook.
+
+    Parameters
+    ----------
+    notebook : pathlib.Path
+        An ``.ipynb`` file with nbgrader cell metadata.
+
+    Returns
+    -------
+    dict of str to str
+        ``grade_id`` → cell source, for markdown cells flagged ``grade`` and
+        ``solution`` (nbgrader's manually graded answers).
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    answers = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("grade") and meta.get("solution"):
+            answers[meta["grade_id"]] = cell.source
+    return answers
+
+
+def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
+                     ground_truth: dict | None = None) -> SubmissionGrade:
+    """Execute one submission in a sandbox, score it, and record the grade.
+
+    Parameters
+    ----------
+    ws : Workspace
+    team_id, assignment_id : str
+    ground_truth : dict, optional
+        ``ground_truth.json`` content; read from the workspace if omitted.
+
+    Returns
+    -------
+    SubmissionGrade
+        Also written to ``ws.grades(team_id, assignment_id)``; the executed
+        folder is copied to ``ws.autograded(team_id, assignment_id)``.
+    """
+    ground_truth = ground_truth or load_ground_truth(ws)
+    with tempfile.TemporaryDirectory(prefix="mspr-exec-") as scratch:
+        scratch = Path(scratch)
+        root = scratch_course(ws, team_id, assignment_id, scratch)
+        execution, pgid = run_autograde(root, ws.db_url, team_id, assignment_id, home=scratch / "home")
+        try:
+            if execution.ok:
+                answers, note = _read_answers(execution.workdir)
+                ctx = CheckContext(answers, ground_truth, ws.ground_truth_dir, execution.workdir)
+                results = run_checks(assignment_id, ctx)
+                jury = jury_answers(execution.workdir / f"{assignment_id}.ipynb")
+            else:
+                note = "nbgrader n'a pas pu exécuter le notebook."
+                results = [CheckResult(c.check_id, c.competency, assignment_id, c.label, 0.0, c.max_score,
+                                       "notebook non exécuté (voir le journal d'exécution)")
+                           for c in checks_for(assignment_id)]
+                jury = {}
+        finally:
+            kill_session(pgid)
+        if execution.workdir.is_dir():
+            ws.archive(ws.autograded(team_id, assignment_id))
+            shutil.copytree(execution.workdir, ws.autograded(team_id, assignment_id), symlinks=True)
+    grade = SubmissionGrade(team_id, assignment_id, execution.ok, results, jury,
+                            (note + "\n" + execution.log[-3000:]).strip())
+    out = ws.grades(team_id, assignment_id)
+    ws.archive(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(grade.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return grade
+
+
+def autograde(ws: Workspace, team_ids: list[str] | None = None,
+              assignment_ids: list[str] | None = None, *, progress=None) -> list[SubmissionGrade]:
+    """Grade every submission of the given teams and assignments.
+
+    Parameters
+    ----------
+    ws : Workspace
+    team_ids : list of str, optional
+        Defaults to every team with a submission.
+    assignment_ids : list of str, optional
+        Defaults to the four assignments.
+    progress : callable, optional
+        Called with ``(team_id, assignment_id)`` before each submission.
+
+    Returns
+    -------
+    list of SubmissionGrade
+        One per submission found (a missing submission is simply skipped; the
+        report shows it as not submitted).
+    """
+    ground_truth = load_ground_truth(ws)
+    grades = []
+    for team_id in team_ids or ws.teams():
+        for assignment_id in assignment_ids or ASSIGNMENTS:
+            if not ws.submitted(team_id, assignment_id).is_dir():
+                continue
+            if progress:
+                progress(team_id, assignment_id)
+            grades.append(grade_submission(ws, team_id, assignment_id, ground_truth))
+    return grades

@@ -1,0 +1,460 @@
+"""The auto checks: each measurable criterion, scored against the ground truth.
+
+Each check has a stable id ``<competency>.<name>`` (e.g. ``A1C6.pii_columns``)
+naming the one référentiel competency it evidences, belongs to one nbgrader
+assignment, and reads the answers the notebook recorded in ``reponses.json``
+(see ``docs/architecture.md``). Checks run in the grader process, after the
+notebook has executed, outside the candidate's kernel; a candidate's model is
+only ever loaded in a throw-away subprocess (:meth:`CheckContext.predict`).
+
+A check returns ``(fraction, evidence)``: a fraction of its maximum in
+[0, 1] and a French sentence for the jury. An answer of the wrong shape
+raises :class:`AnswerError` (scored 0 with its message); a missing answer is
+handled before the check runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from mspr.grading.execute import sandbox_env
+
+#: Seconds a model may take to load and predict in the model worker.
+MODEL_TIMEOUT_S = 300
+
+
+class AnswerError(Exception):
+    """A recorded answer does not have the expected shape (French message)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One auto check.
+
+    Attributes
+    ----------
+    check_id : str
+        ``<competency>.<name>``, stable across versions.
+    assignment_id : str
+        The nbgrader assignment it belongs to.
+    max_score : float
+        Points for a perfect answer.
+    label : str
+        What is measured, in French.
+    answer : str
+        The ``reponses.json`` key it reads (defaults to ``check_id``).
+    func : callable
+        ``func(ctx) -> (fraction in [0, 1], evidence: str)``.
+    """
+
+    check_id: str
+    assignment_id: str
+    max_score: float
+    label: str
+    answer: str
+    func: Callable[["CheckContext"], tuple[float, str]]
+
+    @property
+    def competency(self) -> str:
+        """The référentiel code this check evidences, e.g. ``"A1C6"``."""
+        return self.check_id.split(".", 1)[0]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(check_id: str, *, assignment: str, max_score: float, label: str, answer: str | None = None):
+    """Register an auto check (decorator).
+
+    Parameters
+    ----------
+    check_id : str
+        ``<competency>.<name>``.
+    assignment : str
+        nbgrader assignment id.
+    max_score : float
+        Points for a perfect answer.
+    label : str
+        What is measured, in French.
+    answer : str, optional
+        The ``reponses.json`` key read; defaults to ``check_id``.
+    """
+
+    def register(func):
+        CHECKS[check_id] = Check(check_id, assignment, max_score, label, answer or check_id, func)
+        return func
+
+    return register
+
+
+def checks_for(assignment_id: str) -> list[Check]:
+    """Return the checks of one assignment, in registration order."""
+    return [c for c in CHECKS.values() if c.assignment_id == assignment_id]
+
+
+@dataclass
+class CheckContext:
+    """What a check may read.
+
+    Attributes
+    ----------
+    answers : dict
+        The notebook's ``reponses.json``.
+    ground_truth : dict
+        The case's ``ground_truth.json``.
+    ground_truth_dir : pathlib.Path
+        Folder with ``holdout_features.csv`` and ``holdout_labels.csv``.
+    workdir : pathlib.Path
+        The folder the notebook executed in (its MLflow store, its model).
+    cache : dict
+        Results shared between checks of one submission (e.g. holdout AUC).
+    check : Check or None
+        The check being run (set by :func:`run_checks`).
+    """
+
+    answers: dict
+    ground_truth: dict
+    ground_truth_dir: Path
+    workdir: Path
+    cache: dict = field(default_factory=dict)
+    check: Check | None = None
+
+    def inside(self, relative: str) -> Path:
+        """Resolve a path recorded by the candidate, refusing escapes from ``workdir``."""
+        path = (self.workdir / relative).resolve()
+        if not path.is_relative_to(self.workdir.resolve()):
+            raise AnswerError(f"le chemin {relative!r} sort du dossier du rendu")
+        return path
+
+    def predict(self, *, model_uri: str, features: Path, flavor: str, method: str,
+                tracking_uri: str | None = None) -> list[float]:
+        """Load a candidate's model in a subprocess and predict ``features``.
+
+        Parameters
+        ----------
+        model_uri : str
+            MLflow model URI or local model folder.
+        features : pathlib.Path
+            CSV of the rows to predict (features only, no label).
+        flavor : {"sklearn", "pyfunc"}
+        method : {"proba", "predict"}
+            ``proba``: probability of the positive class (sklearn flavour).
+        tracking_uri : str, optional
+
+        Returns
+        -------
+        list of float
+            One value per row of ``features``.
+
+        Raises
+        ------
+        AnswerError
+            If the model cannot be loaded or fails to predict.
+        """
+        with tempfile.TemporaryDirectory(prefix="mspr-model-") as tmp:
+            tmp = Path(tmp)
+            spec = {"model_uri": model_uri, "tracking_uri": tracking_uri, "flavor": flavor,
+                    "method": method, "input": str(features), "output": str(tmp / "out.json")}
+            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+            (tmp / "home").mkdir()
+            try:
+                proc = subprocess.run(
+                    [sys.executable, "-m", "mspr.grading._model_worker", str(tmp / "spec.json")],
+                    cwd=tmp, env=sandbox_env(tmp / "home"), capture_output=True, text=True,
+                    timeout=MODEL_TIMEOUT_S, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise AnswerError(f"le modèle n'a pas répondu en {MODEL_TIMEOUT_S} s") from None
+            if proc.returncode != 0:
+                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                raise AnswerError(f"modèle inutilisable ({model_uri}) : {last}")
+            return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
+
+
+def _expect(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise AnswerError(f"{what} : {kind.__name__} attendu, {type(value).__name__} reçu")
+    return value
+
+
+# -- A1: opportunity study --------------------------------------------------------
+
+@check("A1C6.pii_columns", assignment="a1_cadrage", max_score=4,
+       label="Audit RGPD : catégories de données personnelles par colonne (Presidio)")
+def pii_columns(ctx: CheckContext) -> tuple[float, str]:
+    """Mean Jaccard index between found and true entity sets, per column.
+
+    The mean runs over the columns where the answer or the ground truth names
+    at least one entity type, so an empty answer scores 0 and a column flagged
+    wrongly costs as much as a column missed.
+    """
+    answer = _expect(ctx.answers[ctx.check.answer], dict, "réponse")
+    truth = {(t, c): set(v) for t, cols in ctx.ground_truth["pii"].items() for c, v in cols.items() if v}
+    found = {}
+    for table, cols in answer.items():
+        for column, entities in _expect(cols, dict, f"table {table!r}").items():
+            entities = set(_expect(entities, list, f"colonne {table}.{column}"))
+            if entities:
+                found[(table, column)] = entities
+    keys = sorted(set(truth) | set(found))
+    if not keys:
+        return 0.0, "aucune colonne signalée"
+    scores = {k: len(truth.get(k, set()) & found.get(k, set())) / len(truth.get(k, set()) | found.get(k, set()))
+              for k in keys}
+    missed = [f"{t}.{c}" for (t, c) in keys if _incomplete(truth, found, (t, c))]
+    wrong = [f"{t}.{c}" for (t, c) in keys if (t, c) not in truth]
+    evidence = (f"{sum(v == 1 for v in scores.values())}/{len(keys)} colonnes exactes ; "
+                f"{len(truth)} colonnes personnelles attendues")
+    if missed:
+        evidence += f" ; manquées ou incomplètes : {', '.join(missed)}"
+    if wrong:
+        evidence += f" ; signalées à tort : {', '.join(wrong)}"
+    return sum(scores.values()) / len(keys), evidence
+
+
+def _incomplete(truth: dict, found: dict, key: tuple) -> bool:
+    """True when the column holds personal data the answer does not fully name."""
+    return key in truth and not truth[key] <= found.get(key, set())
+
+
+# -- A2: design ---------------------------------------------------------------
+
+@check("A2C1.leaky_column", assignment="a2_conception", max_score=1,
+       label="Choix des données : colonne qui fuit la cible identifiée")
+def leaky_column(ctx: CheckContext) -> tuple[float, str]:
+    """Exact match (case-insensitive, ``table.`` prefix allowed)."""
+    answer = _expect(ctx.answers[ctx.check.answer], str, "réponse").strip().lower()
+    truth = ctx.ground_truth["leaky_column"]
+    ok = answer in {truth["column"].lower(), f"{truth['table']}.{truth['column']}".lower()}
+    return float(ok), f"réponse « {answer} » : {'correcte' if ok else 'incorrecte'}"
+
+
+def _model_answer(ctx: CheckContext) -> dict:
+    answer = _expect(ctx.answers["A2C6.model"], dict, "réponse")
+    for key in ("tracking_uri", "model_uri", "run_id"):
+        _expect(answer.get(key), str, key)
+    uri = answer["tracking_uri"]
+    if not uri.startswith("sqlite:///"):
+        raise AnswerError("tracking_uri : une base sqlite (sqlite:////chemin/absolu/mlflow.db) est attendue")
+    db = Path(uri.removeprefix("sqlite:///"))
+    if not db.is_absolute():
+        raise AnswerError("tracking_uri doit être absolue (sqlite:////chemin/absolu/mlflow.db)")
+    if not db.resolve().is_relative_to(ctx.workdir.resolve()):
+        raise AnswerError("le suivi MLflow doit être dans le dossier de l'équipe")
+    return answer
+
+
+def holdout_auc(ctx: CheckContext) -> float:
+    """ROC AUC of the team's model on the hidden holdout (cached per submission)."""
+    if "holdout_auc" not in ctx.cache:
+        from sklearn.metrics import roc_auc_score
+
+        answer = _model_answer(ctx)
+        gt_dir = ctx.ground_truth_dir
+        scores = ctx.predict(model_uri=answer["model_uri"], tracking_uri=answer["tracking_uri"],
+                             features=gt_dir / "holdout_features.csv", flavor="sklearn", method="proba")
+        target = ctx.ground_truth["target"]["column"]
+        labels = pd.read_csv(gt_dir / "holdout_labels.csv")[target]
+        if len(scores) != len(labels):
+            raise AnswerError(f"{len(scores)} prédictions pour {len(labels)} lignes")
+        ctx.cache["holdout_auc"] = float(roc_auc_score(labels, scores))
+    return ctx.cache["holdout_auc"]
+
+
+@check("A2C6.holdout_auc", assignment="a2_conception", max_score=4,
+       label="Performance du modèle sur le jeu de test caché (ROC AUC)", answer="A2C6.model")
+def holdout_auc_check(ctx: CheckContext) -> tuple[float, str]:
+    """Linear from AUC 0.5 (0) to the case's pass threshold (full marks)."""
+    auc = holdout_auc(ctx)
+    ref = ctx.ground_truth["reference_metric"]
+    fraction = min(1.0, max(0.0, (auc - 0.5) / (ref["pass_threshold"] - 0.5)))
+    return fraction, (f"ROC AUC sur le jeu caché = {auc:.3f} (seuil {ref['pass_threshold']:.3f}, "
+                      f"modèle de référence {ref['reference_model']:.3f}, oracle {ref['oracle']:.3f})")
+
+
+#: Largest gap tolerated between the cross-validated and the holdout AUC.
+CV_GAP_MAX = 0.05
+
+
+@check("A2C8.cross_validation", assignment="a2_conception", max_score=2,
+       label="Procédure de test : validation croisée tracée dans MLflow et cohérente", answer="A2C6.model")
+def cross_validation(ctx: CheckContext) -> tuple[float, str]:
+    """One point for ≥ 5 folds logged with ``cv_roc_auc_mean``; one for |CV − holdout| ≤ 0.05."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    answer = _model_answer(ctx)
+    try:
+        run = MlflowClient(tracking_uri=answer["tracking_uri"]).get_run(answer["run_id"])
+    except MlflowException as exc:
+        raise AnswerError(f"run MLflow {answer['run_id']!r} introuvable : {exc.message[:200]}") from None
+    cv = run.data.metrics.get("cv_roc_auc_mean")
+    try:
+        folds = int(run.data.params.get("cv_n_splits", "0"))
+    except ValueError:
+        folds = 0
+    if cv is None or folds < 5:
+        return 0.0, f"métrique cv_roc_auc_mean {'absente' if cv is None else 'présente'}, cv_n_splits = {folds} (≥ 5 attendu)"
+    gap = abs(cv - holdout_auc(ctx))
+    fraction = 0.5 + 0.5 * (gap <= CV_GAP_MAX)
+    return fraction, (f"{folds} plis, AUC validation croisée {cv:.3f}, écart avec le jeu caché {gap:.3f} "
+                      f"(≤ {CV_GAP_MAX} attendu)")
+
+
+# -- A3: deployment -------------------------------------------------------------
+
+def _deployment(ctx: CheckContext) -> dict:
+    answer = _expect(ctx.answers["A3C3.deployment_test"], dict, "réponse")
+    _expect(answer.get("model_path"), str, "model_path")
+    _expect(answer.get("predictions"), list, "predictions")
+    _expect(answer.get("latencies_ms"), list, "latencies_ms")
+    return answer
+
+
+@check("A3C3.served_predictions", assignment="a3_deploiement", max_score=3,
+       label="Test de déploiement : prédictions du serveur conformes au modèle", answer="A3C3.deployment_test")
+def served_predictions(ctx: CheckContext) -> tuple[float, str]:
+    """Fraction of the sample rows whose served prediction equals the model's own."""
+    answer = _deployment(ctx)
+    sample = ctx.inside("donnees/echantillon_requetes.csv")
+    model = ctx.inside(answer["model_path"])
+    expected = ctx.predict(model_uri=str(model), features=sample, flavor="pyfunc", method="predict")
+    served = answer["predictions"]
+    if len(served) != len(expected):
+        return 0.0, f"{len(served)} prédictions servies pour {len(expected)} lignes de l'échantillon"
+    agree = sum(_same(a, b) for a, b in zip(served, expected))
+    return agree / len(expected), f"{agree}/{len(expected)} prédictions servies identiques à celles du modèle"
+
+
+def _same(a: Any, b: float) -> bool:
+    try:
+        return abs(float(a) - b) < 1e-9
+    except (TypeError, ValueError):
+        return False
+
+
+@check("A3C3.server_stopped", assignment="a3_deploiement", max_score=1,
+       label="Test de déploiement : latences mesurées et serveur arrêté", answer="A3C3.deployment_test")
+def server_stopped(ctx: CheckContext) -> tuple[float, str]:
+    """Full marks if every request was timed and the server process and port are gone."""
+    answer = _deployment(ctx)
+    pid, port = answer.get("server_pid"), answer.get("port")
+    if not isinstance(pid, int) or not isinstance(port, int):
+        raise AnswerError("server_pid et port (entiers) attendus")
+    timed = len(answer["latencies_ms"]) == len(answer["predictions"]) > 0
+    alive = _pid_alive(pid)
+    listening = _port_open(port)
+    ok = timed and not alive and not listening
+    return float(ok), (f"{len(answer['latencies_ms'])} latences mesurées ; serveur (pid {pid}, port {port}) "
+                       f"{'encore actif' if alive or listening else 'arrêté'}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is a stopped server whose parent did not reap it yet
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+# -- A4: project management --------------------------------------------------------
+
+@check("A4C1.critical_path", assignment="a4_pilotage", max_score=2,
+       label="Chemin critique du plan projet (PERT)")
+def critical_path(ctx: CheckContext) -> tuple[float, str]:
+    """Full marks for the exact sequence; else the Jaccard index of the task sets, halved."""
+    answer = [str(t) for t in _expect(ctx.answers[ctx.check.answer], list, "réponse")]
+    truth = ctx.ground_truth["plan"]["critical_path"]
+    if answer == truth:
+        return 1.0, f"chemin critique exact : {' → '.join(truth)}"
+    overlap = len(set(answer) & set(truth)) / len(set(answer) | set(truth)) if answer else 0.0
+    return overlap / 2, f"réponse {' → '.join(answer) or '(vide)'} ; attendu {' → '.join(truth)}"
+
+
+@check("A4C1.project_duration", assignment="a4_pilotage", max_score=1,
+       label="Durée totale du projet (jours)")
+def project_duration(ctx: CheckContext) -> tuple[float, str]:
+    """Exact number of days."""
+    answer = ctx.answers[ctx.check.answer]
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        raise AnswerError("un nombre de jours est attendu")
+    truth = ctx.ground_truth["plan"]["duration_days"]
+    ok = answer == truth
+    return float(ok), f"réponse {answer} j ; attendu {truth} j"
+
+
+# -- running ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The score of one auto check for one submission.
+
+    Attributes
+    ----------
+    check_id, competency, assignment_id, label : str
+    score : float
+        Points obtained, in [0, max_score], rounded to 2 decimals.
+    max_score : float
+    evidence : str
+        French sentence telling the jury what was measured.
+    """
+
+    check_id: str
+    competency: str
+    assignment_id: str
+    label: str
+    score: float
+    max_score: float
+    evidence: str
+
+
+def run_checks(assignment_id: str, ctx: CheckContext) -> list[CheckResult]:
+    """Run every check of an assignment on one executed submission.
+
+    A missing answer scores 0 (the recording cell did not run); an answer of
+    the wrong shape scores 0 with the reason. Any other exception is a grader
+    bug and propagates.
+
+    Parameters
+    ----------
+    assignment_id : str
+    ctx : CheckContext
+
+    Returns
+    -------
+    list of CheckResult
+    """
+    results = []
+    for chk in checks_for(assignment_id):
+        ctx.check = chk
+        if chk.answer not in ctx.answers:
+            fraction, evidence = 0.0, f"aucune réponse enregistrée pour « {chk.answer} »"
+        else:
+            try:
+                fraction, evidence = chk.func(ctx)
+            except AnswerError as exc:
+                fraction, evidence = 0.0, f"réponse inexploitable : {exc}"
+        score = round(chk.max_score * min(1.0, max(0.0, fraction)), 2)
+        results.append(CheckResult(chk.check_id, chk.competency, assignment_id, chk.label,
+                                   score, chk.max_score, evidence))
+    return results

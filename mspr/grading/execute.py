@@ -1,0 +1,176 @@
+"""Execute one submission with nbgrader, outside the workspace.
+
+The candidate's kernel must see neither the ground truth, nor the gradebook
+(which holds the solutions), nor other teams' work. So a submission is never
+executed inside the workspace: :func:`scratch_course` lays out a throw-away
+nbgrader course root in a fresh temporary folder holding only this team's
+submission and the assignment's public files, and :func:`run_autograde` runs
+``nbgrader autograde`` there in a subprocess, in its own session, with a
+scrubbed environment. The gradebook path reaches that subprocess through its
+command line only, never through the environment the kernel inherits.
+
+OS-level isolation (separate users, resource limits, no network) is not done
+here yet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from mspr._offline import OFFLINE_ENV
+from mspr.paths import Workspace
+
+#: Seconds the whole execution of one notebook may take.
+NOTEBOOK_TIMEOUT_S = 1800
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Outcome of executing one submission.
+
+    Attributes
+    ----------
+    ok : bool
+        True when nbgrader executed the notebook (cells may still have raised:
+        a candidate's error is not an execution failure).
+    workdir : pathlib.Path
+        The executed assignment folder in the scratch course
+        (``autograded/<team>/<assignment>``), where the notebook ran.
+    log : str
+        nbgrader's log, for the jury and the trainer.
+    """
+
+    ok: bool
+    workdir: Path
+    log: str
+
+
+def sandbox_env(home: Path) -> dict[str, str]:
+    """Return the environment a candidate's kernel runs with.
+
+    Only what the tools need: ``PATH`` (the venv's ``bin`` first, so that
+    ``mlflow models serve`` finds ``uvicorn``), a private ``HOME``, UTF-8
+    locale, and the offline settings. Nothing of the grader's environment.
+
+    Parameters
+    ----------
+    home : pathlib.Path
+        A private, writable folder used as ``HOME``.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    env = {
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+        "TLDEXTRACT_CACHE": str(home / ".cache" / "tldextract"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+    env.update(OFFLINE_ENV)
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine settings for numpy, not secrets
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+def scratch_course(ws: Workspace, team_id: str, assignment_id: str, scratch: Path) -> Path:
+    """Lay out a one-submission nbgrader course root in ``scratch``.
+
+    Parameters
+    ----------
+    ws : Workspace
+    team_id, assignment_id : str
+    scratch : pathlib.Path
+        An empty folder outside the workspace.
+
+    Returns
+    -------
+    pathlib.Path
+        The course root (``scratch/course``).
+    """
+    root = scratch / "course"
+    # Public files only: nbgrader copies the source's non-notebook files over
+    # the submission (restoring the data a team may have altered).
+    shutil.copytree(ws.source(assignment_id), root / "source" / assignment_id,
+                    ignore=shutil.ignore_patterns("*.ipynb"))
+    submitted = root / "submitted" / team_id / assignment_id
+    shutil.copytree(ws.submitted(team_id, assignment_id), submitted)
+    (submitted / "reponses.json").unlink(missing_ok=True)
+    (scratch / "home").mkdir()
+    return root
+
+
+def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
+                  *, home: Path) -> tuple[Execution, int]:
+    """Run ``nbgrader autograde`` for one submission in a sandboxed subprocess.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        Scratch course root made by :func:`scratch_course`.
+    db_url : str
+        The gradebook URL.
+    team_id, assignment_id : str
+    home : pathlib.Path
+        Private ``HOME`` of the sandbox.
+
+    Returns
+    -------
+    tuple of (Execution, int)
+        The outcome, and the process-group id of the session the kernel ran
+        in (pass it to :func:`kill_session` once checks are done).
+    """
+    cmd = [sys.executable, "-m", "mspr.grading._autograde_worker",
+           str(root), db_url, team_id, assignment_id]
+    proc = subprocess.Popen(cmd, cwd=root, env=sandbox_env(home), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        output, _ = proc.communicate(timeout=NOTEBOOK_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        kill_session(proc.pid)
+        output, _ = proc.communicate()
+        output += f"\nDélai dépassé ({NOTEBOOK_TIMEOUT_S} s) : exécution interrompue."
+    result = _last_json_line(output)
+    workdir = root / "autograded" / team_id / assignment_id
+    ok = proc.returncode == 0 and result.get("success", False) and workdir.is_dir()
+    log = (result.get("log") or "") + (result.get("error") or "")
+    if not result:
+        log = output[-4000:]
+    return Execution(ok=ok, workdir=workdir, log=log), proc.pid
+
+
+def _last_json_line(output: str) -> dict:
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                return {}
+    return {}
+
+
+def kill_session(pgid: int) -> None:
+    """Kill whatever the candidate's notebook left running (e.g. a model server).
+
+    Parameters
+    ----------
+    pgid : int
+        Process-group id of the sandbox session.
+    """
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

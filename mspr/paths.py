@@ -1,0 +1,166 @@
+"""One object owns every path of a cohort workspace.
+
+Like nbgrader's ``CourseDirectory``, :class:`Workspace` is the only place
+where path strings are joined; every stage asks it for the folder it reads or
+writes. The workspace is nbgrader's course root.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+#: The repository root (where ``cases/`` and ``labs/`` live).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: The bundled default case.
+DEFAULT_CASE = REPO_ROOT / "cases" / "mutuelle_horizon"
+
+#: The nbgrader assignments, one per block of the référentiel, in order.
+ASSIGNMENTS = ("a1_cadrage", "a2_conception", "a3_deploiement", "a4_pilotage")
+
+#: nbgrader course id used in the gradebook.
+COURSE_ID = "mspr"
+
+
+def labs_root() -> Path:
+    """Return the folder holding the lab sources (``labs/<assignment_id>/``)."""
+    return REPO_ROOT / "labs"
+
+
+def utc_stamp() -> str:
+    """Return the current UTC time as a sortable, path-safe string.
+
+    Returns
+    -------
+    str
+        e.g. ``"20261129T071502.123456Z"``.
+    """
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The folders of one cohort workspace (an nbgrader course root).
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The workspace folder, e.g. ``build/demo``. Made absolute.
+
+    Notes
+    -----
+    Layout (see ``docs/architecture.md``)::
+
+        case/                       case build (data, model, brief, ground truth) - grader only
+        grader/gradebook.db         nbgrader gradebook - grader only
+        source/<assignment>/        solutions + data - trainer only
+        release/<assignment>/       student bundles
+        submitted/<team>/<assignment>/
+        autograded/<team>/<assignment>/
+        grades/<team>/<assignment>.json
+        report/
+        archive/<utc stamp>/...     every replaced submission or grade
+    """
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
+
+    # -- grader-only ---------------------------------------------------------
+    @property
+    def case_dir(self) -> Path:
+        """Output folder of :func:`mspr.case.build_case` for this cohort."""
+        return self.root / "case"
+
+    @property
+    def ground_truth_dir(self) -> Path:
+        """Folder of the ground truth and holdout (never shown to candidates)."""
+        return self.case_dir / "ground_truth"
+
+    @property
+    def grader_dir(self) -> Path:
+        """Private folder of the grader (gradebook)."""
+        return self.root / "grader"
+
+    @property
+    def gradebook_path(self) -> Path:
+        """The nbgrader gradebook (sqlite), which holds solutions and hidden tests."""
+        return self.grader_dir / "gradebook.db"
+
+    @property
+    def db_url(self) -> str:
+        """SQLAlchemy URL of the gradebook (absolute)."""
+        return f"sqlite:///{self.gradebook_path}"
+
+    # -- nbgrader steps ------------------------------------------------------
+    def step_dir(self, step: str) -> Path:
+        """Return the folder of an nbgrader step.
+
+        Parameters
+        ----------
+        step : {"source", "release", "submitted", "autograded", "feedback"}
+        """
+        if step not in {"source", "release", "submitted", "autograded", "feedback"}:
+            raise ValueError(f"unknown nbgrader step {step!r}")
+        return self.root / step
+
+    def source(self, assignment_id: str) -> Path:
+        """``source/<assignment_id>``: notebook with solutions and its data."""
+        return self.step_dir("source") / assignment_id
+
+    def release(self, assignment_id: str) -> Path:
+        """``release/<assignment_id>``: the student bundle."""
+        return self.step_dir("release") / assignment_id
+
+    def submitted(self, team_id: str, assignment_id: str) -> Path:
+        """``submitted/<team_id>/<assignment_id>``."""
+        return self.step_dir("submitted") / team_id / assignment_id
+
+    def autograded(self, team_id: str, assignment_id: str) -> Path:
+        """``autograded/<team_id>/<assignment_id>``: the executed submission."""
+        return self.step_dir("autograded") / team_id / assignment_id
+
+    def grades(self, team_id: str, assignment_id: str) -> Path:
+        """``grades/<team_id>/<assignment_id>.json``: the check results."""
+        return self.root / "grades" / team_id / f"{assignment_id}.json"
+
+    def teams(self) -> list[str]:
+        """Return the ids of the teams that submitted something, sorted."""
+        folder = self.step_dir("submitted")
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+    # -- report and archive --------------------------------------------------
+    @property
+    def report_dir(self) -> Path:
+        """Folder of the jury report (``scores.csv``, ``index.html``)."""
+        return self.root / "report"
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where replaced submissions and grades are kept."""
+        return self.root / "archive"
+
+    def archive(self, path: Path) -> Path | None:
+        """Move ``path`` into the archive before it gets replaced.
+
+        Parameters
+        ----------
+        path : pathlib.Path
+            A file or folder inside the workspace.
+
+        Returns
+        -------
+        pathlib.Path or None
+            Where it was moved, or None if it did not exist.
+        """
+        path = Path(path).resolve()
+        if not path.exists():
+            return None
+        target = self.archive_dir / utc_stamp() / path.relative_to(self.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+        return target

