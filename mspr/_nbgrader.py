@@ -6,6 +6,8 @@ Configuration is data built here (a traitlets ``Config``), never an executable
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from mspr.paths import COURSE_ID
@@ -32,6 +34,11 @@ def make_api(root: Path, db_url: str):
     -------
     nbgrader.apps.NbGraderAPI
     """
+    # nbgrader runs the `alembic` executable to create a gradebook: the venv's
+    # bin folder must be on PATH even when the venv is not activated.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ from mspr.referentiel import Referentiel
 
 #: Columns of ``scores.csv``.
 SCORE_COLUMNS = ["team_id", "competency", "criterion_id", "kind", "score", "max_score"]
+
+#: nbgrader ``grade_id`` of a jury-graded answer cell: ``<competency>-<slug>``
+#: (nbgrader allows no dot in ids), e.g. ``A4C1-organisation_projet``.
+JURY_CELL = re.compile(r"^(A[1-4]C\d+)-[A-Za-z0-9_-]+$")
 
 #: Points of one référentiel criterion graded by the jury (1 = acquis).
 JURY_MAX_SCORE = 1
@@ -97,7 +102,9 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[Re
                 auto[res.competency].append(ReportRow(team_id, res.competency, res.check_id, "auto", res.score,
                                                       res.max_score, res.label, res.evidence))
             for grade_id, text in grade.jury_answers.items():
-                written[grade_id.split(".", 1)[0]].append(f"[{grade_id}] {text.strip()}")
+                match = JURY_CELL.match(grade_id)
+                if match:
+                    written[match.group(1)].append(f"[{grade_id}] {text.strip()}")
         for code, competency in referentiel.competencies.items():
             rows.extend(auto.pop(code, []))
             evidence = "\n\n".join(written.get(code, [])) or "à évaluer à l'oral et sur les livrables"
