@@ -133,8 +133,8 @@ def critical_path(tasks: Iterable[object], *, require_unique: bool = False) -> t
     Notes
     -----
     Critical path method, forward pass: ``finish(t) = duree(t) + max(finish(p)
-    for p in predecessors(t))``; the number of longest chains is counted along
-    the way to detect ties.
+    for p in predecessors(t))``; the longest chains are then read backwards
+    through the predecessors that reach that maximum (several → a tie).
 
     Examples
     --------
@@ -147,25 +147,32 @@ def critical_path(tasks: Iterable[object], *, require_unique: bool = False) -> t
     """
     graph = plan_graph(tasks)
     finish: dict[str, int] = {}
-    best: dict[str, str | None] = {}
-    chains: dict[str, int] = {}
+    leaders: dict[str, list[str]] = {}
     for node in nx.lexicographical_topological_sort(graph):
         predecessors = sorted(graph.predecessors(node))
         start = max((finish[p] for p in predecessors), default=0)
-        leaders = [p for p in predecessors if finish[p] == start]
+        leaders[node] = [p for p in predecessors if finish[p] == start]
         finish[node] = start + graph.nodes[node]["duree_jours"]
-        best[node] = leaders[0] if leaders else None
-        chains[node] = sum(chains[p] for p in leaders) if leaders else 1
     duration = max(finish.values())
     ends = sorted(node for node, value in finish.items() if value == duration)
-    if require_unique and sum(chains[node] for node in ends) > 1:
+    chains = [chain for end in ends for chain in _chains(end, leaders, limit=3)][:3]
+    if require_unique and len(chains) > 1:
+        listed = " ; ".join(" → ".join(chain) for chain in chains[:2])
         raise MsprError(
-            f"le plan a plusieurs chemins critiques de même durée ({duration} jours)",
+            f"le plan a plusieurs chemins critiques de même durée ({duration} jours) : {listed}",
             hint="modifiez la durée d'une tâche pour qu'un seul chemin soit le plus long",
         )
-    path: list[str] = []
-    node: str | None = ends[0]
-    while node is not None:
-        path.append(node)
-        node = best[node]
-    return path[::-1], duration
+    return chains[0], duration
+
+
+def _chains(node: str, leaders: dict[str, list[str]], *, limit: int) -> list[list[str]]:
+    """Up to ``limit`` longest chains ending at ``node``, lexicographic order of predecessors."""
+    if not leaders[node]:
+        return [[node]]
+    found: list[list[str]] = []
+    for predecessor in leaders[node]:
+        for chain in _chains(predecessor, leaders, limit=limit - len(found)):
+            found.append([*chain, node])
+        if len(found) >= limit:
+            break
+    return found[:limit]

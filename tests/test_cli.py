@@ -1,0 +1,66 @@
+"""The CLI is a thin layer: user errors exit non-zero with a short French message, no traceback."""
+
+import shutil
+
+import pytest
+import yaml
+
+from mspr.cli import main
+from mspr.paths import DEFAULT_CASE
+
+
+def malformed_case(tmp_path, mutate):
+    case = tmp_path / "cas"
+    shutil.copytree(DEFAULT_CASE, case)
+    spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
+    mutate(spec)
+    (case / "case.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return case
+
+
+def unknown_key(spec):
+    spec["entreprise_bis"] = "x"
+
+
+def wrong_type(spec):
+    spec["data"]["rows"] = "beaucoup"
+
+
+def missing_table(spec):
+    del spec["data"]["tables"]["reclamations"]
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (unknown_key, "entreprise_bis"),
+    (wrong_type, "data.rows"),
+    (missing_table, "reclamations"),
+])
+def test_malformed_case_yaml_exits_with_a_short_error(tmp_path, capsys, mutate, field):
+    case = malformed_case(tmp_path, mutate)
+    status = main(["case", "build", str(case), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert str(case / "case.yaml") in err
+    assert field in err
+    assert "Traceback" not in err and len(err.splitlines()) <= 8
+    assert "→" in err  # the fix
+    assert not (tmp_path / "out" / "data").exists()
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path, capsys):
+    case = tmp_path / "cas"
+    shutil.copytree(DEFAULT_CASE, case)
+    (case / "case.yaml").write_text("id: test\ncompany: [unclosed\n", encoding="utf-8")
+    assert main(["case", "build", str(case), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "case.yaml" in err and "ligne" in err and "Traceback" not in err
+
+
+def test_missing_case_folder(tmp_path, capsys):
+    assert main(["case", "build", str(tmp_path / "nulle-part")]) == 2
+    assert "case.yaml" in capsys.readouterr().err
+
+
+def test_usage_errors_are_not_user_data_errors(capsys):
+    assert main(["autograde", "--assignment", "a9_inconnu"]) != 0
+    assert "a9_inconnu" in capsys.readouterr().err
