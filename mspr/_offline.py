@@ -11,6 +11,7 @@ OFFLINE_ENV = {
     "DO_NOT_TRACK": "1",
     "HF_HUB_OFFLINE": "1",
     "GIT_PYTHON_REFRESH": "quiet",
+    "GX_ANALYTICS_ENABLED": "false",
 }
 
 

@@ -52,8 +52,8 @@ class Change:
 #: The ``partial`` team's mistakes: one half-right audit, one wrong duration.
 PARTIAL_CHANGES = (
     Change("a1_cadrage",
-           'pii_columns["reclamations"] = ',
-           'pii_columns["reclamations_ignorees"] = ',
+           '"reclamations": {"texte": ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]}',
+           '"reclamations": {}',
            "oublie les données personnelles cachées dans le texte libre des réclamations"),
     Change("a4_pilotage",
            "project_duration = int(",

@@ -82,7 +82,7 @@ FRENCH_CONTEXT = {
         "joindre", "appeler", "rappeler", "contacter",
     ],
     "IBAN_CODE": ["iban", "rib", "banque", "bancaire", "compte", "virement", "prélèvement"],
-    "DATE_TIME": ["date", "naissance", "né", "née", "le", "depuis", "jour"],
+    "DATE_TIME": ["date", "naissance", "né", "née", "depuis", "jour"],
     "FR_NIR": [
         "sécurité sociale", "sécu", "nir", "insee", "carte vitale",
         "immatriculation", "assuré", "numéro",

@@ -170,7 +170,7 @@ if plt is not None:
 # métier…), les tâches sur lesquelles un retard décale la date de fin et ce que
 # vous faites des marges.
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "A4C1.organisation_projet", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": true, "grade_id": "A4C1-organisation_projet", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
 # **Découpage.** Trois lots, chacun clos par un livrable validé en comité de
 # pilotage : (1) cadrage et conformité — note de cadrage, registre RGPD et
