@@ -96,8 +96,8 @@ def test_jury_report_shows_criteria_and_written_answers(ws):
 # -- what candidates receive and can reach ----------------------------------------------------
 
 def _solution_lines(ws: Workspace) -> set[str]:
-    """Non-trivial lines written between the solution delimiters of the source notebooks."""
-    lines = set()
+    """Non-trivial lines that the source notebooks write only between solution delimiters."""
+    inside_lines, outside_lines = set(), set()
     for assignment_id in ASSIGNMENTS:
         nb = nbformat.read(ws.source(assignment_id) / f"{assignment_id}.ipynb", as_version=4)
         for cell in nb.cells:
@@ -107,9 +107,9 @@ def _solution_lines(ws: Workspace) -> set[str]:
                     inside = True
                 elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
                     inside = False
-                elif inside and len(line.strip()) > 25:
-                    lines.add(line.strip())
-    return lines
+                elif len(line.strip()) > 25:
+                    (inside_lines if inside else outside_lines).add(line.strip())
+    return inside_lines - outside_lines
 
 
 def test_release_holds_no_solution_no_hidden_test_no_ground_truth(ws):
