@@ -62,7 +62,7 @@ class Workspace:
         autograded/<team>/<assignment>/
         grades/<team>/<assignment>.json
         report/
-        archive/<utc stamp>/...     every replaced submission or grade
+        archive/...                 every replaced submission or grade, by item
     """
 
     root: Path
@@ -147,6 +147,10 @@ class Workspace:
     def archive(self, path: Path) -> Path | None:
         """Move ``path`` into the archive before it gets replaced.
 
+        The archive keeps each item's history in one place: a folder
+        ``submitted/t/a`` goes to ``archive/submitted/t/a/<utc stamp>/``, a file
+        ``grades/t/a.json`` to ``archive/grades/t/a.<utc stamp>.json``.
+
         Parameters
         ----------
         path : pathlib.Path
@@ -160,7 +164,9 @@ class Workspace:
         path = Path(path).resolve()
         if not path.exists():
             return None
-        target = self.archive_dir / utc_stamp() / path.relative_to(self.root)
+        kept = self.archive_dir / path.relative_to(self.root)
+        stamp = utc_stamp()
+        target = kept / stamp if path.is_dir() else kept.with_name(f"{kept.stem}.{stamp}{kept.suffix}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(path), str(target))
         return target
