@@ -123,12 +123,24 @@ def demo_cmd(out: Path, seed: int | None, rows: int | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit status (0, 1 on usage error, 2 on a user error).
+    """Run the CLI and return its exit status instead of exiting.
+
+    A user error (:class:`mspr.errors.MsprError`) is printed in French on
+    standard error, without a traceback.
 
     Parameters
     ----------
     argv : list of str, optional
         Arguments without the program name; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success (and for ``--help``); 2 on a user error
+        (:class:`~mspr.errors.MsprError`) or a usage error (unknown option,
+        missing or invalid argument: click's ``UsageError``); 1 on any other
+        ``click.ClickException`` or on an interruption (Ctrl-C, click's
+        ``Abort``).
     """
     try:
         cli.main(args=argv, prog_name="mspr", standalone_mode=False)

@@ -36,6 +36,7 @@ class Change:
     Attributes
     ----------
     assignment_id : str
+        The assignment whose notebook (``<assignment_id>.ipynb``) is edited.
     old, new : str
         Exact text to replace in one code cell; ``old`` must occur exactly once
         in the notebook, so a drift of the reference breaks the demo loudly.
@@ -71,7 +72,9 @@ def apply_changes(notebook: Path, changes: list[Change]) -> None:
     Parameters
     ----------
     notebook : pathlib.Path
+        The ``.ipynb`` file to edit (rewritten in nbformat 4).
     changes : list of Change
+        Edits applied in order, each to the code cell containing its ``old``.
 
     Raises
     ------
@@ -89,7 +92,27 @@ def apply_changes(notebook: Path, changes: list[Change]) -> None:
 
 
 def submit_simulated_teams(ws: Workspace) -> None:
-    """Submit the ``ref``, ``blank`` and ``partial`` teams for every assignment."""
+    """Submit the ``ref``, ``blank`` and ``partial`` teams for every assignment.
+
+    ``ref`` submits ``source/<assignment_id>`` (the reference solutions),
+    ``blank`` the untouched student release ``release/<assignment_id>``, and
+    ``partial`` a temporary copy of the source with the
+    :data:`PARTIAL_CHANGES` of that assignment applied. A previous submission
+    of the same team and assignment is moved to the archive first (see
+    :func:`mspr.submissions.submit`).
+
+    Parameters
+    ----------
+    ws : Workspace
+        A workspace whose four assignments have been released (its
+        ``source/`` and ``release/`` folders exist).
+
+    Raises
+    ------
+    MsprError
+        If a scripted change no longer matches the reference notebook exactly
+        once, or a folder to submit lacks its notebook.
+    """
     with tempfile.TemporaryDirectory(prefix="mspr-teams-") as tmp:
         for assignment_id in ASSIGNMENTS:
             submit(ws, "ref", assignment_id, ws.source(assignment_id))
@@ -112,6 +135,7 @@ def demo(out: Path, *, case_dir: Path = DEFAULT_CASE, seed: int | None = None,
         Workspace folder (e.g. ``build/demo``). Rerunning keeps every replaced
         submission and grade in ``out/archive/``.
     case_dir : pathlib.Path, default: the bundled ``cases/mutuelle_horizon``
+        Folder holding the ``case.yaml`` to build.
     seed, rows : int, optional
         Override the case's seed and number of rows.
     echo : callable, default print
@@ -121,6 +145,12 @@ def demo(out: Path, *, case_dir: Path = DEFAULT_CASE, seed: int | None = None,
     -------
     dict
         ``team_id`` → block code → ``(auto score, auto max_score)``.
+
+    Raises
+    ------
+    MsprError
+        If the case spec is invalid or a stage meets a user error (e.g. a
+        scripted change of :data:`PARTIAL_CHANGES` no longer applies).
     """
     ws = Workspace(Path(out))
     echo(f"1/5 Génération du cas {Path(case_dir).name} → {ws.case_dir}")

@@ -31,7 +31,15 @@ class MsprError(Exception):
         super().__init__(self.format())
 
     def format(self) -> str:
-        """Return the full French message: ``<path> : <message>\\n  → <hint>``."""
+        """Return the full French message, as the CLI prints it.
+
+        Returns
+        -------
+        str
+            ``"<path> : <message>"`` (only ``message`` when there is no path),
+            followed, when there is a hint, by a new line and
+            ``"  → <hint>"``.
+        """
         text = f"{self.path} : {self.message}" if self.path else self.message
         if self.hint:
             text += f"\n  → {self.hint}"

@@ -77,6 +77,7 @@ def load_lab(assignment_id: str, root: Path | None = None) -> LabSpec:
     Returns
     -------
     LabSpec
+        The validated content of the file.
 
     Raises
     ------
@@ -100,7 +101,19 @@ def load_lab(assignment_id: str, root: Path | None = None) -> LabSpec:
 
 
 def load_labs() -> list[LabSpec]:
-    """Return the four labs, in block order (A1 to A4)."""
+    """Return the four labs, in block order (A1 to A4).
+
+    Returns
+    -------
+    list of LabSpec
+        One per assignment of :data:`mspr.paths.ASSIGNMENTS`, read from the
+        repository's ``labs/<assignment_id>/lab.yaml``, in that order.
+
+    Raises
+    ------
+    MsprError
+        If a ``lab.yaml`` is missing or invalid (see :func:`load_lab`).
+    """
     return [load_lab(a) for a in ASSIGNMENTS]
 
 
@@ -110,6 +123,7 @@ def render_notebook(lab: LabSpec, dest: Path) -> Path:
     Parameters
     ----------
     lab : LabSpec
+        The lab whose jupytext percent-format source is converted.
     dest : pathlib.Path
         Folder to write ``<notebook_name>`` into.
 

@@ -26,7 +26,13 @@ COURSE_ID = "mspr"
 
 
 def labs_root() -> Path:
-    """Return the folder holding the lab sources (``labs/<assignment_id>/``)."""
+    """Return the folder holding the lab sources (``labs/<assignment_id>/``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<repository root>/labs``, absolute (it need not exist).
+    """
     return REPO_ROOT / "labs"
 
 
@@ -103,33 +109,114 @@ class Workspace:
         Parameters
         ----------
         step : {"source", "release", "submitted", "autograded", "feedback"}
+            The nbgrader step, named as nbgrader's course directory names it.
+
+        Returns
+        -------
+        pathlib.Path
+            ``<root>/<step>`` (not created).
+
+        Raises
+        ------
+        ValueError
+            If ``step`` is not one of the five nbgrader steps.
         """
         if step not in {"source", "release", "submitted", "autograded", "feedback"}:
             raise ValueError(f"unknown nbgrader step {step!r}")
         return self.root / step
 
     def source(self, assignment_id: str) -> Path:
-        """``source/<assignment_id>``: notebook with solutions and its data."""
+        """``source/<assignment_id>``: notebook with solutions and its data.
+
+        Parameters
+        ----------
+        assignment_id : str
+            One of :data:`ASSIGNMENTS`, e.g. ``"a1_cadrage"``.
+
+        Returns
+        -------
+        pathlib.Path
+            The assignment's source folder (trainer only; not created).
+        """
         return self.step_dir("source") / assignment_id
 
     def release(self, assignment_id: str) -> Path:
-        """``release/<assignment_id>``: the student bundle."""
+        """``release/<assignment_id>``: the student bundle.
+
+        Parameters
+        ----------
+        assignment_id : str
+            One of :data:`ASSIGNMENTS`, e.g. ``"a1_cadrage"``.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder handed to candidates (not created).
+        """
         return self.step_dir("release") / assignment_id
 
     def submitted(self, team_id: str, assignment_id: str) -> Path:
-        """``submitted/<team_id>/<assignment_id>``."""
+        """``submitted/<team_id>/<assignment_id>``.
+
+        Parameters
+        ----------
+        team_id : str
+            The team, nbgrader's ``student_id``.
+        assignment_id : str
+            One of :data:`ASSIGNMENTS`.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder holding the team's current submission (not created).
+        """
         return self.step_dir("submitted") / team_id / assignment_id
 
     def autograded(self, team_id: str, assignment_id: str) -> Path:
-        """``autograded/<team_id>/<assignment_id>``: the executed submission."""
+        """``autograded/<team_id>/<assignment_id>``: the executed submission.
+
+        Parameters
+        ----------
+        team_id : str
+            The team, nbgrader's ``student_id``.
+        assignment_id : str
+            One of :data:`ASSIGNMENTS`.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder of the submission as executed by the grader (not
+            created).
+        """
         return self.step_dir("autograded") / team_id / assignment_id
 
     def grades(self, team_id: str, assignment_id: str) -> Path:
-        """``grades/<team_id>/<assignment_id>.json``: the check results."""
+        """``grades/<team_id>/<assignment_id>.json``: the check results.
+
+        Parameters
+        ----------
+        team_id : str
+            The team, nbgrader's ``student_id``.
+        assignment_id : str
+            One of :data:`ASSIGNMENTS`.
+
+        Returns
+        -------
+        pathlib.Path
+            The JSON file of the team's grade for the assignment (see
+            :meth:`mspr.grading.SubmissionGrade.to_json`; not created).
+        """
         return self.root / "grades" / team_id / f"{assignment_id}.json"
 
     def teams(self) -> list[str]:
-        """Return the ids of the teams that submitted something, sorted."""
+        """Return the ids of the teams that submitted something, sorted.
+
+        Returns
+        -------
+        list of str
+            Names of the sub-folders of ``submitted/``, in lexicographic
+            order; empty if nothing was submitted yet.
+        """
         folder = self.step_dir("submitted")
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 

@@ -156,6 +156,8 @@ def nir_is_valid(text: str) -> bool:
     Returns
     -------
     bool
+        True if the shape is right and the last two digits equal
+        :func:`nir_key` of the first 13 characters (INSEE rule).
 
     Examples
     --------
@@ -181,6 +183,8 @@ def luhn_is_valid(digits: str) -> bool:
     Returns
     -------
     bool
+        True if the Luhn sum is a multiple of 10; False for an empty string
+        or one holding anything but digits.
 
     Examples
     --------
@@ -203,6 +207,19 @@ def luhn_is_valid(digits: str) -> bool:
 def siren_is_valid(text: str) -> bool:
     """Tell whether ``text`` is a SIREN (9 digits, Luhn-valid).
 
+    The SIREN, the company number of INSEE's Sirene register, has 8 digits
+    followed by a Luhn check digit (:func:`luhn_is_valid`).
+
+    Parameters
+    ----------
+    text : str
+        The number; spaces, dots and dashes are ignored.
+
+    Returns
+    -------
+    bool
+        True if ``text`` is exactly 9 digits once compacted and passes Luhn.
+
     Examples
     --------
     >>> siren_is_valid("732 829 320")
@@ -223,6 +240,18 @@ def siret_is_valid(text: str) -> bool:
     SIRET starting with La Poste's SIREN ``356000000`` that fails Luhn is
     still valid when the sum of its digits is a multiple of 5 (the rule
     used by the usual SIRET validators).
+
+    Parameters
+    ----------
+    text : str
+        The number: SIREN (9 digits) then NIC (5 digits, the
+        establishment's rank and key); spaces, dots and dashes are ignored.
+
+    Returns
+    -------
+    bool
+        True if ``text`` is exactly 14 digits once compacted and passes Luhn
+        (Sirene rule), or satisfies La Poste's exception above.
 
     Examples
     --------

@@ -76,6 +76,7 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[Re
     Parameters
     ----------
     ws : Workspace
+        The cohort workspace; its teams' grade files are read.
     referentiel : Referentiel, optional
         Defaults to the packaged référentiel.
 
@@ -85,6 +86,11 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[Re
         Per team, in référentiel order: each competency's auto checks, then
         its criteria for the jury. An assignment not submitted gives its auto
         checks a score of 0 with the evidence "non rendu".
+
+    Raises
+    ------
+    ValueError
+        If a grade names a competency the référentiel lacks (a grader bug).
     """
     referentiel = referentiel or Referentiel.load()
     rows = []
@@ -119,10 +125,19 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[Re
 def block_totals(rows: list[ReportRow]) -> dict[str, dict[str, tuple[float, float]]]:
     """Sum the auto points per team and block.
 
+    Parameters
+    ----------
+    rows : list of ReportRow
+        Report rows, as from :func:`build_rows`. Only ``kind == "auto"``
+        rows count (jury rows are not scored yet); a row's block is the
+        first two characters of its competency code (``"A4C1"`` → ``"A4"``).
+
     Returns
     -------
     dict
-        ``team_id`` → ``block code`` (``"A1"``…) → ``(score, max_score)``.
+        ``team_id`` → ``block code`` (``"A1"``…) → ``(score, max_score)``:
+        points obtained (rounded to 2 decimals) and points available. Teams
+        and blocks without auto rows are absent.
     """
     totals: dict = defaultdict(lambda: defaultdict(lambda: (0.0, 0.0)))
     for row in rows:
@@ -148,6 +163,8 @@ def report(ws: Workspace) -> Path:
     Parameters
     ----------
     ws : Workspace
+        The cohort workspace; writes ``report/scores.csv``,
+        ``report/details.csv`` and ``report/index.html``.
 
     Returns
     -------

@@ -24,13 +24,22 @@ def check_team_id(team_id: str) -> str:
     Parameters
     ----------
     team_id : str
-        Lower-case letters, digits, ``_`` and ``-``, at most 40 characters.
+        Lower-case ASCII letters, digits, ``_`` and ``-``, starting with a
+        letter or a digit, at most 40 characters (pattern :data:`TEAM_ID`),
+        so that it is usable as an nbgrader ``student_id`` and a folder name.
+
+    Returns
+    -------
+    str
+        ``team_id``, unchanged.
 
     Raises
     ------
     MsprError
+        If ``team_id`` does not match :data:`TEAM_ID`; the French hint gives
+        the allowed characters.
     """
-    if not TEAM_ID.match(team_id):
+    if not TEAM_ID.fullmatch(team_id):
         raise MsprError(f"identifiant d'équipe invalide : {team_id!r}",
                         hint="utilisez des minuscules, chiffres, '_' ou '-' (40 caractères au plus)")
     return team_id
@@ -42,6 +51,7 @@ def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Pat
     Parameters
     ----------
     ws : Workspace
+        The cohort workspace.
     team_id : str
         The team, used as nbgrader's ``student_id``.
     assignment_id : str

@@ -31,6 +31,7 @@ def test_resubmission_keeps_the_previous_copy(tmp_path):
     ("Team 1", "a4_pilotage", "identifiant d'équipe invalide"),
     ("team1", "a5_inconnu", "assignment inconnu"),
     ("../evil", "a4_pilotage", "identifiant d'équipe invalide"),
+    ("team1\n", "a4_pilotage", "identifiant d'équipe invalide"),
 ])
 def test_bad_submissions_are_refused(tmp_path, team, assignment, message):
     folder = make_folder(tmp_path / "v1", "x")

@@ -129,7 +129,26 @@ def derive_features(frame: pd.DataFrame, reference_date: str) -> pd.DataFrame:
 
 
 def derived_feature_names(transformer: object, input_features: object) -> np.ndarray:
-    """Feature names out of the :func:`derive_features` step (for ``get_feature_names_out``)."""
+    """Feature names out of the :func:`derive_features` step (for ``get_feature_names_out``).
+
+    Passed as ``feature_names_out`` to the ``FunctionTransformer`` built by
+    :func:`build_pipeline`, which calls it with itself and its input names.
+    The derived names depend on neither.
+
+    Parameters
+    ----------
+    transformer : sklearn.preprocessing.FunctionTransformer
+        The transformer asking for its output names (unused).
+    input_features : array-like of str or None
+        Names of the transformer's input columns, i.e.
+        :data:`NUMERIC_INPUT_COLUMNS` (unused).
+
+    Returns
+    -------
+    numpy.ndarray of shape (len(DERIVED_FEATURES),), dtype object
+        :data:`DERIVED_FEATURES`, in the column order of
+        :func:`derive_features`'s output.
+    """
     return np.asarray(DERIVED_FEATURES, dtype=object)
 
 

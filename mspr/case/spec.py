@@ -128,7 +128,25 @@ class _Model(BaseModel):
 
 
 class Company(_Model):
-    """The fictional company: name, sector, city, staff and context paragraph."""
+    """The fictional company: name, sector, city, staff and context paragraph.
+
+    Shown at the top of the brief (``cahier_des_charges.md``, see
+    :func:`mspr.case.generate.render_brief`).
+
+    Attributes
+    ----------
+    nom : str
+        Company name, e.g. ``"Mutuelle Horizon Santé"``. Non-empty.
+    secteur : str
+        Business sector, in French, e.g. ``"complémentaire santé"``. Non-empty.
+    ville : str
+        City of the head office. Non-empty.
+    effectif : int
+        Headcount (number of employees, « salariés »), at least 1.
+    contexte : str
+        French paragraph on the company's history and situation, shown under
+        « Contexte » in the brief. Non-empty.
+    """
 
     nom: NonEmptyStr
     secteur: NonEmptyStr
@@ -138,7 +156,27 @@ class Company(_Model):
 
 
 class Brief(_Model):
-    """The brief (cahier des charges) handed to candidates, in French."""
+    """The brief (cahier des charges) handed to candidates, in French.
+
+    Each field becomes a section of ``cahier_des_charges.md`` (see
+    :func:`mspr.case.generate.render_brief`).
+
+    Attributes
+    ----------
+    titre : str
+        Title of the brief, its first heading. Non-empty.
+    besoin : str
+        The business need, a French paragraph (section « Besoin »). Non-empty.
+    objectifs : list of str
+        Objectives, one bullet each (section « Objectifs »); at least one,
+        none empty.
+    contraintes : list of str, default=[]
+        Constraints (GDPR, explainability, infrastructure…), one bullet
+        each; the section « Contraintes » is left out when the list is empty.
+    livrables : list of str, default=[]
+        Expected deliverables, numbered; the section « Livrables attendus »
+        is left out when the list is empty.
+    """
 
     titre: NonEmptyStr
     besoin: NonEmptyStr
@@ -177,7 +215,27 @@ class _Table(_Model):
 
 
 class Formule(_Model):
-    """A contract level: share of adherents, base price and reimbursement level."""
+    """A contract level: share of adherents, base price and reimbursement level.
+
+    Formules are keyed by name in :attr:`AdherentsTable.formules`; the name
+    is the value written in the ``formule`` column of ``adherents.csv``.
+
+    Attributes
+    ----------
+    part : float
+        Relative weight (> 0) of this formule among adherents. Weights are
+        normalised over all formules, so they need not sum to 1.
+    cotisation_base : float
+        Base monthly contribution in EUR (> 0): that of one beneficiary aged
+        45. The generated ``cotisation_mensuelle`` (EUR per month) is
+        ``cotisation_base · exp(0.30 · (nb_beneficiaires − 1) + 0.012 · (age − 45) + ε)``
+        with ``ε ~ N(0, 0.12²)``; the target feature ``log_ratio_cotisation``
+        is ``ln(cotisation_mensuelle / cotisation_base)``.
+    multiplicateur_remboursement : float
+        Factor in (0, 3] applied to each act's base reimbursement rate
+        (:attr:`Acte.taux_remboursement`) for adherents of this formule; the
+        resulting rate is capped at 1.
+    """
 
     part: Weight
     cotisation_base: Annotated[float, Field(gt=0.0)]
@@ -185,7 +243,40 @@ class Formule(_Model):
 
 
 class AdherentsTable(_Table):
-    """Spec of ``adherents.csv``: one row per adhérent."""
+    """Spec of ``adherents.csv``: one row per adhérent.
+
+    Ages and tenures are measured at :attr:`DataSpec.reference_date`. Every
+    weight below is relative: it is normalised over its list or mapping.
+
+    Attributes
+    ----------
+    description : str
+        French description of the table, shown in the brief's data
+        dictionary. Non-empty.
+    columns : dict of str to str
+        Column name → French description, for exactly the columns of
+        ``TABLE_COLUMNS["adherents"]`` (an unknown or undescribed column is
+        a validation error).
+    formules : dict of str to Formule
+        Contract levels by name (the values of ``formule``); at least one.
+    canaux : dict of str to float
+        Acquisition channel (the values of ``canal_acquisition``) → relative
+        weight (> 0); at least one.
+    age_min : int
+        Minimum age in years, in [16, 100]; must be below ``age_max``. Ages
+        are drawn from N(47, 15²) years clipped to ``[age_min, age_max)``.
+    age_max : int
+        Maximum age in years (excluded), in [17, 110].
+    anciennete_max_annees : int
+        Maximum tenure (ancienneté) in years, in [1, 60]. Tenure is also
+        capped at the age minus 18 years, and is at least 30 days.
+    satisfaction : list of float
+        Exactly five relative weights (> 0) of the satisfaction scores 1 to 5
+        (1 = very dissatisfied, 5 = very satisfied).
+    beneficiaires : list of float
+        One to eight relative weights (> 0): the k-th weight (counting from
+        1) is that of a contract covering k people, adherent included.
+    """
 
     _name: typing.ClassVar[str] = "adherents"
     formules: dict[str, Formule]
@@ -211,7 +302,27 @@ class AdherentsTable(_Table):
 
 
 class Acte(_Model):
-    """A type of care: share of acts, mean expense (EUR) and base reimbursement rate."""
+    """A type of care: share of acts, mean expense (EUR) and base reimbursement rate.
+
+    Types of care are keyed by name in :attr:`RemboursementsTable.actes`; the
+    name is the value written in the ``type_acte`` column of
+    ``remboursements.csv``.
+
+    Attributes
+    ----------
+    part : float
+        Relative weight (> 0) of this type among reimbursed acts, normalised
+        over all types.
+    depense_moyenne : float
+        Mean expense of one act in EUR (> 0). Expenses are log-normal with
+        this mean (σ = 0.6 on the log scale) and at least 1 EUR
+        (``montant_depense``).
+    taux_remboursement : float
+        Base share of the expense reimbursed by the mutual, a fraction in
+        [0, 1]. It is multiplied by the adherent's
+        :attr:`Formule.multiplicateur_remboursement` and capped at 1 to give
+        ``montant_rembourse``.
+    """
 
     part: Weight
     depense_moyenne: Annotated[float, Field(gt=0.0)]
@@ -219,7 +330,29 @@ class Acte(_Model):
 
 
 class RemboursementsTable(_Table):
-    """Spec of ``remboursements.csv``: reimbursed acts of the last 12 months."""
+    """Spec of ``remboursements.csv``: reimbursed acts of the last 12 months.
+
+    Acts are dated in the 360 days before :attr:`DataSpec.reference_date`
+    (and not before the adherent joined); their reimbursed amounts sum to
+    ``adherents.montant_rembourse_12m``.
+
+    Attributes
+    ----------
+    description : str
+        French description of the table, shown in the brief's data
+        dictionary. Non-empty.
+    columns : dict of str to str
+        Column name → French description, for exactly the columns of
+        ``TABLE_COLUMNS["remboursements"]``.
+    actes_par_beneficiaire_an : float
+        Mean number of acts per beneficiary per year, in (0, 100]. An
+        adherent's count over the window is Poisson with mean
+        ``actes_par_beneficiaire_an · nb_beneficiaires · (0.5 + age / 50)``,
+        prorated when the tenure is shorter than 360 days.
+    actes : dict of str to Acte
+        Types of care (the values of ``type_acte``) and their parameters; at
+        least one.
+    """
 
     _name: typing.ClassVar[str] = "remboursements"
     actes_par_beneficiaire_an: Annotated[float, Field(gt=0.0, le=100.0)]
@@ -234,7 +367,45 @@ class RemboursementsTable(_Table):
 
 
 class ReclamationsTable(_Table):
-    """Spec of ``reclamations.csv``: customer-service tickets with French free text."""
+    """Spec of ``reclamations.csv``: customer-service tickets with French free text.
+
+    Each adherent's complaints are Poisson counts at an annual rate that
+    grows as satisfaction drops: those of the last 360 days make up
+    ``adherents.nb_reclamations_12m``, older ones are dated at least 400 days
+    before :attr:`DataSpec.reference_date`. Every weight below is relative
+    (normalised over its mapping).
+
+    Attributes
+    ----------
+    description : str
+        French description of the table, shown in the brief's data
+        dictionary. Non-empty.
+    columns : dict of str to str
+        Column name → French description, for exactly the columns of
+        ``TABLE_COLUMNS["reclamations"]``.
+    taux_annuel_base : float
+        Mean number of complaints per adherent per year at a satisfaction of
+        3, in (0, 20].
+    effet_satisfaction : float
+        Sensitivity of the rate to satisfaction, in [0, 3]: the annual rate is
+        ``taux_annuel_base · exp(effet_satisfaction · (3 − satisfaction))``.
+    historique_mois : int
+        Depth of the complaint history in months (of 30.44 days), in
+        [12, 120]; no complaint predates the adherent's membership.
+    part_textes_donnees_personnelles : float
+        Fraction in [0, 1] of complaint texts (``texte``) that embed personal
+        data of the adherent: name, phone number and/or email address.
+    canaux : dict of str to float
+        Reception channel (the values of ``canal``) → relative weight (> 0);
+        at least one.
+    motifs : dict of str to float
+        Motif (the values of ``motif``) → relative weight (> 0); at least one,
+        each among ``COMPLAINT_MOTIFS`` (the motifs the generator has French
+        text templates for).
+    statuts : dict of str to float
+        Processing status (the values of ``statut``) → relative weight (> 0);
+        at least one.
+    """
 
     _name: typing.ClassVar[str] = "reclamations"
     taux_annuel_base: Annotated[float, Field(gt=0.0, le=20.0)]
@@ -267,7 +438,17 @@ class ReclamationsTable(_Table):
 
 
 class Tables(_Model):
-    """The three tables the generator produces (all required)."""
+    """The three tables the generator produces (all required).
+
+    Attributes
+    ----------
+    adherents : AdherentsTable
+        Spec of ``adherents.csv`` (one row per adherent, holds the target).
+    remboursements : RemboursementsTable
+        Spec of ``remboursements.csv`` (reimbursed acts).
+    reclamations : ReclamationsTable
+        Spec of ``reclamations.csv`` (complaints).
+    """
 
     adherents: AdherentsTable
     remboursements: RemboursementsTable
@@ -275,7 +456,28 @@ class Tables(_Model):
 
 
 class DataSpec(_Model):
-    """Dataset size, seed, reference date, holdout share and table specs."""
+    """Dataset size, seed, reference date, holdout share and table specs.
+
+    Attributes
+    ----------
+    seed : int
+        Seed (≥ 0) of ``numpy.random.default_rng`` and of Faker; overridden
+        by the ``seed`` argument of :func:`mspr.case.build_case`.
+    rows : int
+        Number of adherents generated before the holdout is set aside, in
+        [200, 200 000]; overridden by the ``rows`` argument of
+        :func:`mspr.case.build_case`.
+    reference_date : datetime.date
+        Date of the data extraction (``AAAA-MM-JJ`` in YAML). Ages, tenures
+        and the 12-month windows are measured at this date; the target looks
+        at the 12 months after it.
+    holdout_fraction : float, default=0.2
+        Fraction in [0.05, 0.5] of the adherents of each class (stratified on
+        the target) held out for grading, together with their
+        reimbursements and complaints.
+    tables : Tables
+        Specs of the three generated tables.
+    """
 
     seed: Annotated[int, Field(ge=0)]
     rows: Annotated[int, Field(ge=200, le=200_000)]
@@ -291,7 +493,30 @@ class TargetSpec(_Model):
     """The target and its logistic model.
 
     ``logit = intercept + Σ coefficients[f] · f + Σ effets[var][modalité]``, with
-    the features of :data:`TARGET_FEATURES` computed on the clean data.
+    the features of :data:`TARGET_FEATURES` computed on the clean data. The
+    target is then drawn as a Bernoulli variable of probability
+    ``1 / (1 + exp(−logit))``.
+
+    Attributes
+    ----------
+    table : {"adherents"}
+        Table holding the target (only ``adherents`` is supported).
+    column : {"resiliation"}
+        Target column: 1 if the adherent cancels the contract within the 12
+        months after the reference date, 0 otherwise.
+    intercept : float
+        Intercept of the logit, in log-odds.
+    coefficients : dict of str to float
+        Feature → change of the log-odds per unit of the feature. Keys are
+        among :data:`TARGET_FEATURES`, whose values give the unit (e.g. per
+        thousand EUR reimbursed over 12 months for
+        ``montant_rembourse_12m_keur``); an unlisted feature has no effect.
+    effets : dict of str to dict of str to float, default={}
+        Categorical variable (``formule`` or ``canal_acquisition``) →
+        modality → shift of the log-odds for adherents with that modality;
+        unlisted modalities shift by 0. Each modality must exist in
+        :attr:`AdherentsTable.formules` or :attr:`AdherentsTable.canaux`
+        (checked by :class:`CaseSpec`).
     """
 
     table: Literal["adherents"]
@@ -324,7 +549,26 @@ class TargetSpec(_Model):
 
 
 class LeakyColumnSpec(_Model):
-    """The leaky column: a date filled mostly when the target is 1."""
+    """The leaky column: a date filled mostly when the target is 1.
+
+    In the released data the column holds a cancellation date (ISO,
+    1 to 365 days after the reference date) or is empty; it is emptied in
+    the holdout and in ``echantillon_requetes.csv``. Candidates must spot it
+    (check ``A2C1.leaky_column``).
+
+    Attributes
+    ----------
+    table : {"adherents"}
+        Table holding the leaky column (only ``adherents`` is supported).
+    column : {"date_resiliation"}
+        The leaky column.
+    taux_renseigne_positifs : float
+        Probability in [0, 1] that the date is filled for an adherent whose
+        target is 1.
+    taux_renseigne_negatifs : float
+        Probability in [0, 1] that the date is filled for an adherent whose
+        target is 0.
+    """
 
     table: Literal["adherents"]
     column: Literal["date_resiliation"]
@@ -338,6 +582,28 @@ class DefectSpec(_Model):
     ``rate`` is the fraction of the released rows of ``table`` affected. For a
     ``duplicate``, ``column`` is the table's key (default) and ``rate`` the
     fraction of rows copied once more.
+
+    Attributes
+    ----------
+    table : {"adherents", "remboursements", "reclamations"}
+        Table whose released CSV receives the defect.
+    column : str or None, default=None
+        Column affected. For a ``duplicate``, omit it or give the table's key
+        (:data:`ID_COLUMNS`). Otherwise it is required and must be a column
+        of the table: for ``missing``, neither the key, ``id_adherent``, the
+        target nor the leaky column; for ``out_of_range``, one of
+        :data:`OUT_OF_RANGE_COLUMNS`; for ``inconsistent_format``, one of
+        :data:`FORMAT_DEFECT_COLUMNS`.
+    kind : {"duplicate", "missing", "out_of_range", "inconsistent_format"}
+        ``duplicate``: whole rows copied once more, at random positions;
+        ``missing``: the cell is emptied; ``out_of_range``: the value is made
+        implausible (negative amount, 99 beneficiaries, birth before 1900,
+        satisfaction 9); ``inconsistent_format``: the value is written in a
+        second format (``JJ/MM/AAAA`` date, other phone layout).
+    rate : float
+        Fraction in (0, 0.3] of the table's released rows affected (at least
+        one row). The non-duplicate defects of one column may total at most
+        0.5 (checked by :class:`CaseSpec`).
     """
 
     table: Literal["adherents", "remboursements", "reclamations"]
@@ -386,7 +652,24 @@ class DefectSpec(_Model):
 
 
 class Task(_Model):
-    """One task of the project plan (duration in days)."""
+    """One task of the project plan (duration in days).
+
+    Written as one row of ``plan_projet.csv`` (columns ``id_tache``,
+    ``libelle``, ``duree_jours``, ``predecesseurs``).
+
+    Attributes
+    ----------
+    id : str
+        Task identifier, e.g. ``"T01"``: letters, digits, ``_`` or ``-``;
+        unique within the plan.
+    libelle : str
+        French label of the task. Non-empty.
+    duree_jours : int
+        Duration in working days (jours ouvrés), in [1, 1000].
+    predecesseurs : list of str, default=[]
+        Ids of the tasks that must finish before this one starts; empty for
+        a starting task.
+    """
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
     libelle: NonEmptyStr
@@ -395,7 +678,17 @@ class Task(_Model):
 
 
 class PlanSpec(_Model):
-    """The AI project's plan; it must have exactly one critical path."""
+    """The AI project's plan; it must have exactly one critical path.
+
+    Attributes
+    ----------
+    tasks : list of Task
+        At least two tasks, in the order of ``plan_projet.csv``. Ids must be
+        unique, predecessors must exist and the dependencies must be acyclic,
+        with a single longest chain (:func:`mspr.case.plan.critical_path`
+        with ``require_unique=True``, checked by :class:`CaseSpec`); that
+        chain and its duration are the ground truth of the A4C1 checks.
+    """
 
     tasks: Annotated[list[Task], Field(min_length=2)]
 
@@ -409,9 +702,22 @@ class CaseSpec(_Model):
     Attributes
     ----------
     id : str
-        Case identifier (``mutuelle_horizon``), recorded as ``case_id``.
-    company, brief, data, target, leaky_column, defects, plan
-        See the corresponding models.
+        Case identifier (``mutuelle_horizon``): lower-case letters, digits
+        and ``_``; recorded as ``case_id`` in the ground truth.
+    company : Company
+        The fictional company.
+    brief : Brief
+        The brief handed to candidates.
+    data : DataSpec
+        Size, seed, reference date, holdout share and table specs.
+    target : TargetSpec
+        The target and its logistic model.
+    leaky_column : LeakyColumnSpec
+        The column that leaks the target.
+    defects : list of DefectSpec, default=[]
+        Defects injected into the released data, in order.
+    plan : PlanSpec
+        The project plan (unique critical path).
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]

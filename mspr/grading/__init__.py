@@ -34,9 +34,12 @@ class SubmissionGrade:
     Attributes
     ----------
     team_id, assignment_id : str
+        The team (nbgrader ``student_id``) and the assignment graded.
     executed : bool
         Whether nbgrader could execute the notebook.
     checks : list of CheckResult
+        One result per auto check of the assignment (all scored 0 when the
+        notebook could not be executed).
     jury_answers : dict of str to str
         Text of the jury-graded answer cells, by nbgrader ``grade_id``.
     log : str
@@ -51,14 +54,33 @@ class SubmissionGrade:
     log: str
 
     def to_json(self) -> dict:
-        """Return the JSON document written to ``grades/<team>/<assignment>.json``."""
+        """Return the JSON document written to ``grades/<team>/<assignment>.json``.
+
+        Returns
+        -------
+        dict
+            The fields of the grade as plain JSON types (``checks`` as a list
+            of dicts with the fields of :class:`CheckResult`), plus
+            ``graded_at``: the current UTC time, ISO 8601.
+        """
         data = asdict(self)
         data["graded_at"] = datetime.now(timezone.utc).isoformat()
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> "SubmissionGrade":
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json`.
+
+        Parameters
+        ----------
+        data : dict
+            A document written by :meth:`to_json` (``graded_at`` is ignored).
+
+        Returns
+        -------
+        SubmissionGrade
+            The grade, with its checks as :class:`CheckResult` objects.
+        """
         data = {k: v for k, v in data.items() if k != "graded_at"}
         data["checks"] = [CheckResult(**c) for c in data["checks"]]
         return cls(**data)
@@ -66,6 +88,20 @@ class SubmissionGrade:
 
 def load_ground_truth(ws: Workspace) -> dict:
     """Read ``ground_truth.json`` of the workspace's case.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The cohort workspace; the file read is
+        ``ws.ground_truth_dir / "ground_truth.json"``.
+
+    Returns
+    -------
+    dict
+        The ground truth written by :func:`mspr.case.build_case`: keys
+        ``case_id``, ``seed``, ``rows``, ``pii``, ``defects``,
+        ``leaky_column``, ``target``, ``reference_metric`` and ``plan`` (see
+        ``docs/architecture.md``).
 
     Raises
     ------
@@ -124,7 +160,9 @@ def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
     Parameters
     ----------
     ws : Workspace
+        The cohort workspace (submission, gradebook, ground truth, grades).
     team_id, assignment_id : str
+        The submission to grade: ``ws.submitted(team_id, assignment_id)``.
     ground_truth : dict, optional
         ``ground_truth.json`` content; read from the workspace if omitted.
 
@@ -133,6 +171,11 @@ def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
     SubmissionGrade
         Also written to ``ws.grades(team_id, assignment_id)``; the executed
         folder is copied to ``ws.autograded(team_id, assignment_id)``.
+
+    Raises
+    ------
+    MsprError
+        If ``ground_truth`` is omitted and the case has not been built.
     """
     ground_truth = ground_truth or load_ground_truth(ws)
     with tempfile.TemporaryDirectory(prefix="mspr-exec-") as scratch:
@@ -172,6 +215,7 @@ def autograde(ws: Workspace, team_ids: list[str] | None = None,
     Parameters
     ----------
     ws : Workspace
+        The cohort workspace; its case must have been built.
     team_ids : list of str, optional
         Defaults to every team with a submission.
     assignment_ids : list of str, optional
@@ -184,6 +228,11 @@ def autograde(ws: Workspace, team_ids: list[str] | None = None,
     list of SubmissionGrade
         One per submission found (a missing submission is simply skipped; the
         report shows it as not submitted).
+
+    Raises
+    ------
+    MsprError
+        If the case has not been built (no ground truth).
     """
     ground_truth = load_ground_truth(ws)
     grades = []

@@ -88,6 +88,13 @@ def check(check_id: str, *, assignment: str, max_score: float, label: str, answe
         What is measured, in French.
     answer : str, optional
         The ``reponses.json`` key read; defaults to ``check_id``.
+
+    Returns
+    -------
+    callable
+        Decorator that registers ``func`` in :data:`CHECKS` under
+        ``check_id`` (replacing a check of the same id) as a :class:`Check`,
+        and returns ``func`` unchanged.
     """
 
     def register(func):
@@ -98,7 +105,19 @@ def check(check_id: str, *, assignment: str, max_score: float, label: str, answe
 
 
 def checks_for(assignment_id: str) -> list[Check]:
-    """Return the checks of one assignment, in registration order."""
+    """Return the checks of one assignment, in registration order.
+
+    Parameters
+    ----------
+    assignment_id : str
+        An nbgrader assignment id, e.g. ``"a2_conception"``.
+
+    Returns
+    -------
+    list of Check
+        The registered checks whose ``assignment_id`` matches; empty for an
+        unknown assignment.
+    """
     return [c for c in CHECKS.values() if c.assignment_id == assignment_id]
 
 
@@ -130,7 +149,26 @@ class CheckContext:
     check: Check | None = None
 
     def inside(self, relative: str) -> Path:
-        """Resolve a path recorded by the candidate, refusing escapes from ``workdir``."""
+        """Resolve a path recorded by the candidate, refusing escapes from ``workdir``.
+
+        Parameters
+        ----------
+        relative : str
+            A path relative to :attr:`workdir`, as recorded in
+            ``reponses.json`` (an absolute path is accepted if it lies
+            inside ``workdir``).
+
+        Returns
+        -------
+        pathlib.Path
+            The absolute path, symbolic links resolved.
+
+        Raises
+        ------
+        AnswerError
+            If the resolved path lies outside ``workdir`` (``..``, absolute
+            path elsewhere, symbolic link pointing out).
+        """
         path = (self.workdir / relative).resolve()
         if not path.is_relative_to(self.workdir.resolve()):
             raise AnswerError(f"le chemin {relative!r} sort du dossier du rendu")
@@ -147,9 +185,14 @@ class CheckContext:
         features : pathlib.Path
             CSV of the rows to predict (features only, no label).
         flavor : {"sklearn", "pyfunc"}
+            MLflow flavour the model is loaded with (``mlflow.sklearn`` or
+            ``mlflow.pyfunc``).
         method : {"proba", "predict"}
-            ``proba``: probability of the positive class (sklearn flavour).
+            ``proba``: probability of the positive class (sklearn flavour);
+            ``predict``: the model's ``predict`` output.
         tracking_uri : str, optional
+            MLflow tracking URI used to resolve ``models:/`` or ``runs:/``
+            URIs, e.g. ``sqlite:////abs/mlflow.db``.
 
         Returns
         -------
@@ -196,6 +239,29 @@ def pii_columns(ctx: CheckContext) -> tuple[float, str]:
     The mean runs over the columns where the answer or the ground truth names
     at least one entity type, so an empty answer scores 0 and a column flagged
     wrongly costs as much as a column missed.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context, with ``ctx.check`` set to this check (by
+        :func:`run_checks`).
+        The answer is a dict ``{table: {column: [entity type, ...]}}`` of
+        Presidio entity types (``PERSON``, ``FR_NIR``…); the truth is the
+        ground truth's ``pii``.
+
+    Returns
+    -------
+    fraction : float
+        Mean Jaccard index over the columns named by the answer or the
+        truth, in [0, 1].
+    evidence : str
+        French sentence: exact columns, expected personal columns, columns
+        missed or incomplete, columns flagged wrongly.
+
+    Raises
+    ------
+    AnswerError
+        If the answer is not a dict of dicts of lists.
     """
     answer = _expect(ctx.answers[ctx.check.answer], dict, "réponse")
     truth = {(t, c): set(v) for t, cols in ctx.ground_truth["pii"].items() for c, v in cols.items() if v}
@@ -231,7 +297,28 @@ def _incomplete(truth: dict, found: dict, key: tuple) -> bool:
 @check("A2C1.leaky_column", assignment="a2_conception", max_score=1,
        label="Choix des données : colonne qui fuit la cible identifiée")
 def leaky_column(ctx: CheckContext) -> tuple[float, str]:
-    """Exact match (case-insensitive, ``table.`` prefix allowed)."""
+    """Exact match (case-insensitive, ``table.`` prefix allowed).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context, with ``ctx.check`` set to this check (by
+        :func:`run_checks`).
+        The answer is the name of the leaky column (``str``), e.g.
+        ``"date_resiliation"`` or ``"adherents.date_resiliation"``.
+
+    Returns
+    -------
+    fraction : float
+        1.0 if it names the ground truth's ``leaky_column``, else 0.0.
+    evidence : str
+        French sentence quoting the answer and whether it is correct.
+
+    Raises
+    ------
+    AnswerError
+        If the answer is not a string.
+    """
     answer = _expect(ctx.answers[ctx.check.answer], str, "réponse").strip().lower()
     truth = ctx.ground_truth["leaky_column"]
     ok = answer in {truth["column"].lower(), f"{truth['table']}.{truth['column']}".lower()}
@@ -254,7 +341,34 @@ def _model_answer(ctx: CheckContext) -> dict:
 
 
 def holdout_auc(ctx: CheckContext) -> float:
-    """ROC AUC of the team's model on the hidden holdout (cached per submission)."""
+    """ROC AUC of the team's model on the hidden holdout (cached per submission).
+
+    The model named by the answer ``A2C6.model`` is loaded with the sklearn
+    flavour in a throw-away subprocess (:meth:`CheckContext.predict`) and
+    scores ``holdout_features.csv``; its positive-class probabilities are
+    compared with the target column of ``holdout_labels.csv``.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context. ``ctx.answers["A2C6.model"]`` is a dict
+        with ``tracking_uri`` (``sqlite:////<absolute path>`` inside
+        ``ctx.workdir``), ``model_uri`` and ``run_id`` (str). The result is
+        stored in ``ctx.cache["holdout_auc"]``.
+
+    Returns
+    -------
+    float
+        ROC AUC in [0, 1] (0.5: no better than chance).
+
+    Raises
+    ------
+    AnswerError
+        If the answer is malformed, its tracking store is not an absolute
+        sqlite path inside the team's folder, the model cannot be loaded or
+        fails to predict, or it returns a number of predictions different
+        from the number of holdout rows.
+    """
     if "holdout_auc" not in ctx.cache:
         from sklearn.metrics import roc_auc_score
 
@@ -273,7 +387,30 @@ def holdout_auc(ctx: CheckContext) -> float:
 @check("A2C6.holdout_auc", assignment="a2_conception", max_score=4,
        label="Performance du modèle sur le jeu de test caché (ROC AUC)", answer="A2C6.model")
 def holdout_auc_check(ctx: CheckContext) -> tuple[float, str]:
-    """Linear from AUC 0.5 (0) to the case's pass threshold (full marks)."""
+    """Linear from AUC 0.5 (0) to the case's pass threshold (full marks).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context, with ``ctx.check`` set to this check (by
+        :func:`run_checks`).
+        The answer ``A2C6.model`` is read by :func:`holdout_auc`.
+
+    Returns
+    -------
+    fraction : float
+        ``(auc − 0.5) / (pass_threshold − 0.5)`` clipped to [0, 1], where
+        ``pass_threshold`` is the ground truth's
+        ``reference_metric.pass_threshold`` (reference model's AUC − 0.03).
+    evidence : str
+        French sentence giving the holdout AUC, the threshold, the reference
+        model's and the oracle's AUC.
+
+    Raises
+    ------
+    AnswerError
+        As :func:`holdout_auc`.
+    """
     auc = holdout_auc(ctx)
     ref = ctx.ground_truth["reference_metric"]
     fraction = min(1.0, max(0.0, (auc - 0.5) / (ref["pass_threshold"] - 0.5)))
@@ -288,7 +425,36 @@ CV_GAP_MAX = 0.05
 @check("A2C8.cross_validation", assignment="a2_conception", max_score=2,
        label="Procédure de test : validation croisée tracée dans MLflow et cohérente", answer="A2C6.model")
 def cross_validation(ctx: CheckContext) -> tuple[float, str]:
-    """One point for ≥ 5 folds logged with ``cv_roc_auc_mean``; one for |CV − holdout| ≤ 0.05."""
+    """One point for ≥ 5 folds logged with ``cv_roc_auc_mean``; one for |CV − holdout| ≤ 0.05.
+
+    Reads the MLflow run ``run_id`` of the answer ``A2C6.model``: its metric
+    ``cv_roc_auc_mean`` and its parameter ``cv_n_splits``.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context, with ``ctx.check`` set to this check (by
+        :func:`run_checks`).
+        The answer ``A2C6.model`` is a dict with ``tracking_uri``,
+        ``model_uri`` and ``run_id``.
+
+    Returns
+    -------
+    fraction : float
+        0.0 if the metric is missing or fewer than 5 folds are logged; 0.5
+        if the cross-validated AUC differs from the holdout AUC
+        (:func:`holdout_auc`) by more than :data:`CV_GAP_MAX`; else 1.0.
+    evidence : str
+        French sentence giving the number of folds, the cross-validated AUC
+        and its gap with the holdout AUC.
+
+    Raises
+    ------
+    AnswerError
+        If the answer is malformed, the run is not found in the team's
+        tracking store, or (when the gap is measured) the model cannot be
+        scored on the holdout.
+    """
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
@@ -323,7 +489,35 @@ def _deployment(ctx: CheckContext) -> dict:
 @check("A3C3.served_predictions", assignment="a3_deploiement", max_score=3,
        label="Test de déploiement : prédictions du serveur conformes au modèle", answer="A3C3.deployment_test")
 def served_predictions(ctx: CheckContext) -> tuple[float, str]:
-    """Fraction of the sample rows whose served prediction equals the model's own."""
+    """Fraction of the sample rows whose served prediction equals the model's own.
+
+    The model saved at ``model_path`` is loaded with the pyfunc flavour in a
+    throw-away subprocess and predicts ``donnees/echantillon_requetes.csv``
+    of the team's folder; each served prediction must equal it within 1e-9.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context, with ``ctx.check`` set to this check (by
+        :func:`run_checks`).
+        The answer ``A3C3.deployment_test`` is a dict with ``model_path``
+        (str, relative to the team's folder), ``predictions`` (list, one per
+        sample row, in file order) and ``latencies_ms`` (list of float).
+
+    Returns
+    -------
+    fraction : float
+        Share of sample rows whose served prediction matches, in [0, 1];
+        0.0 if the number of predictions differs from the number of rows.
+    evidence : str
+        French sentence giving the number of matching predictions.
+
+    Raises
+    ------
+    AnswerError
+        If the answer is malformed, a path leaves the team's folder, or the
+        model cannot be loaded or fails to predict.
+    """
     answer = _deployment(ctx)
     sample = ctx.inside("donnees/echantillon_requetes.csv")
     model = ctx.inside(answer["model_path"])
@@ -345,7 +539,33 @@ def _same(a: Any, b: float) -> bool:
 @check("A3C3.server_stopped", assignment="a3_deploiement", max_score=1,
        label="Test de déploiement : latences mesurées et serveur arrêté", answer="A3C3.deployment_test")
 def server_stopped(ctx: CheckContext) -> tuple[float, str]:
-    """Full marks if every request was timed and the server process and port are gone."""
+    """Full marks if every request was timed and the server process and port are gone.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context, with ``ctx.check`` set to this check (by
+        :func:`run_checks`).
+        The answer ``A3C3.deployment_test`` is a dict with ``model_path``
+        (str), ``predictions`` (list), ``latencies_ms`` (list of float, in
+        milliseconds), ``server_pid`` (int) and ``port`` (int).
+
+    Returns
+    -------
+    fraction : float
+        1.0 if there is one latency per prediction (at least one), the
+        process ``server_pid`` no longer runs (a zombie counts as stopped)
+        and nothing listens on ``127.0.0.1:<port>``; else 0.0.
+    evidence : str
+        French sentence giving the number of latencies and whether the
+        server is still active.
+
+    Raises
+    ------
+    AnswerError
+        If the answer is malformed or ``server_pid``/``port`` are not
+        integers.
+    """
     answer = _deployment(ctx)
     pid, port = answer.get("server_pid"), answer.get("port")
     if not isinstance(pid, int) or not isinstance(port, int):
@@ -382,7 +602,31 @@ def _port_open(port: int) -> bool:
 @check("A4C1.critical_path", assignment="a4_pilotage", max_score=2,
        label="Chemin critique du plan projet (PERT)")
 def critical_path(ctx: CheckContext) -> tuple[float, str]:
-    """Full marks for the exact sequence; else the Jaccard index of the task sets, halved."""
+    """Full marks for the exact sequence; else the Jaccard index of the task sets, halved.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context, with ``ctx.check`` set to this check (by
+        :func:`run_checks`).
+        The answer is the list of task ids of the critical path, in
+        execution order; the truth is the ground truth's
+        ``plan.critical_path`` (critical path method, see
+        :func:`mspr.case.plan.critical_path`).
+
+    Returns
+    -------
+    fraction : float
+        1.0 for the exact sequence; otherwise half the Jaccard index of the
+        answered and true task sets, in [0, 0.5] (0.0 for an empty answer).
+    evidence : str
+        French sentence quoting the answered and the expected paths.
+
+    Raises
+    ------
+    AnswerError
+        If the answer is not a list.
+    """
     answer = [str(t) for t in _expect(ctx.answers[ctx.check.answer], list, "réponse")]
     truth = ctx.ground_truth["plan"]["critical_path"]
     if answer == truth:
@@ -394,7 +638,28 @@ def critical_path(ctx: CheckContext) -> tuple[float, str]:
 @check("A4C1.project_duration", assignment="a4_pilotage", max_score=1,
        label="Durée totale du projet (jours)")
 def project_duration(ctx: CheckContext) -> tuple[float, str]:
-    """Exact number of days."""
+    """Exact number of days.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context, with ``ctx.check`` set to this check (by
+        :func:`run_checks`).
+        The answer is the project duration in days (int or float, not
+        bool); the truth is the ground truth's ``plan.duration_days``.
+
+    Returns
+    -------
+    fraction : float
+        1.0 if the answer equals the true duration, else 0.0.
+    evidence : str
+        French sentence quoting the answered and the expected durations.
+
+    Raises
+    ------
+    AnswerError
+        If the answer is not a number.
+    """
     answer = ctx.answers[ctx.check.answer]
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
         raise AnswerError("un nombre de jours est attendu")
@@ -412,9 +677,12 @@ class CheckResult:
     Attributes
     ----------
     check_id, competency, assignment_id, label : str
+        As in :class:`Check`: stable id, référentiel competency code (e.g.
+        ``"A1C6"``), nbgrader assignment and French label.
     score : float
         Points obtained, in [0, max_score], rounded to 2 decimals.
     max_score : float
+        Points for a perfect answer.
     evidence : str
         French sentence telling the jury what was measured.
     """
@@ -438,11 +706,15 @@ def run_checks(assignment_id: str, ctx: CheckContext) -> list[CheckResult]:
     Parameters
     ----------
     assignment_id : str
+        The nbgrader assignment whose checks run (:func:`checks_for`).
     ctx : CheckContext
+        The executed submission's context; ``ctx.check`` is set to each
+        check in turn.
 
     Returns
     -------
     list of CheckResult
+        One per check of the assignment, in registration order.
     """
     results = []
     for chk in checks_for(assignment_id):

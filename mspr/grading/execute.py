@@ -67,6 +67,9 @@ def sandbox_env(home: Path) -> dict[str, str]:
     Returns
     -------
     dict of str to str
+        Environment variables for ``subprocess`` (``env=``): those listed
+        above (the offline ones from ``mspr._offline.OFFLINE_ENV``), plus
+        the machine's ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` when set.
     """
     env = {
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
@@ -91,7 +94,10 @@ def scratch_course(ws: Workspace, team_id: str, assignment_id: str, scratch: Pat
     Parameters
     ----------
     ws : Workspace
+        The cohort workspace: its ``source/<assignment_id>`` (public files
+        only, no notebook) and the team's submission are copied.
     team_id, assignment_id : str
+        The submission to lay out.
     scratch : pathlib.Path
         An empty folder outside the workspace.
 
@@ -123,6 +129,7 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
     db_url : str
         The gradebook URL.
     team_id, assignment_id : str
+        The submission to execute, as laid out under ``root/submitted``.
     home : pathlib.Path
         Private ``HOME`` of the sandbox.
 

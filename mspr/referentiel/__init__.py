@@ -237,7 +237,14 @@ class Referentiel(_Frozen):
         return {c.code: c for b in self.blocks for c in b.competencies}
 
     def codes(self) -> list[str]:
-        """Return the competency codes in order, e.g. ``["A1C1", …, "A4C13"]``."""
+        """Return the competency codes in order, e.g. ``["A1C1", …, "A4C13"]``.
+
+        Returns
+        -------
+        list of str
+            Every competency code (``A<block>C<n>``), blocks A1 to A4, in the
+            order of the RNCP référentiel seed.
+        """
         return list(self.competencies)
 
     def competency(self, code: str) -> Competency:
@@ -251,6 +258,7 @@ class Referentiel(_Frozen):
         Returns
         -------
         Competency
+            The competency, with its modality and criteria.
 
         Raises
         ------
@@ -267,7 +275,15 @@ class Referentiel(_Frozen):
         return competencies[code]
 
     def criteria(self) -> list[Criterion]:
-        """Return every criterion of the référentiel, in order (``A1C1.1`` first)."""
+        """Return every criterion of the référentiel, in order (``A1C1.1`` first).
+
+        Returns
+        -------
+        list of Criterion
+            The criteria of every competency, competency by competency in the
+            order of :meth:`codes`, each competency's criteria in the seed's
+            order (ids ``<code>.1``, ``<code>.2``…).
+        """
         return [cr for c in self.competencies.values() for cr in c.criteria]
 
     def block_of(self, code: str) -> Block:
@@ -281,6 +297,7 @@ class Referentiel(_Frozen):
         Returns
         -------
         Block
+            The block (``A1`` to ``A4``) holding the competency.
 
         Raises
         ------
