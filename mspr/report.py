@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from mspr._nbgrader import TEXT_STUB
 from mspr.grading import SubmissionGrade
 from mspr.grading.checks import checks_for
 from mspr.paths import ASSIGNMENTS, Workspace
@@ -110,7 +111,10 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[Re
             for grade_id, text in grade.jury_answers.items():
                 match = JURY_CELL.match(grade_id)
                 if match:
-                    written[match.group(1)].append(f"[{grade_id}] {text.strip()}")
+                    text = text.strip()
+                    if text in ("", TEXT_STUB):
+                        text = "(réponse non rédigée)"
+                    written[match.group(1)].append(f"[{grade_id}] {text}")
         for code, competency in referentiel.competencies.items():
             rows.extend(auto.pop(code, []))
             evidence = "\n\n".join(written.get(code, [])) or "à évaluer à l'oral et sur les livrables"

@@ -91,6 +91,8 @@ def test_jury_report_shows_criteria_and_written_answers(ws):
     details = pd.read_csv(ws.report_dir / "details.csv", keep_default_na=False)
     ref_jury_a4c1 = details[(details.team_id == "ref") & (details.competency == "A4C1") & (details.kind == "jury")]
     assert ref_jury_a4c1.evidence.str.contains("[A4C1-", regex=False).all()
+    blank_jury_a4c1 = details[(details.team_id == "blank") & (details.competency == "A4C1") & (details.kind == "jury")]
+    assert blank_jury_a4c1.evidence.str.contains("(réponse non rédigée)", regex=False).all()
 
 
 # -- what candidates receive and can reach ----------------------------------------------------
