@@ -18,18 +18,24 @@ from mspr.paths import ASSIGNMENTS, DEFAULT_CASE, Workspace
 WORKSPACE = click.option("--workspace", "-w", type=click.Path(path_type=Path), default=Path("build/cohorte"),
                          show_default=True, help="Dossier de la cohorte (racine du cours nbgrader).")
 
+#: ``-h``/``--help`` with a French text; put on every command (click's own text is in English).
+HELP = click.help_option("-h", "--help", help="Afficher cette aide et quitter.")
+
 
 @click.group()
+@HELP
 def cli() -> None:
     """Atelier MSPR : cas, labs, correction nbgrader et rapport du jury."""
 
 
 @cli.group()
+@HELP
 def case() -> None:
     """Cas d'étude (entreprise fictive, données générées, vérité terrain)."""
 
 
 @case.command("build")
+@HELP
 @click.argument("case_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Dossier de sortie (défaut : build/cases/<nom du cas>).")
@@ -45,22 +51,29 @@ def case_build(case_dir: Path, out: Path | None, seed: int | None, rows: int | N
 
 
 @cli.command("release")
+@HELP
 @WORKSPACE
-@click.option("--case", "case_dir", type=click.Path(path_type=Path), default=DEFAULT_CASE, show_default=True,
-              help="Cas à construire dans la cohorte s'il ne l'est pas encore.")
-def release_cmd(workspace: Path, case_dir: Path) -> None:
+@click.option("--case", "case_dir", type=click.Path(path_type=Path), default=None,
+              help=f"Cas à construire dans la cohorte s'il ne l'est pas encore (défaut : {DEFAULT_CASE.name}).")
+def release_cmd(workspace: Path, case_dir: Path | None) -> None:
     """Génère la version étudiante des quatre assignments (nbgrader)."""
-    from mspr.case import build_case
+    from mspr.case import build_case, load_case_spec
     from mspr.release import release
 
     ws = Workspace(workspace)
+    if case_dir is not None:
+        load_case_spec(case_dir)  # a wrong --case is an error even when the cohort already has its case
     if not ws.ground_truth_dir.is_dir():
-        build_case(case_dir, out=ws.case_dir)
+        build_case(case_dir or DEFAULT_CASE, out=ws.case_dir)
+    elif case_dir is not None:
+        click.echo(f"Cas déjà construit dans {ws.case_dir} : il est conservé (--case {case_dir} ignoré ; "
+                   "pour un autre cas, utilisez une nouvelle cohorte).")
     for folder in release(ws):
         click.echo(f"Version étudiante : {folder}")
 
 
 @cli.command("submit")
+@HELP
 @WORKSPACE
 @click.argument("team_id")
 @click.argument("assignment_id", type=click.Choice(ASSIGNMENTS))
@@ -73,14 +86,25 @@ def submit_cmd(workspace: Path, team_id: str, assignment_id: str, folder: Path) 
 
 
 @cli.command("autograde")
+@HELP
 @WORKSPACE
 @click.option("--team", "teams", multiple=True, help="Équipe(s) à corriger (défaut : toutes).")
-@click.option("--assignment", "assignments", multiple=True, type=click.Choice(ASSIGNMENTS))
+@click.option("--assignment", "assignments", multiple=True, type=click.Choice(ASSIGNMENTS),
+              help="Assignment(s) à corriger (défaut : tous).")
 def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[str, ...]) -> None:
     """Exécute les rendus avec nbgrader et calcule les critères automatiques."""
     from mspr.grading import autograde
 
-    grades = autograde(Workspace(workspace), list(teams) or None, list(assignments) or None,
+    ws = Workspace(workspace)
+    submitted = [t for t in ws.teams() if any(ws.submitted(t, a).is_dir() for a in assignments or ASSIGNMENTS)]
+    if not submitted:
+        raise MsprError("aucun rendu à corriger dans cette cohorte", path=ws.step_dir("submitted"),
+                        hint="vérifiez l'option -w, ou enregistrez d'abord les rendus avec « mspr submit »")
+    missing = [t for t in teams if t not in submitted]
+    if missing:
+        raise MsprError(f"aucun rendu à corriger pour l'équipe : {', '.join(missing)}",
+                        path=ws.step_dir("submitted"), hint=f"équipes ayant rendu : {', '.join(submitted)}")
+    grades = autograde(ws, list(teams) or None, list(assignments) or None,
                        progress=lambda t, a: click.echo(f"Correction : {t} / {a}"))
     for g in grades:
         total = sum(c.score for c in g.checks)
@@ -90,18 +114,26 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
 
 
 @cli.command("report")
+@HELP
 @WORKSPACE
 def report_cmd(workspace: Path) -> None:
     """Écrit le rapport du jury par compétence (CSV et HTML)."""
     from mspr.report import report
 
-    click.echo(f"Rapport : {report(Workspace(workspace))}")
+    ws = Workspace(workspace)
+    if not ws.teams():
+        raise MsprError("aucun rendu dans cette cohorte : pas de rapport à écrire", path=ws.step_dir("submitted"),
+                        hint="vérifiez l'option -w, ou enregistrez et corrigez d'abord les rendus "
+                        "(« mspr submit » puis « mspr autograde »)")
+    click.echo(f"Rapport : {report(ws)}")
 
 
 @cli.command("demo")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("build/demo"), show_default=True)
-@click.option("--seed", type=int, default=None)
-@click.option("--rows", type=int, default=None)
+@HELP
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build/demo"), show_default=True,
+              help="Dossier de la cohorte de démonstration.")
+@click.option("--seed", type=int, default=None, help="Graine aléatoire (défaut : celle du case.yaml).")
+@click.option("--rows", type=int, default=None, help="Nombre d'adhérents (défaut : celui du case.yaml).")
 def demo_cmd(out: Path, seed: int | None, rows: int | None) -> None:
     """Tout le parcours sur le cas par défaut avec trois équipes simulées."""
     from rich.console import Console

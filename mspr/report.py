@@ -100,10 +100,12 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[Re
         auto = defaultdict(list)
         written = defaultdict(list)
         for assignment_id, grade in grades.items():
-            if grade is None:
+            if grade is None or grade.grader_error:
+                score, evidence = (0.0, "non rendu") if grade is None else (
+                    None, "erreur du correcteur, note à reprendre : " + grade.grader_error.strip().splitlines()[-1])
                 for chk in checks_for(assignment_id):
-                    auto[chk.competency].append(ReportRow(team_id, chk.competency, chk.check_id, "auto", 0.0,
-                                                          chk.max_score, chk.label, "non rendu"))
+                    auto[chk.competency].append(ReportRow(team_id, chk.competency, chk.check_id, "auto", score,
+                                                          chk.max_score, chk.label, evidence))
                 continue
             for res in grade.checks:
                 auto[res.competency].append(ReportRow(team_id, res.competency, res.check_id, "auto", res.score,
@@ -147,7 +149,7 @@ def block_totals(rows: list[ReportRow]) -> dict[str, dict[str, tuple[float, floa
     for row in rows:
         if row.kind == "auto":
             s, m = totals[row.team_id][row.competency[:2]]
-            totals[row.team_id][row.competency[:2]] = (round(s + row.score, 2), m + row.max_score)
+            totals[row.team_id][row.competency[:2]] = (round(s + (row.score or 0.0), 2), m + row.max_score)
     return {team: dict(blocks) for team, blocks in totals.items()}
 
 
@@ -175,7 +177,7 @@ def report(ws: Workspace) -> Path:
     pathlib.Path
         ``report/index.html``. Previous report files are archived first.
     """
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from jinja2 import Environment, PackageLoader
 
     referentiel = Referentiel.load()
     rows = build_rows(ws, referentiel)
@@ -184,7 +186,7 @@ def report(ws: Workspace) -> Path:
     out.mkdir(parents=True)
     _write_csv(out / "scores.csv", rows, SCORE_COLUMNS)
     _write_csv(out / "details.csv", rows, SCORE_COLUMNS + ["label", "evidence"])
-    env = Environment(loader=PackageLoader("mspr", "templates"), autoescape=select_autoescape())
+    env = Environment(loader=PackageLoader("mspr", "templates"), autoescape=True)
     teams = defaultdict(list)
     for row in rows:
         teams[row.team_id].append(row)

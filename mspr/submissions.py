@@ -1,21 +1,29 @@
 """Stage: record a team's submission.
 
 nbgrader has no team submissions: a team is one nbgrader ``student_id``
-(``team_id``). A submission replaces the previous one only after that one is
-moved to the workspace archive: nothing is lost.
+(``team_id``). A submission is checked (notebook readable by nbgrader, no
+symbolic link), copied next to its destination, and only then replaces the
+previous one, which is moved to the workspace archive: nothing is lost.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from mspr.errors import MsprError
+from mspr.notebooks import check_notebook
 from mspr.paths import ASSIGNMENTS, Workspace
 
 TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+#: Names left out of a submission: working files the graded execution recreates.
+IGNORED = (".ipynb_checkpoints", "__pycache__", "mlruns", "mlartifacts", "mlflow.db", "reponses.json")
 
 
 def check_team_id(team_id: str) -> str:
@@ -45,13 +53,27 @@ def check_team_id(team_id: str) -> str:
     return team_id
 
 
+def _first_symlink(folder: Path) -> Path | None:
+    """Return a symbolic link found in ``folder`` (outside ignored names), or None."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in IGNORED]
+        for name in dirs + files:
+            if name not in IGNORED and (Path(root) / name).is_symlink():
+                return Path(root) / name
+    return None
+
+
 def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Path:
     """Copy a team's assignment folder into ``submitted/<team_id>/<assignment_id>``.
+
+    The folder is first copied next to the destination; only once the copy is
+    complete is the previous submission moved to the archive and the new one
+    renamed into place, so a failed copy leaves the previous one untouched.
 
     Parameters
     ----------
     ws : Workspace
-        The cohort workspace.
+        The cohort workspace; the assignment must have been released.
     team_id : str
         The team, used as nbgrader's ``student_id``.
     assignment_id : str
@@ -67,22 +89,43 @@ def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Pat
     Raises
     ------
     MsprError
-        Unknown assignment, invalid team id, or a folder without notebook.
+        Unknown assignment, invalid team id, assignment not released, a
+        folder that is (or contains, or lies inside) the destination, a
+        folder without notebook or holding a symbolic link, or a notebook
+        nbgrader could not grade (see :func:`mspr.notebooks.validate_notebook`).
     """
     check_team_id(team_id)
     if assignment_id not in ASSIGNMENTS:
         raise MsprError(f"assignment inconnu : {assignment_id!r}",
                         hint=f"choisissez parmi {', '.join(ASSIGNMENTS)}")
-    folder = Path(folder)
+    if not ws.release(assignment_id).is_dir():
+        raise MsprError("la version étudiante n'a pas été générée dans cette cohorte",
+                        path=ws.release(assignment_id), hint=f"lancez d'abord « mspr release -w {ws.root} »")
+    folder = Path(folder).resolve()
+    dest = ws.submitted(team_id, assignment_id)
+    if folder.is_relative_to(dest) or dest.is_relative_to(folder):
+        raise MsprError("le dossier à rendre se confond avec le dossier des rendus de la cohorte", path=folder,
+                        hint="rendez le dossier de travail de l'équipe, hors de la cohorte (ou de son archive)")
     notebook = folder / f"{assignment_id}.ipynb"
     if not notebook.is_file():
         raise MsprError("notebook introuvable dans le rendu", path=notebook,
                         hint="rendez le dossier de l'assignment tel que reçu, notebook compris")
-    dest = ws.submitted(team_id, assignment_id)
-    ws.archive(dest)
-    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(
-        ".ipynb_checkpoints", "__pycache__", "mlruns", "mlartifacts", "mlflow.db", "reponses.json"))
-    # nbgrader reads the submission time from timestamp.txt.
-    stamp = datetime.now(timezone.utc).isoformat(sep=" ")
-    (dest / "timestamp.txt").write_text(stamp + "\n", encoding="utf-8")
+    link = _first_symlink(folder)
+    if link is not None:
+        raise MsprError(f"lien symbolique dans le rendu (vers {os.readlink(link)})", path=link,
+                        hint="remplacez le lien par une copie du fichier ou du dossier, ou supprimez-le")
+    check_notebook(notebook)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{assignment_id}-envoi-", dir=dest.parent))
+    try:
+        shutil.copytree(folder, staging, ignore=shutil.ignore_patterns(*IGNORED), dirs_exist_ok=True)
+        # nbgrader reads the submission time from timestamp.txt.
+        stamp = datetime.now(timezone.utc).isoformat(sep=" ")
+        (staging / "timestamp.txt").write_text(stamp + "\n", encoding="utf-8")
+        ws.archive(dest)
+        os.replace(staging, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            dest.parent.rmdir()  # only if empty: a failed first submission leaves no team folder
     return dest

@@ -19,8 +19,12 @@ GROUND_TRUTH = {
 }
 
 
-def ctx(answers, tmp_path=Path(".")):
-    return CheckContext(answers=answers, ground_truth=GROUND_TRUTH, ground_truth_dir=tmp_path, workdir=tmp_path)
+def ctx(answers, tmp_path=Path("."), processes=None):
+    return CheckContext(answers=answers, ground_truth=GROUND_TRUTH, ground_truth_dir=tmp_path, workdir=tmp_path,
+                        processes=processes or {})
+
+
+SERVE = "/venv/bin/python /venv/bin/mlflow models serve -m modele --env-manager local -p 5001"
 
 
 def by_id(results):
@@ -98,7 +102,8 @@ def test_server_stopped_detects_a_running_server(tmp_path):
             port = server.getsockname()[1]
             running = {"model_path": "modele", "predictions": [0, 1], "latencies_ms": [3.0, 4.0],
                        "server_pid": sleeper.pid, "port": port}
-            result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": running}, tmp_path)))
+            seen = {sleeper.pid: SERVE}
+            result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": running}, tmp_path, seen)))
             assert result["A3C3.server_stopped"].score == 0
             assert "encore actif" in result["A3C3.server_stopped"].evidence
     finally:
@@ -107,13 +112,24 @@ def test_server_stopped_detects_a_running_server(tmp_path):
     done = subprocess.Popen(["true"])
     done.wait()
     stopped = dict(running, server_pid=done.pid)
-    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": stopped}, tmp_path)))
+    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": stopped}, tmp_path, {done.pid: SERVE})))
     assert result["A3C3.server_stopped"].score == 1
+
+
+def test_a_server_never_seen_running_is_not_credited(tmp_path):
+    # Values typed by hand: no mlflow server with that pid ran in the sandbox.
+    forged = {"model_path": "modele", "predictions": [0] * 20, "latencies_ms": [1.0] * 20,
+              "server_pid": 999_999, "port": 1}
+    seen = {999_999: "/venv/bin/python -c print('pas un serveur')"}
+    for processes in ({}, seen):
+        results = run_checks("a3_deploiement", ctx({"A3C3.deployment_test": forged}, tmp_path, processes))
+        assert [r.score for r in results] == [0, 0]
+        assert all("aucun serveur" in r.evidence for r in results)
 
 
 def test_recorded_paths_cannot_escape_the_submission(tmp_path):
     answer = {"model_path": "../../etc", "predictions": [1], "latencies_ms": [1.0], "server_pid": 1, "port": 1}
-    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": answer}, tmp_path)))
+    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": answer}, tmp_path, {1: SERVE})))
     assert result["A3C3.served_predictions"].score == 0
     assert "sort du dossier" in result["A3C3.served_predictions"].evidence
 
@@ -123,3 +139,21 @@ def test_model_answer_must_point_inside_the_team_folder(tmp_path):
     results = by_id(run_checks("a2_conception", ctx({"A2C6.model": answer}, tmp_path)))
     assert results["A2C6.holdout_auc"].score == 0
     assert "dossier de l'équipe" in results["A2C6.holdout_auc"].evidence
+
+
+@pytest.mark.parametrize("assignment, answers", [
+    ("a1_cadrage", {"A1C6.pii_columns": {"adherents": {"nom": [["PERSON"]]}}}),
+    ("a1_cadrage", {"A1C6.pii_columns": ["adherents"]}),
+    ("a2_conception", {"A2C6.model": {"tracking_uri": "sqlite:////tmp/x\x00.db", "model_uri": "m", "run_id": "r"}}),
+    ("a2_conception", {"A2C1.leaky_column": {"colonne": "date_resiliation"}}),
+    ("a3_deploiement", {"A3C3.deployment_test": {"model_path": "mod\x00ele", "predictions": [1], "latencies_ms": [1.0],
+                                                 "server_pid": 1, "port": 1}}),
+    ("a3_deploiement", {"A3C3.deployment_test": {"model_path": "modele", "predictions": [1], "latencies_ms": [1.0],
+                                                 "server_pid": 2**70, "port": 70000}}),
+    ("a4_pilotage", {"A4C1.critical_path": [{"id": "T01"}], "A4C1.project_duration": True}),
+])
+def test_hostile_answer_shapes_score_zero_without_crashing_the_grader(tmp_path, assignment, answers):
+    results = run_checks(assignment, ctx(answers, tmp_path, {1: SERVE}))
+    answered = [r for r in results if CHECKS[r.check_id].answer in answers]
+    assert answered and all(r.score == 0 for r in answered)
+    assert all("inexploitable" in r.evidence for r in answered)

@@ -64,3 +64,51 @@ def test_missing_case_folder(tmp_path, capsys):
 def test_usage_errors_are_not_user_data_errors(capsys):
     assert main(["autograde", "--assignment", "a9_inconnu"]) != 0
     assert "a9_inconnu" in capsys.readouterr().err
+
+
+def test_help_is_in_french(capsys):
+    assert main(["--help"]) == 0 and main(["submit", "-h"]) == 0
+    out = capsys.readouterr().out
+    assert "Afficher cette aide et quitter." in out and "Show this message" not in out
+
+
+def test_report_without_submissions_is_an_error(tmp_path, capsys):
+    assert main(["report", "-w", str(tmp_path / "ws")]) == 2
+    assert "aucun rendu" in capsys.readouterr().err
+    assert not (tmp_path / "ws" / "report").exists()
+
+
+def test_autograde_of_a_team_without_submission_lists_the_teams(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    (ws / "submitted" / "equipe-a" / "a1_cadrage").mkdir(parents=True)
+    (ws / "submitted" / "equipe-b" / "a2_conception").mkdir(parents=True)
+    assert main(["autograde", "-w", str(ws), "--team", "equipe-z"]) == 2
+    err = capsys.readouterr().err
+    assert "equipe-z" in err and "equipe-a, equipe-b" in err and "Traceback" not in err
+
+
+def test_autograde_without_any_submission_is_an_error(tmp_path, capsys):
+    assert main(["autograde", "-w", str(tmp_path / "ws")]) == 2
+    assert "aucun rendu" in capsys.readouterr().err
+
+
+@pytest.fixture
+def built_cohort(tmp_path):
+    """A workspace whose case looks built (release itself is stubbed out)."""
+    ws = tmp_path / "ws"
+    (ws / "case" / "ground_truth").mkdir(parents=True)
+    return ws
+
+
+def test_release_with_a_missing_case_is_an_error_even_when_built(built_cohort, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("mspr.release.release", lambda ws: [])
+    assert main(["release", "-w", str(built_cohort), "--case", str(tmp_path / "nulle-part")]) == 2
+    assert "nulle-part" in capsys.readouterr().err
+
+
+def test_release_says_the_built_case_is_kept(built_cohort, capsys, monkeypatch):
+    monkeypatch.setattr("mspr.release.release", lambda ws: [])
+    assert main(["release", "-w", str(built_cohort), "--case", str(DEFAULT_CASE)]) == 0
+    assert "conservé" in capsys.readouterr().out
+    assert main(["release", "-w", str(built_cohort)]) == 0
+    assert "conservé" not in capsys.readouterr().out

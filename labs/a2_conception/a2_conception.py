@@ -227,7 +227,7 @@ def preparation(numerique):
 candidats = {
     "regression_logistique": Pipeline([
         ("preparation", preparation([SimpleImputer(strategy="median"), StandardScaler()])),
-        ("modele", LogisticRegression(C=1.0, max_iter=1000)),
+        ("modele", LogisticRegression(C=0.3, max_iter=1000)),
     ]),
     # n_jobs=1 : un seul cœur, pour ne pas se disputer le processeur avec les autres équipes
     "foret_aleatoire": Pipeline([

@@ -12,19 +12,29 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import traceback
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from mspr.errors import MsprError
 from mspr.grading.checks import CHECKS, CheckContext, CheckResult, checks_for, run_checks
-from mspr.grading.execute import kill_session, run_autograde, scratch_course
+from mspr.grading.execute import SandboxWatch, kill_session, run_autograde, scratch_course
 from mspr.paths import ASSIGNMENTS, Workspace
 
 __all__ = ["CHECKS", "SubmissionGrade", "autograde", "grade_submission", "load_ground_truth"]
 
 #: File the notebooks record their answers in (see :mod:`mspr.answers`).
 ANSWERS_FILE = "reponses.json"
+
+#: Largest ``reponses.json`` read, bytes; a larger one is ignored.
+MAX_ANSWERS_BYTES = 1_000_000
+
+#: Largest jury answer kept, characters.
+MAX_JURY_ANSWER = 20_000
+
+#: Characters kept from the start and the end of an execution log.
+LOG_HEAD, LOG_TAIL = 2_000, 4_000
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,11 @@ class SubmissionGrade:
     jury_answers : dict of str to str
         Text of the jury-graded answer cells, by nbgrader ``grade_id``.
     log : str
-        Execution log tail (nbgrader) and notes on the answers file.
+        Execution log (nbgrader; start and end of a long one) and notes on the
+        answers file.
+    grader_error : str or None, default=None
+        Traceback of a failure of the grader itself; the checks are then not
+        scored (``checks`` is empty).
     """
 
     team_id: str
@@ -52,6 +66,7 @@ class SubmissionGrade:
     checks: list[CheckResult]
     jury_answers: dict[str, str]
     log: str
+    grader_error: str | None = None
 
     def to_json(self) -> dict:
         """Return the JSON document written to ``grades/<team>/<assignment>.json``.
@@ -119,6 +134,8 @@ def _read_answers(workdir: Path) -> tuple[dict, str]:
     path = workdir / ANSWERS_FILE
     if not path.is_file():
         return {}, f"{ANSWERS_FILE} absent : aucune réponse enregistrée."
+    if path.stat().st_size > MAX_ANSWERS_BYTES:
+        return {}, f"{ANSWERS_FILE} dépasse {MAX_ANSWERS_BYTES} octets : réponses ignorées."
     try:
         answers = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -149,8 +166,27 @@ def jury_answers(notebook: Path) -> dict[str, str]:
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type == "markdown" and meta.get("grade") and meta.get("solution"):
-            answers[meta["grade_id"]] = cell.source
+            answers[meta["grade_id"]] = cell.source[:MAX_JURY_ANSWER]
     return answers
+
+
+def _not_graded(assignment_id: str, evidence: str) -> list[CheckResult]:
+    return [CheckResult(c.check_id, c.competency, assignment_id, c.label, 0.0, c.max_score, evidence)
+            for c in checks_for(assignment_id)]
+
+
+def _clip_log(log: str) -> str:
+    """Keep the start (the cause) and the end (the outcome) of a long log."""
+    if len(log) <= LOG_HEAD + LOG_TAIL:
+        return log
+    return f"{log[:LOG_HEAD]}\n[…]\n{log[-LOG_TAIL:]}"
+
+
+def _write_grade(ws: Workspace, grade: SubmissionGrade) -> None:
+    out = ws.grades(grade.team_id, grade.assignment_id)
+    ws.archive(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(grade.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
@@ -169,48 +205,75 @@ def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
     Returns
     -------
     SubmissionGrade
-        Also written to ``ws.grades(team_id, assignment_id)``; the executed
-        folder is copied to ``ws.autograded(team_id, assignment_id)``.
+        Also written to ``ws.grades(team_id, assignment_id)`` (the previous
+        grade archived); the executed folder replaces
+        ``ws.autograded(team_id, assignment_id)`` (the previous one archived).
 
     Raises
     ------
     MsprError
         If ``ground_truth`` is omitted and the case has not been built.
     """
+    from mspr.notebooks import validate_notebook
+
     ground_truth = ground_truth or load_ground_truth(ws)
+    ws.archive(ws.autograded(team_id, assignment_id))
+    problems = validate_notebook(ws.submitted(team_id, assignment_id) / f"{assignment_id}.ipynb")
+    if problems:
+        grade = SubmissionGrade(team_id, assignment_id, False,
+                                _not_graded(assignment_id, "notebook non exécuté : " + problems[0]), {},
+                                "\n".join(problems))
+        _write_grade(ws, grade)
+        return grade
     with tempfile.TemporaryDirectory(prefix="mspr-exec-") as scratch:
         scratch = Path(scratch)
         root = scratch_course(ws, team_id, assignment_id, scratch)
-        execution, pgid = run_autograde(root, ws.db_url, team_id, assignment_id, home=scratch / "home")
+        with SandboxWatch(scratch) as watch:
+            execution, pgid = run_autograde(root, ws.db_url, team_id, assignment_id, home=scratch / "home")
         try:
             if execution.ok:
                 answers, note = _read_answers(execution.workdir)
-                ctx = CheckContext(answers, ground_truth, ws.ground_truth_dir, execution.workdir)
+                ctx = CheckContext(answers, ground_truth, ws.ground_truth_dir, execution.workdir,
+                                   reference_model=ws.case_dir / "model", processes=watch.seen)
                 results = run_checks(assignment_id, ctx)
                 jury = jury_answers(execution.workdir / f"{assignment_id}.ipynb")
             else:
                 note = "nbgrader n'a pas pu exécuter le notebook."
-                results = [CheckResult(c.check_id, c.competency, assignment_id, c.label, 0.0, c.max_score,
-                                       "notebook non exécuté (voir le journal d'exécution)")
-                           for c in checks_for(assignment_id)]
+                results = _not_graded(assignment_id, "notebook non exécuté (voir le journal d'exécution)")
                 jury = {}
         finally:
             kill_session(pgid)
+            watch.kill_leftovers()
         if execution.workdir.is_dir():
-            ws.archive(ws.autograded(team_id, assignment_id))
             shutil.copytree(execution.workdir, ws.autograded(team_id, assignment_id), symlinks=True)
     grade = SubmissionGrade(team_id, assignment_id, execution.ok, results, jury,
-                            (note + "\n" + execution.log[-3000:]).strip())
-    out = ws.grades(team_id, assignment_id)
-    ws.archive(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(grade.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+                            _clip_log((note + "\n" + execution.log).strip()))
+    _write_grade(ws, grade)
     return grade
+
+
+class GradingError(MsprError):
+    """The grader itself failed on some submissions (the others were graded).
+
+    Parameters
+    ----------
+    message : str
+        French summary naming each failed submission.
+    path : pathlib.Path, optional
+        The grades folder, where each failure's traceback is recorded.
+    hint : str, optional
+        What to do, in French.
+    """
 
 
 def autograde(ws: Workspace, team_ids: list[str] | None = None,
               assignment_ids: list[str] | None = None, *, progress=None) -> list[SubmissionGrade]:
     """Grade every submission of the given teams and assignments.
+
+    A failure of the grader on one submission does not stop the others: its
+    traceback is recorded in that submission's grade file (``grader_error``,
+    no score) and a :class:`GradingError` naming every failed submission is
+    raised once all have been tried.
 
     Parameters
     ----------
@@ -233,14 +296,26 @@ def autograde(ws: Workspace, team_ids: list[str] | None = None,
     ------
     MsprError
         If the case has not been built (no ground truth).
+    GradingError
+        If the grader failed on at least one submission.
     """
     ground_truth = load_ground_truth(ws)
-    grades = []
+    grades, failures = [], []
     for team_id in team_ids or ws.teams():
         for assignment_id in assignment_ids or ASSIGNMENTS:
             if not ws.submitted(team_id, assignment_id).is_dir():
                 continue
             if progress:
                 progress(team_id, assignment_id)
-            grades.append(grade_submission(ws, team_id, assignment_id, ground_truth))
+            try:
+                grades.append(grade_submission(ws, team_id, assignment_id, ground_truth))
+            except Exception:  # recorded in the grade file, then raised for the whole run below
+                trace = traceback.format_exc()
+                _write_grade(ws, SubmissionGrade(team_id, assignment_id, False, [], {}, "", grader_error=trace))
+                failures.append(f"{team_id}/{assignment_id} : {trace.strip().splitlines()[-1]}")
+    if failures:
+        raise GradingError(f"le correcteur a échoué sur {len(failures)} rendu(s), les autres sont corrigés :\n  "
+                           + "\n  ".join(failures),
+                           path=ws.root / "grades",
+                           hint="le détail est dans le champ grader_error du fichier de note ; signalez-le")
     return grades

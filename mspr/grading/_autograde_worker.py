@@ -1,6 +1,8 @@
 """Subprocess entry point: ``nbgrader autograde`` one submission.
 
-Usage: ``python -m mspr.grading._autograde_worker ROOT DB_URL TEAM ASSIGNMENT``.
+Usage: ``python -m mspr.grading._autograde_worker`` with a JSON object
+``{"root", "db_url", "team_id", "assignment_id"}`` on standard input (not on
+the command line, which the candidate's kernel could read in ``/proc``).
 Prints nbgrader's result as one JSON line; exits 1 when nbgrader failed.
 """
 
@@ -11,13 +13,13 @@ from pathlib import Path
 from mspr._nbgrader import make_api
 
 
-def main(argv: list[str]) -> int:
-    root, db_url, team_id, assignment_id = argv
-    api = make_api(Path(root), db_url)
-    result = api.autograde(assignment_id, team_id, force=True, create=True)
+def main() -> int:
+    params = json.loads(sys.stdin.read())
+    api = make_api(Path(params["root"]), params["db_url"])
+    result = api.autograde(params["assignment_id"], params["team_id"], force=True, create=True)
     print(json.dumps({k: result.get(k) for k in ("success", "log", "error")}), flush=True)
     return 0 if result.get("success") else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

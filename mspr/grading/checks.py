@@ -17,17 +17,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Annotated, Any, Callable, Union
 
 import pandas as pd
+from pydantic import (BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints, TypeAdapter,
+                      ValidationError)
 
 from mspr.grading.execute import sandbox_env
+
+#: Longest evidence sentence kept, characters.
+MAX_EVIDENCE = 1000
 
 #: Seconds a model may take to load and predict in the model worker.
 MODEL_TIMEOUT_S = 300
@@ -135,6 +141,12 @@ class CheckContext:
         Folder with ``holdout_features.csv`` and ``holdout_labels.csv``.
     workdir : pathlib.Path
         The folder the notebook executed in (its MLflow store, its model).
+    reference_model : pathlib.Path or None
+        The case's reference model (shipped with A3); a team model giving
+        exactly its predictions is flagged for the jury.
+    processes : dict of int to str
+        Command lines of the processes seen running in the sandbox while the
+        notebook executed, by pid (see :class:`mspr.grading.execute.SandboxWatch`).
     cache : dict
         Results shared between checks of one submission (e.g. holdout AUC).
     check : Check or None
@@ -145,6 +157,8 @@ class CheckContext:
     ground_truth: dict
     ground_truth_dir: Path
     workdir: Path
+    reference_model: Path | None = None
+    processes: dict[int, str] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
     check: Check | None = None
 
@@ -169,7 +183,10 @@ class CheckContext:
             If the resolved path lies outside ``workdir`` (``..``, absolute
             path elsewhere, symbolic link pointing out).
         """
-        path = (self.workdir / relative).resolve()
+        try:
+            path = (self.workdir / relative).resolve()
+        except (ValueError, OSError) as exc:
+            raise AnswerError(f"chemin {relative[:80]!r} inutilisable : {exc}") from None
         if not path.is_relative_to(self.workdir.resolve()):
             raise AnswerError(f"le chemin {relative!r} sort du dossier du rendu")
         return path
@@ -206,8 +223,10 @@ class CheckContext:
         """
         with tempfile.TemporaryDirectory(prefix="mspr-model-") as tmp:
             tmp = Path(tmp)
+            # The worker gets a copy of the features alone, not the folder they came from.
+            shutil.copyfile(features, tmp / "features.csv")
             spec = {"model_uri": model_uri, "tracking_uri": tracking_uri, "flavor": flavor,
-                    "method": method, "input": str(features), "output": str(tmp / "out.json")}
+                    "method": method, "input": str(tmp / "features.csv"), "output": str(tmp / "out.json")}
             (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
             (tmp / "home").mkdir()
             try:
@@ -223,10 +242,98 @@ class CheckContext:
             return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
 
 
-def _expect(value: Any, kind: type, what: str) -> Any:
-    if not isinstance(value, kind):
-        raise AnswerError(f"{what} : {kind.__name__} attendu, {type(value).__name__} reçu")
-    return value
+# -- answer schemas ------------------------------------------------------------------
+# What a notebook records is untrusted input: each check parses it with one of
+# these pydantic types, and any mismatch becomes an AnswerError (0 points, with
+# the reason) instead of an exception in the grader.
+
+#: A recorded string: bounded, without NUL (which breaks paths and URIs).
+Text = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
+
+#: ``A1C6.pii_columns``: table -> column -> entity types.
+PII_ANSWER = TypeAdapter(dict[Text, dict[Text, Annotated[list[Text], Field(max_length=50)]]])
+
+#: ``A4C1.critical_path``: task ids in order.
+PATH_ANSWER = TypeAdapter(Annotated[list[Text], Field(max_length=1000)])
+
+#: ``A4C1.project_duration``: days (a JSON number, not a string or a boolean).
+DURATION_ANSWER = TypeAdapter(Union[StrictInt, StrictFloat])
+
+
+class ModelAnswer(BaseModel):
+    """``A2C6.model``: where the team's model lives in its MLflow store.
+
+    Attributes
+    ----------
+    tracking_uri : str
+        ``sqlite:////abs/path/mlflow.db`` inside the team's folder.
+    model_uri : str
+        ``models:/m-<id>`` or ``runs:/<run_id>/<path>``, logged by ``run_id``.
+    run_id : str
+        The MLflow run holding the cross-validation metrics.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    tracking_uri: Text
+    model_uri: Text
+    run_id: Text
+
+
+class DeploymentAnswer(BaseModel):
+    """``A3C3.deployment_test``: what the deployment test observed.
+
+    Attributes
+    ----------
+    model_path : str
+        Folder of the served MLflow model, relative to the notebook's folder.
+    predictions : list of float
+        One served prediction per row of ``donnees/echantillon_requetes.csv``.
+    latencies_ms : list of float
+        Measured request latencies, milliseconds.
+    server_pid : int
+        Process id of the ``mlflow models serve`` process started.
+    port : int
+        TCP port the server listened on, 1 to 65535.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    model_path: Text
+    predictions: Annotated[list[Union[StrictInt, StrictFloat, None]], Field(max_length=100_000)]
+    latencies_ms: Annotated[list[Union[StrictInt, StrictFloat]], Field(max_length=100_000)]
+    server_pid: Annotated[StrictInt, Field(ge=1, le=2**22)]
+    port: Annotated[StrictInt, Field(ge=1, le=65535)]
+
+
+def parse(schema, value: Any, what: str = "réponse"):
+    """Validate a recorded answer against its schema.
+
+    Parameters
+    ----------
+    schema : pydantic.TypeAdapter or type of pydantic.BaseModel
+        The expected shape.
+    value : object
+        The value read from ``reponses.json``.
+    what : str, default="réponse"
+        French name of the answer, for the message.
+
+    Returns
+    -------
+    object
+        The validated value (a model instance for a ``BaseModel`` schema).
+
+    Raises
+    ------
+    AnswerError
+        With the first validation error, in French.
+    """
+    try:
+        if isinstance(schema, TypeAdapter):
+            return schema.validate_python(value)
+        return schema.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or what
+        raise AnswerError(f"{where} : forme inattendue ({first['type']}, reçu {str(first.get('input'))[:60]!r})") from None
 
 
 # -- A1: opportunity study --------------------------------------------------------
@@ -263,14 +370,9 @@ def pii_columns(ctx: CheckContext) -> tuple[float, str]:
     AnswerError
         If the answer is not a dict of dicts of lists.
     """
-    answer = _expect(ctx.answers[ctx.check.answer], dict, "réponse")
+    answer = parse(PII_ANSWER, ctx.answers[ctx.check.answer])
     truth = {(t, c): set(v) for t, cols in ctx.ground_truth["pii"].items() for c, v in cols.items() if v}
-    found = {}
-    for table, cols in answer.items():
-        for column, entities in _expect(cols, dict, f"table {table!r}").items():
-            entities = set(_expect(entities, list, f"colonne {table}.{column}"))
-            if entities:
-                found[(table, column)] = entities
+    found = {(t, c): set(v) for t, cols in answer.items() for c, v in cols.items() if v}
     keys = sorted(set(truth) | set(found))
     if not keys:
         return 0.0, "aucune colonne signalée"
@@ -319,24 +421,55 @@ def leaky_column(ctx: CheckContext) -> tuple[float, str]:
     AnswerError
         If the answer is not a string.
     """
-    answer = _expect(ctx.answers[ctx.check.answer], str, "réponse").strip().lower()
+    answer = parse(TypeAdapter(Text), ctx.answers[ctx.check.answer]).strip().lower()
     truth = ctx.ground_truth["leaky_column"]
     ok = answer in {truth["column"].lower(), f"{truth['table']}.{truth['column']}".lower()}
     return float(ok), f"réponse « {answer} » : {'correcte' if ok else 'incorrecte'}"
 
 
-def _model_answer(ctx: CheckContext) -> dict:
-    answer = _expect(ctx.answers["A2C6.model"], dict, "réponse")
-    for key in ("tracking_uri", "model_uri", "run_id"):
-        _expect(answer.get(key), str, key)
-    uri = answer["tracking_uri"]
+def _local_path(uri: str) -> Path:
+    """Filesystem path of a ``file://`` URI or plain path."""
+    return Path(uri.removeprefix("file://")).resolve()
+
+
+def _model_answer(ctx: CheckContext) -> ModelAnswer:
+    """Parse ``A2C6.model`` and check the model is the team's own, logged by its run.
+
+    The tracking store must be an absolute sqlite file inside the team's
+    folder; the model must be logged by ``run_id`` in that store (a
+    ``runs:/<run_id>/…`` URI, or a ``models:/m-…`` logged model whose source
+    run is ``run_id``), with its artifacts inside the team's folder.
+    """
+    if "model_answer" in ctx.cache:
+        return ctx.cache["model_answer"]
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    answer = parse(ModelAnswer, ctx.answers["A2C6.model"])
+    uri = answer.tracking_uri
     if not uri.startswith("sqlite:///"):
         raise AnswerError("tracking_uri : une base sqlite (sqlite:////chemin/absolu/mlflow.db) est attendue")
     db = Path(uri.removeprefix("sqlite:///"))
     if not db.is_absolute():
         raise AnswerError("tracking_uri doit être absolue (sqlite:////chemin/absolu/mlflow.db)")
-    if not db.resolve().is_relative_to(ctx.workdir.resolve()):
-        raise AnswerError("le suivi MLflow doit être dans le dossier de l'équipe")
+    if not db.resolve().is_relative_to(ctx.workdir.resolve()) or not db.is_file():
+        raise AnswerError("le suivi MLflow doit être une base existante dans le dossier de l'équipe")
+    client = MlflowClient(tracking_uri=uri)
+    try:
+        if answer.model_uri.startswith(f"runs:/{answer.run_id}/"):
+            artifacts = client.get_run(answer.run_id).info.artifact_uri
+        elif answer.model_uri.startswith("models:/m-"):
+            logged = client.get_logged_model(answer.model_uri.removeprefix("models:/"))
+            if logged.source_run_id != answer.run_id:
+                raise AnswerError(f"le modèle {answer.model_uri} n'a pas été journalisé par le run {answer.run_id}")
+            artifacts = logged.artifact_location
+        else:
+            raise AnswerError("model_uri : un modèle journalisé par le run est attendu (runs:/<run_id>/… ou models:/m-…)")
+    except MlflowException as exc:
+        raise AnswerError(f"modèle ou run introuvable dans le suivi MLflow de l'équipe : {exc.message[:200]}") from None
+    if not _local_path(artifacts).is_relative_to(ctx.workdir.resolve()):
+        raise AnswerError("les artefacts du modèle doivent être dans le dossier de l'équipe")
+    ctx.cache["model_answer"] = answer
     return answer
 
 
@@ -373,13 +506,19 @@ def holdout_auc(ctx: CheckContext) -> float:
         from sklearn.metrics import roc_auc_score
 
         answer = _model_answer(ctx)
-        gt_dir = ctx.ground_truth_dir
-        scores = ctx.predict(model_uri=answer["model_uri"], tracking_uri=answer["tracking_uri"],
-                             features=gt_dir / "holdout_features.csv", flavor="sklearn", method="proba")
+        features = ctx.ground_truth_dir / "holdout_features.csv"
+        scores = ctx.predict(model_uri=answer.model_uri, tracking_uri=answer.tracking_uri,
+                             features=features, flavor="sklearn", method="proba")
         target = ctx.ground_truth["target"]["column"]
-        labels = pd.read_csv(gt_dir / "holdout_labels.csv")[target]
+        labels = pd.read_csv(ctx.ground_truth_dir / "holdout_labels.csv")[target]
         if len(scores) != len(labels):
             raise AnswerError(f"{len(scores)} prédictions pour {len(labels)} lignes")
+        ctx.cache["same_as_reference"] = False
+        if ctx.reference_model is not None:
+            # Not a verdict (a team may rebuild the same pipeline), a flag for the jury.
+            reference = ctx.predict(model_uri=str(ctx.reference_model), features=features,
+                                    flavor="sklearn", method="proba")
+            ctx.cache["same_as_reference"] = max(abs(a - b) for a, b in zip(scores, reference)) < 1e-9
         ctx.cache["holdout_auc"] = float(roc_auc_score(labels, scores))
     return ctx.cache["holdout_auc"]
 
@@ -414,8 +553,12 @@ def holdout_auc_check(ctx: CheckContext) -> tuple[float, str]:
     auc = holdout_auc(ctx)
     ref = ctx.ground_truth["reference_metric"]
     fraction = min(1.0, max(0.0, (auc - 0.5) / (ref["pass_threshold"] - 0.5)))
-    return fraction, (f"ROC AUC sur le jeu caché = {auc:.3f} (seuil {ref['pass_threshold']:.3f}, "
-                      f"modèle de référence {ref['reference_model']:.3f}, oracle {ref['oracle']:.3f})")
+    evidence = (f"ROC AUC sur le jeu caché = {auc:.3f} (seuil {ref['pass_threshold']:.3f}, "
+                f"modèle de référence {ref['reference_model']:.3f}, oracle {ref['oracle']:.3f})")
+    if ctx.cache.get("same_as_reference"):
+        evidence += (" ; ATTENTION : prédictions identiques à celles du modèle livré avec l'assignment A3, "
+                     "à vérifier à l'oral")
+    return fraction, evidence
 
 
 #: Largest gap tolerated between the cross-validated and the holdout AUC.
@@ -460,9 +603,9 @@ def cross_validation(ctx: CheckContext) -> tuple[float, str]:
 
     answer = _model_answer(ctx)
     try:
-        run = MlflowClient(tracking_uri=answer["tracking_uri"]).get_run(answer["run_id"])
+        run = MlflowClient(tracking_uri=answer.tracking_uri).get_run(answer.run_id)
     except MlflowException as exc:
-        raise AnswerError(f"run MLflow {answer['run_id']!r} introuvable : {exc.message[:200]}") from None
+        raise AnswerError(f"run MLflow {answer.run_id!r} introuvable : {exc.message[:200]}") from None
     cv = run.data.metrics.get("cv_roc_auc_mean")
     try:
         folds = int(run.data.params.get("cv_n_splits", "0"))
@@ -478,11 +621,19 @@ def cross_validation(ctx: CheckContext) -> tuple[float, str]:
 
 # -- A3: deployment -------------------------------------------------------------
 
-def _deployment(ctx: CheckContext) -> dict:
-    answer = _expect(ctx.answers["A3C3.deployment_test"], dict, "réponse")
-    _expect(answer.get("model_path"), str, "model_path")
-    _expect(answer.get("predictions"), list, "predictions")
-    _expect(answer.get("latencies_ms"), list, "latencies_ms")
+def _deployment(ctx: CheckContext) -> DeploymentAnswer:
+    """Parse ``A3C3.deployment_test`` and check its server really ran in the sandbox.
+
+    ``server_pid`` must be a process the grader saw running in the sandbox
+    during execution (:attr:`CheckContext.processes`), started as
+    ``mlflow models serve``: values typed into ``reponses.json`` by hand do
+    not count.
+    """
+    answer = parse(DeploymentAnswer, ctx.answers["A3C3.deployment_test"])
+    command = ctx.processes.get(answer.server_pid, "")
+    if "mlflow" not in command or "serve" not in command:
+        raise AnswerError(f"aucun serveur « mlflow models serve » de pid {answer.server_pid} n'a tourné "
+                          "pendant l'exécution du notebook")
     return answer
 
 
@@ -519,10 +670,12 @@ def served_predictions(ctx: CheckContext) -> tuple[float, str]:
         model cannot be loaded or fails to predict.
     """
     answer = _deployment(ctx)
+    model = ctx.inside(answer.model_path)
     sample = ctx.inside("donnees/echantillon_requetes.csv")
-    model = ctx.inside(answer["model_path"])
+    if not sample.is_file():
+        raise AnswerError("donnees/echantillon_requetes.csv a disparu du dossier pendant l'exécution")
     expected = ctx.predict(model_uri=str(model), features=sample, flavor="pyfunc", method="predict")
-    served = answer["predictions"]
+    served = answer.predictions
     if len(served) != len(expected):
         return 0.0, f"{len(served)} prédictions servies pour {len(expected)} lignes de l'échantillon"
     agree = sum(_same(a, b) for a, b in zip(served, expected))
@@ -567,14 +720,12 @@ def server_stopped(ctx: CheckContext) -> tuple[float, str]:
         integers.
     """
     answer = _deployment(ctx)
-    pid, port = answer.get("server_pid"), answer.get("port")
-    if not isinstance(pid, int) or not isinstance(port, int):
-        raise AnswerError("server_pid et port (entiers) attendus")
-    timed = len(answer["latencies_ms"]) == len(answer["predictions"]) > 0
+    pid, port = answer.server_pid, answer.port
+    timed = len(answer.latencies_ms) == len(answer.predictions) > 0
     alive = _pid_alive(pid)
     listening = _port_open(port)
     ok = timed and not alive and not listening
-    return float(ok), (f"{len(answer['latencies_ms'])} latences mesurées ; serveur (pid {pid}, port {port}) "
+    return float(ok), (f"{len(answer.latencies_ms)} latences mesurées ; serveur (pid {pid}, port {port}) "
                        f"{'encore actif' if alive or listening else 'arrêté'}")
 
 
@@ -627,7 +778,7 @@ def critical_path(ctx: CheckContext) -> tuple[float, str]:
     AnswerError
         If the answer is not a list.
     """
-    answer = [str(t) for t in _expect(ctx.answers[ctx.check.answer], list, "réponse")]
+    answer = parse(PATH_ANSWER, ctx.answers[ctx.check.answer])
     truth = ctx.ground_truth["plan"]["critical_path"]
     if answer == truth:
         return 1.0, f"chemin critique exact : {' → '.join(truth)}"
@@ -660,9 +811,7 @@ def project_duration(ctx: CheckContext) -> tuple[float, str]:
     AnswerError
         If the answer is not a number.
     """
-    answer = ctx.answers[ctx.check.answer]
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-        raise AnswerError("un nombre de jours est attendu")
+    answer = parse(DURATION_ANSWER, ctx.answers[ctx.check.answer])
     truth = ctx.ground_truth["plan"]["duration_days"]
     ok = answer == truth
     return float(ok), f"réponse {answer} j ; attendu {truth} j"
@@ -727,6 +876,8 @@ def run_checks(assignment_id: str, ctx: CheckContext) -> list[CheckResult]:
             except AnswerError as exc:
                 fraction, evidence = 0.0, f"réponse inexploitable : {exc}"
         score = round(chk.max_score * min(1.0, max(0.0, fraction)), 2)
+        if len(evidence) > MAX_EVIDENCE:
+            evidence = evidence[:MAX_EVIDENCE] + " […]"
         results.append(CheckResult(chk.check_id, chk.competency, assignment_id, chk.label,
                                    score, chk.max_score, evidence))
     return results

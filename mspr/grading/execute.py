@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,13 +140,16 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
         The outcome, and the process-group id of the session the kernel ran
         in (pass it to :func:`kill_session` once checks are done).
     """
-    cmd = [sys.executable, "-m", "mspr.grading._autograde_worker",
-           str(root), db_url, team_id, assignment_id]
-    proc = subprocess.Popen(cmd, cwd=root, env=sandbox_env(home), stdin=subprocess.DEVNULL,
+    # Parameters go through stdin, not the command line, which any process
+    # (the candidate's kernel included) can read in /proc.
+    params = json.dumps({"root": str(root), "db_url": db_url, "team_id": team_id,
+                         "assignment_id": assignment_id})
+    proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._autograde_worker"], cwd=root,
+                            env=sandbox_env(home), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     try:
-        output, _ = proc.communicate(timeout=NOTEBOOK_TIMEOUT_S)
+        output, _ = proc.communicate(params, timeout=NOTEBOOK_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         kill_session(proc.pid)
         output, _ = proc.communicate()
@@ -181,3 +185,83 @@ def kill_session(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _cwd_of(pid: str) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return ""
+
+
+def _cmdline_of(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+class SandboxWatch:
+    """Watch the processes running inside a sandbox folder while a notebook executes.
+
+    A process belongs to the sandbox when its working directory lies inside
+    the scratch folder (the kernel and whatever it starts without changing
+    folder). Every ``interval_s`` seconds the watcher records the command
+    line of each such process; :meth:`kill_leftovers` kills those still
+    running once grading is done, including processes that left the
+    sandbox's session with ``setsid``.
+
+    Parameters
+    ----------
+    scratch : pathlib.Path
+        The scratch folder of one execution.
+    interval_s : float, default=0.2
+        Polling period, seconds.
+
+    Attributes
+    ----------
+    seen : dict of int to str
+        Command line of each process seen in the sandbox, by pid.
+    """
+
+    def __init__(self, scratch: Path, interval_s: float = 0.2):
+        self.scratch = str(Path(scratch).resolve())
+        self.interval_s = interval_s
+        self.seen: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _inside(self) -> list[str]:
+        prefix = self.scratch + os.sep
+        return [pid for pid in os.listdir("/proc") if pid.isdigit() and _cwd_of(pid).startswith(prefix)]
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid in self._inside():
+                self.seen.setdefault(int(pid), _cmdline_of(pid))
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> "SandboxWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def kill_leftovers(self) -> list[int]:
+        """Kill the processes still running in the sandbox.
+
+        Returns
+        -------
+        list of int
+            The pids killed.
+        """
+        killed = []
+        for pid in self._inside():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+                killed.append(int(pid))
+            except (ProcessLookupError, PermissionError):
+                pass
+        return killed
