@@ -62,16 +62,33 @@ class ReportRow:
     evidence: str
 
 
-def _team_grades(ws: Workspace, team_id: str) -> dict[str, SubmissionGrade | None]:
+def load_grades(ws: Workspace) -> dict[str, dict[str, SubmissionGrade | None]]:
+    """Read the grade files of every team of the workspace.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The cohort workspace.
+
+    Returns
+    -------
+    dict
+        ``team_id`` → ``assignment_id`` → :class:`~mspr.grading.SubmissionGrade`,
+        or None when that assignment has no grade (not submitted, or not
+        graded yet).
+    """
     grades = {}
-    for assignment_id in ASSIGNMENTS:
-        path = ws.grades(team_id, assignment_id)
-        grades[assignment_id] = (SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8")))
-                                 if path.is_file() else None)
+    for team_id in ws.teams():
+        grades[team_id] = {}
+        for assignment_id in ASSIGNMENTS:
+            path = ws.grades(team_id, assignment_id)
+            grades[team_id][assignment_id] = (
+                SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None)
     return grades
 
 
-def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[ReportRow]:
+def build_rows(ws: Workspace, referentiel: Referentiel | None = None,
+               grades: dict[str, dict[str, SubmissionGrade | None]] | None = None) -> list[ReportRow]:
     """Assemble the report rows of every team of the workspace.
 
     Parameters
@@ -80,6 +97,8 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[Re
         The cohort workspace; its teams' grade files are read.
     referentiel : Referentiel, optional
         Defaults to the packaged référentiel.
+    grades : dict, optional
+        The output of :func:`load_grades`; read from the workspace if omitted.
 
     Returns
     -------
@@ -95,11 +114,11 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None) -> list[Re
     """
     referentiel = referentiel or Referentiel.load()
     rows = []
-    for team_id in ws.teams():
-        grades = _team_grades(ws, team_id)
+    grades = load_grades(ws) if grades is None else grades
+    for team_id, team_grades in grades.items():
         auto = defaultdict(list)
         written = defaultdict(list)
-        for assignment_id, grade in grades.items():
+        for assignment_id, grade in team_grades.items():
             if grade is None or grade.grader_error:
                 score, evidence = (0.0, "non rendu") if grade is None else (
                     None, "erreur du correcteur, note à reprendre : " + grade.grader_error.strip().splitlines()[-1])
@@ -180,7 +199,8 @@ def report(ws: Workspace) -> Path:
     from jinja2 import Environment, PackageLoader
 
     referentiel = Referentiel.load()
-    rows = build_rows(ws, referentiel)
+    grades = load_grades(ws)
+    rows = build_rows(ws, referentiel, grades)
     out = ws.report_dir
     ws.archive(out)
     out.mkdir(parents=True)
@@ -191,6 +211,6 @@ def report(ws: Workspace) -> Path:
     for row in rows:
         teams[row.team_id].append(row)
     html = env.get_template("report.html.j2").render(
-        teams=teams, totals=block_totals(rows), referentiel=referentiel)
+        teams=teams, totals=block_totals(rows), referentiel=referentiel, grades=grades)
     (out / "index.html").write_text(html, encoding="utf-8")
     return out / "index.html"

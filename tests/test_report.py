@@ -26,6 +26,10 @@ def test_report_escapes_answers_and_flags_missing_and_failed_gradings(tmp_path):
                                     grader_error="Traceback…\nKeyError: 'boom'"))
     html = report(ws).read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html
+    status = html[html.index("Exécution des rendus"):html.index("</table>", html.index("Exécution des rendus"))]
+    assert "<td>a2_conception</td>\n<td><span class=\"low\">erreur du correcteur</span>" in status
+    assert "<td>a1_cadrage</td>\n<td>non rendu ou non corrigé" in status
+    assert "<td>a4_pilotage</td>\n<td>exécuté" in status
 
     with (ws.report_dir / "details.csv").open(encoding="utf-8") as fh:
         rows = {r["criterion_id"]: r for r in csv.DictReader(fh) if r["kind"] == "auto"}

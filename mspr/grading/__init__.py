@@ -126,7 +126,7 @@ def load_ground_truth(ws: Workspace) -> dict:
     path = ws.ground_truth_dir / "ground_truth.json"
     if not path.is_file():
         raise MsprError("vérité terrain introuvable", path=path,
-                        hint="construisez le cas (mspr case build) avant de corriger")
+                        hint="construisez le cas de la cohorte avec « mspr release -w <cohorte> » avant de corriger")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

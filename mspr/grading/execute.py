@@ -233,7 +233,8 @@ class SandboxWatch:
 
     def _inside(self) -> list[str]:
         prefix = self.scratch + os.sep
-        return [pid for pid in os.listdir("/proc") if pid.isdigit() and _cwd_of(pid).startswith(prefix)]
+        return [pid for pid in os.listdir("/proc")
+                if pid.isdigit() and (_cwd_of(pid) + os.sep).startswith(prefix)]
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -252,16 +253,22 @@ class SandboxWatch:
     def kill_leftovers(self) -> list[int]:
         """Kill the processes still running in the sandbox.
 
+        That is every process whose working directory lies in the sandbox,
+        and every process seen there earlier that still runs the same command
+        (one that changed folder after starting, e.g. with ``setsid``).
+
         Returns
         -------
         list of int
             The pids killed.
         """
+        pids = {int(pid) for pid in self._inside()}
+        pids |= {pid for pid, command in self.seen.items() if _cmdline_of(str(pid)) == command}
         killed = []
-        for pid in self._inside():
+        for pid in sorted(pids):
             try:
-                os.kill(int(pid), signal.SIGKILL)
-                killed.append(int(pid))
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
             except (ProcessLookupError, PermissionError):
                 pass
         return killed

@@ -1,0 +1,38 @@
+"""The sandbox watcher sees what a notebook starts and kills what it leaves behind."""
+
+import subprocess
+import sys
+import time
+
+from mspr.grading.execute import SandboxWatch, sandbox_env
+
+ESCAPE = "import os, time; os.setsid(); os.chdir('/'); time.sleep(60)"
+
+
+def test_watch_records_and_kills_sandbox_processes(tmp_path):
+    outside = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], cwd="/")
+    try:
+        with SandboxWatch(tmp_path, interval_s=0.05) as watch:
+            server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "mlflow-serve-marker"],
+                                      cwd=tmp_path)
+            escaper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5); " + ESCAPE],
+                                       cwd=tmp_path)
+            time.sleep(1.5)
+        assert "mlflow-serve-marker" in watch.seen[server.pid]
+        assert escaper.pid in watch.seen and outside.pid not in watch.seen
+        killed = watch.kill_leftovers()
+        assert {server.pid, escaper.pid} <= set(killed)
+        assert outside.pid not in killed
+        assert server.wait(timeout=5) == -9 and escaper.wait(timeout=5) == -9
+        assert outside.poll() is None
+    finally:
+        for proc in (outside,):
+            proc.kill()
+            proc.wait()
+
+
+def test_sandbox_environment_carries_no_grader_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv("MSPR_SECRET_PATH", "/srv/ground_truth")
+    env = sandbox_env(tmp_path)
+    assert "MSPR_SECRET_PATH" not in env and env["HOME"] == str(tmp_path)
+    assert env["MLFLOW_DISABLE_TELEMETRY"] == "true" and env["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] == ""
