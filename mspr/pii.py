@@ -278,16 +278,44 @@ def _recognizer_classes() -> dict[str, type]:
     """Define the French recognizers; imports Presidio."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
-    class FrNirRecognizer(PatternRecognizer):
-        """French social-security number (NIR), checked with its INSEE key.
+    class _ChecksumRecognizer(PatternRecognizer):
+        """A pattern recognizer whose matches must also pass a check-digit test.
+
+        Subclasses set ``ENTITY``, ``PATTERNS`` and ``VALIDATOR`` (a function
+        of the matched text returning bool).
 
         Parameters
         ----------
         supported_language : str, default="fr"
+            Language of the texts analysed.
         context : list of str, optional
-            French context words; defaults to ``FRENCH_CONTEXT["FR_NIR"]``.
+            French context words; defaults to ``FRENCH_CONTEXT[ENTITY]``.
         """
 
+        ENTITY: str
+        PATTERNS: list
+        VALIDATOR: Any
+
+        def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
+            super().__init__(
+                supported_entity=self.ENTITY,
+                name=type(self).__name__,
+                supported_language=supported_language,
+                patterns=self.PATTERNS,
+                context=context or FRENCH_CONTEXT[self.ENTITY],
+            )
+
+        def validate_result(self, pattern_text: str) -> bool:
+            """Keep the match only if its check digits are right."""
+            return type(self).VALIDATOR(pattern_text)
+
+    class FrNirRecognizer(_ChecksumRecognizer):
+        """French social-security number (NIR), checked with its INSEE key.
+
+        Matches are kept only if they pass the check (INSEE key, see :func:`nir_is_valid`).
+        """
+
+        ENTITY = "FR_NIR"
         PATTERNS = [
             Pattern(
                 "NIR (15 caractères, espaces facultatifs)",
@@ -296,29 +324,15 @@ def _recognizer_classes() -> dict[str, type]:
                 0.5,
             )
         ]
+        VALIDATOR = staticmethod(nir_is_valid)
 
-        def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
-            super().__init__(
-                supported_entity="FR_NIR",
-                name="FrNirRecognizer",
-                supported_language=supported_language,
-                patterns=self.PATTERNS,
-                context=context or FRENCH_CONTEXT["FR_NIR"],
-            )
-
-        def validate_result(self, pattern_text: str) -> bool:
-            """Keep the match only if its key is right (see :func:`nir_is_valid`)."""
-            return nir_is_valid(pattern_text)
-
-    class FrSirenRecognizer(PatternRecognizer):
+    class FrSirenRecognizer(_ChecksumRecognizer):
         """French company number (SIREN, 9 digits), Luhn-checked.
 
-        Parameters
-        ----------
-        supported_language : str, default="fr"
-        context : list of str, optional
+        Matches are kept only if they pass the check (Luhn, see :func:`siren_is_valid`).
         """
 
+        ENTITY = "FR_SIREN"
         PATTERNS = [
             Pattern(
                 "SIREN (9 chiffres)",
@@ -326,29 +340,15 @@ def _recognizer_classes() -> dict[str, type]:
                 0.3,
             )
         ]
+        VALIDATOR = staticmethod(siren_is_valid)
 
-        def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
-            super().__init__(
-                supported_entity="FR_SIREN",
-                name="FrSirenRecognizer",
-                supported_language=supported_language,
-                patterns=self.PATTERNS,
-                context=context or FRENCH_CONTEXT["FR_SIREN"],
-            )
-
-        def validate_result(self, pattern_text: str) -> bool:
-            """Keep the match only if it passes Luhn."""
-            return siren_is_valid(pattern_text)
-
-    class FrSiretRecognizer(PatternRecognizer):
+    class FrSiretRecognizer(_ChecksumRecognizer):
         """French establishment number (SIRET, 14 digits), Luhn-checked.
 
-        Parameters
-        ----------
-        supported_language : str, default="fr"
-        context : list of str, optional
+        Matches are kept only if they pass the check (Luhn or La Poste's rule, see :func:`siret_is_valid`).
         """
 
+        ENTITY = "FR_SIRET"
         PATTERNS = [
             Pattern(
                 "SIRET (14 chiffres)",
@@ -356,19 +356,7 @@ def _recognizer_classes() -> dict[str, type]:
                 0.3,
             )
         ]
-
-        def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
-            super().__init__(
-                supported_entity="FR_SIRET",
-                name="FrSiretRecognizer",
-                supported_language=supported_language,
-                patterns=self.PATTERNS,
-                context=context or FRENCH_CONTEXT["FR_SIRET"],
-            )
-
-        def validate_result(self, pattern_text: str) -> bool:
-            """Keep the match only if it passes Luhn (or La Poste's digit-sum rule)."""
-            return siret_is_valid(pattern_text)
+        VALIDATOR = staticmethod(siret_is_valid)
 
     classes = {
         "FrNirRecognizer": FrNirRecognizer,
