@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -14,13 +13,18 @@ import yaml
 from mspr.errors import MsprError
 from mspr.referentiel import DEFAULT_PATH, Referentiel
 
-# The seed lies in shared/, beside the repository (as on the developers' machines and in CI).
-SEED = Path(
-    os.environ.get(
-        "MSPR_REFERENTIEL_SEED",
-        Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_c8e0e8b05d8a13cb.txt",
-    )
-)
+# The seed (the RNCP référentiel as text) is copied in the repository so the
+# tests never depend on where shared/ lies; the copy is checked against
+# shared/ whenever shared/ is beside the repository.
+SEED = Path(__file__).resolve().parent / "data" / "referentiel_seed.txt"
+SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_c8e0e8b05d8a13cb.txt"
+
+
+def test_seed_copy_is_the_shared_seed():
+    if not SHARED_SEED.is_file():
+        pytest.skip(f"{SHARED_SEED} is not beside the repository")
+    assert SEED.read_bytes() == SHARED_SEED.read_bytes()
+
 
 # The number of competencies per block, counted by hand in the seed.
 EXPECTED_CODES = (
@@ -49,7 +53,6 @@ def texts(ref: Referentiel, code: str) -> list[str]:
 
 
 def test_codes_match_the_seed(ref):
-    assert SEED.is_file(), f"seed not found: {SEED} (set MSPR_REFERENTIEL_SEED)"
     seed_codes = re.findall(r"\bA[1-4]C\d+\b", SEED.read_text(encoding="utf-8"))
     assert "A4C7" in seed_codes  # written "A4C7." in the seed
     codes = [c.code for c in all_competencies(ref)]
