@@ -63,6 +63,17 @@ def _first_symlink(folder: Path) -> Path | None:
     return None
 
 
+def _first_special_file(folder: Path) -> Path | None:
+    """Return a file that is neither regular nor a folder (pipe, socket, device), or None."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in IGNORED]
+        for name in files:
+            path = Path(root) / name
+            if name not in IGNORED and not path.is_symlink() and not path.is_file():
+                return path
+    return None
+
+
 def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Path:
     """Copy a team's assignment folder into ``submitted/<team_id>/<assignment_id>``.
 
@@ -114,6 +125,10 @@ def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Pat
     if link is not None:
         raise MsprError(f"lien symbolique dans le rendu (vers {os.readlink(link)})", path=link,
                         hint="remplacez le lien par une copie du fichier ou du dossier, ou supprimez-le")
+    special = _first_special_file(folder)
+    if special is not None:
+        raise MsprError("fichier spécial dans le rendu (tube, socket ou périphérique)", path=special,
+                        hint="supprimez-le : seuls des fichiers et des dossiers ordinaires peuvent être rendus")
     check_notebook(notebook)
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{assignment_id}-envoi-", dir=dest.parent))

@@ -2,6 +2,7 @@
 
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,8 @@ def ctx(answers, tmp_path=Path("."), processes=None):
                         processes=processes or {})
 
 
-SERVE = "/venv/bin/python /venv/bin/mlflow models serve -m modele --env-manager local -p 5001"
+# The command line of the real `mlflow models serve` of this environment, as /proc shows it.
+SERVE = f"{sys.executable} {Path(sys.executable).parent / 'mlflow'} models serve -m modele --env-manager local -p 5001"
 
 
 def by_id(results):
@@ -116,12 +118,25 @@ def test_server_stopped_detects_a_running_server(tmp_path):
     assert result["A3C3.server_stopped"].score == 1
 
 
+def test_a_server_left_running_at_the_end_is_not_credited(tmp_path):
+    # The worker saw the server still running when the notebook ended (and killed it since).
+    done = subprocess.Popen(["true"])
+    done.wait()
+    answer = {"model_path": "modele", "predictions": [0], "latencies_ms": [1.0], "server_pid": done.pid, "port": 1}
+    context = ctx({"A3C3.deployment_test": answer}, tmp_path, {done.pid: SERVE})
+    context.leftovers = {done.pid: SERVE}
+    result = by_id(run_checks("a3_deploiement", context))["A3C3.server_stopped"]
+    assert result.score == 0 and "encore actif" in result.evidence
+
+
 def test_a_server_never_seen_running_is_not_credited(tmp_path):
     # Values typed by hand: no mlflow server with that pid ran in the sandbox.
     forged = {"model_path": "modele", "predictions": [0] * 20, "latencies_ms": [1.0] * 20,
               "server_pid": 999_999, "port": 1}
-    seen = {999_999: "/venv/bin/python -c print('pas un serveur')"}
-    for processes in ({}, seen):
+    not_a_server = {999_999: "/venv/bin/python -c print('pas un serveur')"}
+    # a process dressed up with the right words (seen in a review)
+    dressed_up = {999_999: f"{sys.executable} -c import time; time.sleep(1.5) mlflow models serve"}
+    for processes in ({}, not_a_server, dressed_up):
         results = run_checks("a3_deploiement", ctx({"A3C3.deployment_test": forged}, tmp_path, processes))
         assert [r.score for r in results] == [0, 0]
         assert all("aucun serveur" in r.evidence for r in results)

@@ -170,7 +170,10 @@ look(cwd, True)
 for depth, parent in enumerate(cwd.parents):
     look(parent, recursive=depth < 3)   # the execution tree in full, then each ancestor's entries
 env_hits = [k for k, v in os.environ.items() if any(s in v for s in ("ground_truth", "gradebook", "holdout", WS))]
-Path("fouille.json").write_text(json.dumps({"seen": seen, "found": found, "env": env_hits, "cwd": str(cwd)}))
+import subprocess
+detached = subprocess.Popen(["sleep", "300"], cwd="/", start_new_session=True)  # left behind on purpose
+Path("fouille.json").write_text(json.dumps({"seen": seen, "found": found, "env": env_hits, "cwd": str(cwd),
+                                            "detached_pid": detached.pid}))
 '''
 
 
@@ -193,6 +196,15 @@ def test_a_snooping_submission_finds_no_ground_truth(ws, snoop):
     assert snoop["seen"] > 3  # the search really ran
     assert not Path(snoop["cwd"]).is_relative_to(ws.root)
     assert snoop["found"] == [] and snoop["env"] == []
+
+
+def test_processes_left_by_a_notebook_do_not_survive_grading(snoop):
+    pid = snoop["detached_pid"]
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        state = "gone"
+    assert state in ("gone", "Z"), f"process {pid} still running"
 
 
 def test_regrading_keeps_the_previous_grade(ws, snoop):

@@ -10,6 +10,7 @@ folder is moved to the workspace archive first.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import traceback
@@ -138,7 +139,7 @@ def _read_answers(workdir: Path) -> tuple[dict, str]:
         return {}, f"{ANSWERS_FILE} dépasse {MAX_ANSWERS_BYTES} octets : réponses ignorées."
     try:
         answers = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # invalid JSON or UTF-8, numbers too long, nesting too deep
         return {}, f"{ANSWERS_FILE} illisible ({exc}) : réponses ignorées."
     if not isinstance(answers, dict):
         return {}, f"{ANSWERS_FILE} n'est pas un objet JSON : réponses ignorées."
@@ -168,6 +169,12 @@ def jury_answers(notebook: Path) -> dict[str, str]:
         if cell.cell_type == "markdown" and meta.get("grade") and meta.get("solution"):
             answers[meta["grade_id"]] = cell.source[:MAX_JURY_ANSWER]
     return answers
+
+
+def _special_files(folder: str, names: list[str]) -> list[str]:
+    """``copytree`` filter: leave out pipes, sockets and devices a notebook may have made."""
+    return [n for n in names if not (os.path.islink(p := os.path.join(folder, n)) or os.path.isfile(p)
+                                     or os.path.isdir(p))]
 
 
 def _not_graded(assignment_id: str, evidence: str) -> list[CheckResult]:
@@ -229,12 +236,14 @@ def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
         scratch = Path(scratch)
         root = scratch_course(ws, team_id, assignment_id, scratch)
         with SandboxWatch(scratch) as watch:
-            execution, pgid = run_autograde(root, ws.db_url, team_id, assignment_id, home=scratch / "home")
+            execution, pgid = run_autograde(root, ws.db_url, team_id, assignment_id, home=scratch / "home",
+                                            watch=watch)
         try:
             if execution.ok:
                 answers, note = _read_answers(execution.workdir)
                 ctx = CheckContext(answers, ground_truth, ws.ground_truth_dir, execution.workdir,
-                                   reference_model=ws.case_dir / "model", processes=watch.seen)
+                                   reference_model=ws.case_dir / "model", processes=watch.seen,
+                                   leftovers=execution.leftovers)
                 results = run_checks(assignment_id, ctx)
                 jury = jury_answers(execution.workdir / f"{assignment_id}.ipynb")
             else:
@@ -245,7 +254,8 @@ def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
             kill_session(pgid)
             watch.kill_leftovers()
         if execution.workdir.is_dir():
-            shutil.copytree(execution.workdir, ws.autograded(team_id, assignment_id), symlinks=True)
+            shutil.copytree(execution.workdir, ws.autograded(team_id, assignment_id), symlinks=True,
+                            ignore=_special_files)
     grade = SubmissionGrade(team_id, assignment_id, execution.ok, results, jury,
                             _clip_log((note + "\n" + execution.log).strip()))
     _write_grade(ws, grade)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -147,6 +148,9 @@ class CheckContext:
     processes : dict of int to str
         Command lines of the processes seen running in the sandbox while the
         notebook executed, by pid (see :class:`mspr.grading.execute.SandboxWatch`).
+    leftovers : dict of int to str
+        Processes the notebook left running when it ended (killed since), by
+        pid (see :mod:`mspr.grading._autograde_worker`).
     cache : dict
         Results shared between checks of one submission (e.g. holdout AUC).
     check : Check or None
@@ -159,6 +163,7 @@ class CheckContext:
     workdir: Path
     reference_model: Path | None = None
     processes: dict[int, str] = field(default_factory=dict)
+    leftovers: dict[int, str] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
     check: Check | None = None
 
@@ -268,7 +273,7 @@ class ModelAnswer(BaseModel):
     tracking_uri : str
         ``sqlite:////abs/path/mlflow.db`` inside the team's folder.
     model_uri : str
-        ``models:/m-<id>`` or ``runs:/<run_id>/<path>``, logged by ``run_id``.
+        ``models:/m-<id>`` (what ``log_model`` returns), logged by ``run_id``.
     run_id : str
         The MLflow run holding the cross-validation metrics.
     """
@@ -436,9 +441,8 @@ def _model_answer(ctx: CheckContext) -> ModelAnswer:
     """Parse ``A2C6.model`` and check the model is the team's own, logged by its run.
 
     The tracking store must be an absolute sqlite file inside the team's
-    folder; the model must be logged by ``run_id`` in that store (a
-    ``runs:/<run_id>/…`` URI, or a ``models:/m-…`` logged model whose source
-    run is ``run_id``), with its artifacts inside the team's folder.
+    folder; the model must be a ``models:/m-…`` logged model of that store
+    whose source run is ``run_id``, with its artifacts inside the team's folder.
     """
     if "model_answer" in ctx.cache:
         return ctx.cache["model_answer"]
@@ -456,15 +460,15 @@ def _model_answer(ctx: CheckContext) -> ModelAnswer:
         raise AnswerError("le suivi MLflow doit être une base existante dans le dossier de l'équipe")
     client = MlflowClient(tracking_uri=uri)
     try:
-        if answer.model_uri.startswith(f"runs:/{answer.run_id}/"):
-            artifacts = client.get_run(answer.run_id).info.artifact_uri
-        elif answer.model_uri.startswith("models:/m-"):
+        # Only logged-model URIs: a runs:/ URI is resolved by MLflow through a
+        # logged model whose location it would not let us check first.
+        if answer.model_uri.startswith("models:/m-"):
             logged = client.get_logged_model(answer.model_uri.removeprefix("models:/"))
             if logged.source_run_id != answer.run_id:
                 raise AnswerError(f"le modèle {answer.model_uri} n'a pas été journalisé par le run {answer.run_id}")
             artifacts = logged.artifact_location
         else:
-            raise AnswerError("model_uri : un modèle journalisé par le run est attendu (runs:/<run_id>/… ou models:/m-…)")
+            raise AnswerError("model_uri : l'URI renvoyée par mlflow.sklearn.log_model (models:/m-…) est attendue")
     except MlflowException as exc:
         raise AnswerError(f"modèle ou run introuvable dans le suivi MLflow de l'équipe : {exc.message[:200]}") from None
     if not _local_path(artifacts).is_relative_to(ctx.workdir.resolve()):
@@ -621,6 +625,12 @@ def cross_validation(ctx: CheckContext) -> tuple[float, str]:
 
 # -- A3: deployment -------------------------------------------------------------
 
+#: Command line of the real ``mlflow models serve`` of this environment: the
+#: venv's ``mlflow`` entry point (run through its interpreter), or ``-m mlflow``.
+MLFLOW_SERVE = re.compile(
+    rf"^\S+ (?:{re.escape(str(Path(sys.executable).parent / 'mlflow'))}|-m mlflow) models serve(?: |$)")
+
+
 def _deployment(ctx: CheckContext) -> DeploymentAnswer:
     """Parse ``A3C3.deployment_test`` and check its server really ran in the sandbox.
 
@@ -631,7 +641,7 @@ def _deployment(ctx: CheckContext) -> DeploymentAnswer:
     """
     answer = parse(DeploymentAnswer, ctx.answers["A3C3.deployment_test"])
     command = ctx.processes.get(answer.server_pid, "")
-    if "mlflow" not in command or "serve" not in command:
+    if not MLFLOW_SERVE.match(command):
         raise AnswerError(f"aucun serveur « mlflow models serve » de pid {answer.server_pid} n'a tourné "
                           "pendant l'exécution du notebook")
     return answer
@@ -685,7 +695,7 @@ def served_predictions(ctx: CheckContext) -> tuple[float, str]:
 def _same(a: Any, b: float) -> bool:
     try:
         return abs(float(a) - b) < 1e-9
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
 
 
@@ -722,7 +732,7 @@ def server_stopped(ctx: CheckContext) -> tuple[float, str]:
     answer = _deployment(ctx)
     pid, port = answer.server_pid, answer.port
     timed = len(answer.latencies_ms) == len(answer.predictions) > 0
-    alive = _pid_alive(pid)
+    alive = pid in ctx.leftovers or _pid_alive(pid)
     listening = _port_open(port)
     ok = timed and not alive and not listening
     return float(ok), (f"{len(answer.latencies_ms)} latences mesurées ; serveur (pid {pid}, port {port}) "

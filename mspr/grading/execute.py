@@ -6,8 +6,11 @@ executed inside the workspace: :func:`scratch_course` lays out a throw-away
 nbgrader course root in a fresh temporary folder holding only this team's
 submission and the assignment's public files, and :func:`run_autograde` runs
 ``nbgrader autograde`` there in a subprocess, in its own session, with a
-scrubbed environment. The gradebook path reaches that subprocess through its
-command line only, never through the environment the kernel inherits.
+scrubbed environment. The gradebook path reaches that subprocess on its
+standard input only, never through its command line or the environment the
+kernel inherits. The subprocess makes itself the "child subreaper" of all the
+notebook starts, so that on exit it can list and kill every process left
+running, however it detached (see :mod:`mspr.grading._autograde_worker`).
 
 OS-level isolation (separate users, resource limits, no network) is not done
 here yet.
@@ -46,11 +49,15 @@ class Execution:
         (``autograded/<team>/<assignment>``), where the notebook ran.
     log : str
         nbgrader's log, for the jury and the trainer.
+    leftovers : dict of int to str
+        Processes the notebook started and left running when nbgrader was
+        done (killed since), command line by pid.
     """
 
     ok: bool
     workdir: Path
     log: str
+    leftovers: dict[int, str]
 
 
 def sandbox_env(home: Path) -> dict[str, str]:
@@ -120,7 +127,7 @@ def scratch_course(ws: Workspace, team_id: str, assignment_id: str, scratch: Pat
 
 
 def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
-                  *, home: Path) -> tuple[Execution, int]:
+                  *, home: Path, watch: "SandboxWatch | None" = None) -> tuple[Execution, int]:
     """Run ``nbgrader autograde`` for one submission in a sandboxed subprocess.
 
     Parameters
@@ -133,6 +140,9 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
         The submission to execute, as laid out under ``root/submitted``.
     home : pathlib.Path
         Private ``HOME`` of the sandbox.
+    watch : SandboxWatch, optional
+        Told the worker's pid, so that it also watches the worker's
+        descendants wherever they run.
 
     Returns
     -------
@@ -148,6 +158,8 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
                             env=sandbox_env(home), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
+    if watch is not None:
+        watch.root_pid = proc.pid
     try:
         output, _ = proc.communicate(params, timeout=NOTEBOOK_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -160,7 +172,8 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
     log = (result.get("log") or "") + (result.get("error") or "")
     if not result:
         log = output[-4000:]
-    return Execution(ok=ok, workdir=workdir, log=log), proc.pid
+    leftovers = {int(pid): cmd for pid, cmd in (result.get("leftovers") or {}).items()}
+    return Execution(ok=ok, workdir=workdir, log=log, leftovers=leftovers), proc.pid
 
 
 def _last_json_line(output: str) -> dict:
@@ -194,6 +207,13 @@ def _cwd_of(pid: str) -> str:
         return ""
 
 
+def _ppid_of(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+    except (OSError, IndexError):
+        return ""
+
+
 def _cmdline_of(pid: str) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
@@ -222,19 +242,32 @@ class SandboxWatch:
     ----------
     seen : dict of int to str
         Command line of each process seen in the sandbox, by pid.
+    root_pid : int or None
+        When set (by :func:`run_autograde`), the descendants of this process
+        count as inside the sandbox too, wherever they run.
     """
 
     def __init__(self, scratch: Path, interval_s: float = 0.2):
         self.scratch = str(Path(scratch).resolve())
         self.interval_s = interval_s
         self.seen: dict[int, str] = {}
+        self.root_pid: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _inside(self) -> list[str]:
         prefix = self.scratch + os.sep
-        return [pid for pid in os.listdir("/proc")
-                if pid.isdigit() and (_cwd_of(pid) + os.sep).startswith(prefix)]
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+        inside = {pid for pid in pids if (_cwd_of(pid) + os.sep).startswith(prefix)}
+        if self.root_pid is not None:  # the worker's descendants, wherever they run
+            parent = {pid: _ppid_of(pid) for pid in pids}
+            todo = [str(self.root_pid)]
+            while todo:
+                current = todo.pop()
+                children = [pid for pid, ppid in parent.items() if ppid == current]
+                inside.update(children)
+                todo.extend(children)
+        return sorted(inside)
 
     def _run(self) -> None:
         while not self._stop.is_set():
