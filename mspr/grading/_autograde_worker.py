@@ -20,36 +20,9 @@ import sys
 from pathlib import Path
 
 from mspr._nbgrader import make_api
+from mspr._proc import descendants
 
 PR_SET_CHILD_SUBREAPER = 36
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            tree.setdefault(ppid, []).append(int(pid))
-    return tree
-
-
-def _descendants(root: int) -> dict[int, str]:
-    tree, found, todo = _children(), {}, [root]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            try:
-                cmd = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if state != "Z":
-                found[child] = cmd.strip()
-            todo.append(child)
-    return found
 
 
 def main() -> int:
@@ -57,7 +30,7 @@ def main() -> int:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     api = make_api(Path(params["root"]), params["db_url"])
     result = api.autograde(params["assignment_id"], params["team_id"], force=True, create=True)
-    leftovers = _descendants(os.getpid())
+    leftovers = descendants(os.getpid())
     for pid in leftovers:
         try:
             os.kill(pid, signal.SIGKILL)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mspr._offline import OFFLINE_ENV
+from mspr._proc import cmdline_of, cwd_of, descendants, pids
 from mspr.paths import Workspace
 
 #: Seconds the whole execution of one notebook may take.
@@ -200,27 +201,6 @@ def kill_session(pgid: int) -> None:
         pass
 
 
-def _cwd_of(pid: str) -> str:
-    try:
-        return os.readlink(f"/proc/{pid}/cwd")
-    except OSError:
-        return ""
-
-
-def _ppid_of(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
-    except (OSError, IndexError):
-        return ""
-
-
-def _cmdline_of(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
-
-
 class SandboxWatch:
     """Watch the processes running inside a sandbox folder while a notebook executes.
 
@@ -257,22 +237,15 @@ class SandboxWatch:
 
     def _inside(self) -> list[str]:
         prefix = self.scratch + os.sep
-        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
-        inside = {pid for pid in pids if (_cwd_of(pid) + os.sep).startswith(prefix)}
+        inside = {pid for pid in pids() if (cwd_of(pid) + os.sep).startswith(prefix)}
         if self.root_pid is not None:  # the worker's descendants, wherever they run
-            parent = {pid: _ppid_of(pid) for pid in pids}
-            todo = [str(self.root_pid)]
-            while todo:
-                current = todo.pop()
-                children = [pid for pid, ppid in parent.items() if ppid == current]
-                inside.update(children)
-                todo.extend(children)
+            inside |= {str(pid) for pid in descendants(self.root_pid)}
         return sorted(inside)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             for pid in self._inside():
-                self.seen.setdefault(int(pid), _cmdline_of(pid))
+                self.seen.setdefault(int(pid), cmdline_of(pid))
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> "SandboxWatch":
@@ -296,7 +269,7 @@ class SandboxWatch:
             The pids killed.
         """
         pids = {int(pid) for pid in self._inside()}
-        pids |= {pid for pid, command in self.seen.items() if _cmdline_of(str(pid)) == command}
+        pids |= {pid for pid, command in self.seen.items() if cmdline_of(str(pid)) == command}
         killed = []
         for pid in sorted(pids):
             try:
