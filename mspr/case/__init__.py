@@ -1,12 +1,21 @@
-"""Case stage: a case spec (``cases/<id>/case.yaml``) → dataset, reference model, brief, ground truth.
+"""Stage: case spec → dataset, ground truth, reference model and brief.
 
->>> from mspr.case import build_case                                  # doctest: +SKIP
->>> build = build_case("cases/mutuelle_horizon", out="build/demo/case")  # doctest: +SKIP
->>> build.ground_truth["plan"]["critical_path"]                        # doctest: +SKIP
+``build_case(case_dir, out=...)`` reads ``cases/<id>/case.yaml``
+(:mod:`mspr.case.spec`), generates the tables (:mod:`mspr.case.generate`),
+trains the reference model (:mod:`mspr.case.model`) and writes the layout of
+:class:`mspr.case.layout.CaseLayout`, with the :class:`mspr.case.truth.GroundTruth`.
 """
 
-from mspr.case.generate import CaseBuild, build_case
-from mspr.case.plan import critical_path
+from mspr.case.layout import CaseLayout
 from mspr.case.spec import CaseSpec, load_case_spec
+from mspr.case.truth import GroundTruth
 
-__all__ = ["CaseBuild", "CaseSpec", "build_case", "critical_path", "load_case_spec"]
+__all__ = ["CaseLayout", "CaseSpec", "GroundTruth", "build_case", "load_case_spec"]
+
+
+def __getattr__(name: str):
+    if name == "build_case":  # heavy imports (sklearn, MLflow) only when building
+        from mspr.case.build import build_case
+
+        return build_case
+    raise AttributeError(name)

@@ -1,256 +1,123 @@
-"""Dataset generator and case build: tables, target, holdout, defects, ground truth.
+"""Dataset generator: any case model -> released tables, holdout and ground-truth facts.
 
-:func:`generate_dataset` turns a :class:`~mspr.case.spec.CaseSpec` and a seed
-into in-memory tables (pure, deterministic: one ``numpy.random.default_rng``
-and one seeded ``Faker("fr_FR")``, no wall clock: every date is relative to
-``data.reference_date``). :func:`build_case` writes them, the reference model,
-the brief and the ground truth under ``OUT`` (layout in
-``docs/architecture.md``).
+:func:`generate_dataset` is generic over :class:`~mspr.case.spec.CaseSpec`
+and pure: one ``numpy.random.default_rng(seed)`` and one seeded
+``Faker("fr_FR")``, no wall clock (every date is an offset in days from
+``donnees.date_reference``), so a spec and a seed give the same tables byte
+for byte.
 
 Generation, in order:
 
-1. adherents with personal data (French names, phones, addresses, birth
-   dates, NIR with a valid INSEE key, IBAN with valid RIB and ISO 13616 keys)
-   and contract attributes (formule, cotisation, bénéficiaires, canal);
-2. complaints (``reclamations``): a Poisson count per adherent whose rate grows
-   as satisfaction drops; ``nb_reclamations_12m`` counts those dated in the 360
-   days before the reference date (older ones are dated more than 400 days
-   before it, so any 12-month window definition gives the same count);
-3. reimbursements of the last 360 days; ``montant_rembourse_12m`` is their sum;
-4. the target from the spec's logistic model, and the leaky column;
-5. the holdout: a stratified share of adherents held out entirely (with their
-   reimbursements and complaints), drawn before any defect;
-6. defects, injected into the released tables only, each recorded with the
+1. tables parents first (:meth:`CaseSpec.generation_order`): the main table
+   has ``donnees.lignes`` rows, other top-level tables their ``lignes``, and a
+   child table a Poisson number of rows per parent row
+   (``relation.nombre``). Personal data are drawn per row and coherent with
+   each other and with the case's geography (:mod:`mspr.case.identifiers`,
+   :mod:`mspr.case.geo`); free texts record where they embed personal data;
+2. aggregate columns of parents from their children (counts, sums, means
+   over a window);
+3. the binary target from the spec's effects (intercept solved to reach
+   ``taux_positifs``), the optional regression target, and the leaking
+   column;
+4. the holdout: a stratified share of the main table held out entirely
+   (with its children), before any defect;
+5. defects, injected into the released tables only, each recorded with the
    ids it touches.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from faker import Faker
 
-from mspr.case.plan import critical_path
-from mspr.case.spec import ID_COLUMNS, TABLE_COLUMNS, CaseSpec, load_case_spec
-from mspr.errors import MsprError
+from mspr.case import geo, identifiers
+from mspr.case.spec import CaseSpec, Column, TableSpec
+from mspr.case.truth import DefectTruth, Span
 
-__all__ = ["CaseBuild", "GeneratedCase", "build_case", "generate_dataset", "nir_key", "render_brief", "rib_key"]
+__all__ = ["GeneratedCase", "generate_dataset", "SAMPLE_ROWS"]
 
-#: Days of the "last 12 months" window in which recent events are drawn: [ref − 360, ref − 1].
-RECENT_DAYS = 360
-#: Older complaints are dated at least this many days before the reference date.
-OLD_GAP_DAYS = 400
-#: Size of ``echantillon_requetes.csv`` (A3 deployment test).
+#: Rows of ``echantillon_requetes.csv`` (A3 deployment test).
 SAMPLE_ROWS = 20
-#: Personal data columns and their Presidio entity types (``reclamations.texte`` is added from the texts).
-PII_COLUMNS: dict[str, dict[str, list[str]]] = {
-    "adherents": {
-        "prenom": ["PERSON"],
-        "nom": ["PERSON"],
-        "email": ["EMAIL_ADDRESS"],
-        "telephone": ["PHONE_NUMBER"],
-        "adresse": ["LOCATION"],
-        "code_postal": ["LOCATION"],
-        "ville": ["LOCATION"],
-        "date_naissance": ["DATE_TIME"],
-        "nir": ["FR_NIR"],
-        "iban": ["IBAN_CODE"],
-    },
-    "remboursements": {},
-    "reclamations": {},
-}
-
-# Communes of the mutual's region (code postal, commune) and their weights.
-_COMMUNES = (
-    ("69001", "Lyon", 3), ("69002", "Lyon", 3), ("69003", "Lyon", 5), ("69004", "Lyon", 3),
-    ("69005", "Lyon", 3), ("69006", "Lyon", 4), ("69007", "Lyon", 5), ("69008", "Lyon", 5),
-    ("69009", "Lyon", 4), ("69100", "Villeurbanne", 8), ("69200", "Vénissieux", 4),
-    ("69500", "Bron", 3), ("69300", "Caluire-et-Cuire", 3), ("69800", "Saint-Priest", 3),
-    ("69120", "Vaulx-en-Velin", 3), ("69130", "Écully", 1), ("69600", "Oullins", 2),
-    ("69700", "Givors", 1), ("69400", "Villefranche-sur-Saône", 2), ("69160", "Tassin-la-Demi-Lune", 1),
-    ("69330", "Meyzieu", 2), ("69150", "Décines-Charpieu", 2), ("69140", "Rillieux-la-Pape", 2),
-    ("42000", "Saint-Étienne", 4), ("38000", "Grenoble", 4), ("38200", "Vienne", 1),
-    ("01000", "Bourg-en-Bresse", 2), ("01500", "Ambérieu-en-Bugey", 1), ("74000", "Annecy", 2),
-    ("73000", "Chambéry", 2), ("71000", "Mâcon", 1), ("26000", "Valence", 2),
-    ("63000", "Clermont-Ferrand", 2), ("42300", "Roanne", 1),
-)
-_EMAIL_DOMAINS = (
-    ("gmail.com", 30), ("orange.fr", 18), ("free.fr", 10), ("laposte.net", 8), ("hotmail.fr", 10),
-    ("sfr.fr", 7), ("yahoo.fr", 7), ("outlook.fr", 6), ("wanadoo.fr", 4),
-)
-# Bank codes (code banque) of French retail banks, for realistic IBANs.
-_BANK_CODES = (30004, 30003, 30002, 10278, 20041, 11315, 13507, 16807, 17515, 18707, 30066, 10907)
-
-_COMPLAINT_BODIES: dict[str, tuple[str, ...]] = {
-    "retard_remboursement": (
-        "je n'ai toujours pas reçu le remboursement de ma consultation chez le spécialiste, "
-        "cela fait plus de trois semaines.",
-        "mes soins dentaires ne sont toujours pas remboursés alors que j'ai envoyé la facture "
-        "il y a un mois.",
-        "j'attends depuis des semaines le remboursement de mes lunettes, pouvez-vous accélérer "
-        "le traitement ?",
-    ),
-    "erreur_remboursement": (
-        "le montant remboursé pour mes lunettes est inférieur à ce que prévoit ma garantie.",
-        "vous m'avez remboursé {montant} euros au lieu du montant prévu par ma formule, "
-        "merci de corriger.",
-        "ma séance de kinésithérapie a été remboursée deux fois, je préfère vous le signaler.",
-    ),
-    "hausse_cotisation": (
-        "ma cotisation a encore augmenté cette année sans explication, je trouve cela inacceptable.",
-        "je ne comprends pas la hausse de ma cotisation mensuelle, merci de me détailler le calcul.",
-        "avec cette nouvelle augmentation je paie {montant} euros par mois, je vais comparer "
-        "avec d'autres mutuelles.",
-    ),
-    "tiers_payant": (
-        "ma carte de tiers payant a été refusée à la pharmacie, j'ai dû avancer les frais.",
-        "l'opticien me dit que ma prise en charge n'est pas valide, pouvez-vous vérifier ?",
-    ),
-    "accueil": (
-        "impossible de joindre un conseiller par téléphone, j'ai attendu plus de quarante minutes.",
-        "personne ne répond à mes messages sur l'espace adhérent, c'est très décevant.",
-        "le conseiller a été désagréable et n'a pas su répondre à ma question.",
-    ),
-    "information_contrat": (
-        "je souhaite savoir si l'ostéopathie est couverte par ma formule.",
-        "pouvez-vous m'envoyer l'attestation de mutuelle pour mon employeur ?",
-        "je voudrais ajouter mon enfant à mon contrat, quelles sont les démarches ?",
-    ),
-    "teletransmission": (
-        "la télétransmission avec l'assurance maladie ne fonctionne plus depuis mon changement "
-        "de situation.",
-        "mes remboursements de la sécurité sociale n'arrivent plus chez vous automatiquement.",
-    ),
-}
+#: Days in a year, for ages and tenures.
+YEAR_DAYS = 365.25
+#: Départements of birth drawn for NIRs (metropolitan France, Corsica included).
+_BIRTH_DEPARTEMENTS = tuple(f"{d:02d}" for d in range(1, 96) if d != 20) + ("2A", "2B")
+#: Adult age bounds of a generated person without a birth-date column (years).
+_DEFAULT_AGE = (18.0, 85.0)
 
 
-# --------------------------------------------------------------------------- check-digit rules
-
-
-def nir_key(body13: str) -> int:
-    """Return the key of a French NIR (numéro de sécurité sociale).
-
-    Parameters
-    ----------
-    body13 : str
-        The first 13 characters of the NIR (sex, year, month, département,
-        commune, order), spaces removed. Corsican départements ``2A``/``2B``
-        are replaced by ``19``/``18`` before the computation.
-
-    Returns
-    -------
-    int
-        ``97 - (body mod 97)``, in [1, 97] (INSEE rule).
-    """
-    digits = body13.upper().replace("2A", "19").replace("2B", "18")
-    return 97 - int(digits) % 97
-
-
-def rib_key(bank: str, branch: str, account: str) -> int:
-    """Return the key of a French RIB (clé RIB), for an all-digit account.
-
-    Parameters
-    ----------
-    bank, branch : str
-        Code banque and code guichet, 5 digits each.
-    account : str
-        Numéro de compte, 11 digits.
-
-    Returns
-    -------
-    int
-        ``97 - ((89 · bank + 15 · branch + 3 · account) mod 97)``; with it, the
-        IBAN check digits of a French account are always 76.
-    """
-    return 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account)) % 97
-
-
-def _iban_fr(bban: str) -> str:
-    """Return the French IBAN of a BBAN, with ISO 13616 (mod 97-10) check digits."""
-    rearranged = bban + "1527" + "00"  # "FR" → F=15, R=27, then check digits 00
-    return f"FR{98 - int(rearranged) % 97:02d}{bban}"
-
-
-# --------------------------------------------------------------------------- output of the generator
-
-
-@dataclass(frozen=True)
+@dataclass
 class GeneratedCase:
-    """In-memory result of :func:`generate_dataset` (all cells are strings).
+    """The output of :func:`generate_dataset` (all values as CSV-ready strings).
 
     Attributes
     ----------
     tables : dict of str to pandas.DataFrame
-        Released ``adherents``, ``remboursements``, ``reclamations`` (defects
-        injected), ``plan_projet`` and ``echantillon_requetes``, CSV-ready.
+        Released tables, by name, columns in spec order, dtype object.
+    sample : pandas.DataFrame
+        ``SAMPLE_ROWS`` defect-free released rows of the main table, targets
+        dropped, leaking column emptied.
+    plan : pandas.DataFrame
+        ``id_tache, libelle, duree_jours, predecesseurs`` (``;``-separated).
     holdout_features : pandas.DataFrame
-        Held-out adherents, columns of ``adherents`` minus the target, leaky
-        column emptied.
+        Held-out rows of the main table, targets dropped, leaking column emptied.
     holdout_labels : pandas.DataFrame
-        ``id_adherent`` and the target (``"0"``/``"1"``), same row order.
-    holdout_probability : numpy.ndarray of shape (n_holdout,)
-        True probability of the target for the held-out rows (for the oracle AUC).
-    defects : list of dict
-        ``{table, column, kind, ids}`` for each injected defect.
-    pii : dict
-        Table → column → sorted Presidio entity types.
+        Primary key and binary target of the held-out rows.
+    holdout_probability : numpy.ndarray of shape (n_holdout,), dtype float
+        True probability of the positive class of each held-out row.
+    defects : list of DefectTruth
+    pii : dict of str to dict of str to list of str
+        Table -> personal column -> entity types.
+    spans : list of Span
+        Personal data inside released free text.
     positive_rate : float
-        Share of positives among the released adherents (each id once).
+        Share of positives among released rows.
     """
 
     tables: dict[str, pd.DataFrame]
+    sample: pd.DataFrame
+    plan: pd.DataFrame
     holdout_features: pd.DataFrame
     holdout_labels: pd.DataFrame
     holdout_probability: np.ndarray
-    defects: list[dict]
+    defects: list[DefectTruth]
     pii: dict[str, dict[str, list[str]]]
+    spans: list[Span]
     positive_rate: float
 
 
-def _weights(mapping_or_list) -> np.ndarray:
-    values = np.asarray(list(mapping_or_list), dtype=float)
-    return values / values.sum()
+@dataclass
+class _Context:
+    """What every drawing step shares: the case, the random streams and the communes."""
+
+    spec: CaseSpec
+    rng: np.random.Generator
+    faker: Faker
+    communes: pd.DataFrame
 
 
-def _ascii(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return "".join(c for c in kept.replace(" ", "-") if c.isalnum() or c == "-")
+@dataclass
+class _Table:
+    """A table while it is generated: typed columns and the owner of each row."""
+
+    spec: TableSpec
+    n: int
+    owner: np.ndarray | None = None  # parent row of each row (child tables)
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # numbers, day offsets or strings
+    people: dict[str, np.ndarray] | None = None
+    spans: dict[str, list[list[tuple[int, int, str]]]] = field(default_factory=dict)
 
 
-def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    cents = abs(int(cents))
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
-
-
-def _iso(reference: np.datetime64, offsets: np.ndarray) -> np.ndarray:
-    """ISO dates of ``reference + offsets`` days."""
-    return np.datetime_as_string(reference + offsets.astype("timedelta64[D]"), unit="D")
-
-
-def _phone(digits: str, style: str) -> str:
-    """Format a 10-digit French number: ``"espaces"``, ``"international"`` or ``"compact"``."""
-    if style == "international":
-        return "+33 " + digits[1] + " " + " ".join(digits[i : i + 2] for i in range(2, 10, 2))
-    if style == "compact":
-        return digits
-    return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
-
-
-# --------------------------------------------------------------------------- generation
+# --------------------------------------------------------------------------- entry point
 
 
 def generate_dataset(spec: CaseSpec, *, seed: int, rows: int) -> GeneratedCase:
-    """Generate the released tables, the holdout and the ground truth facts.
+    """Generate the released tables, the holdout and the ground-truth facts.
 
     Parameters
     ----------
@@ -259,7 +126,7 @@ def generate_dataset(spec: CaseSpec, *, seed: int, rows: int) -> GeneratedCase:
     seed : int
         Seed of ``numpy.random.default_rng`` and ``Faker.seed_instance``.
     rows : int
-        Number of adherents generated, before the holdout is set aside.
+        Rows of the main table before the holdout.
 
     Returns
     -------
@@ -269,296 +136,414 @@ def generate_dataset(spec: CaseSpec, *, seed: int, rows: int) -> GeneratedCase:
     rng = np.random.default_rng(seed)
     faker = Faker("fr_FR")
     faker.seed_instance(seed)
-    reference = np.datetime64(spec.data.reference_date.isoformat(), "D")
+    communes = geo.communes(spec.geographie.departements, region=spec.geographie.region)
+    ctx = _Context(spec=spec, rng=rng, faker=faker, communes=communes)
+    built: dict[str, _Table] = {}
+    for name in spec.generation_order():
+        table = spec.tables[name]
+        parent = built[table.relation.parent] if table.relation else None
+        n_rows = rows if name == spec.main_table else table.lignes
+        built[name] = _generate_table(ctx, name, table, parent, built, n_rows)
+    for name in reversed(spec.generation_order()):
+        _aggregate(spec, name, built)
+    main = built[spec.main_table]
+    probability = _target(spec, main, rng)
+    _leak(ctx, main)
 
-    people = _adherents(spec, rng, faker, rows, reference)
-    complaints, texts_pii = _complaints(spec, rng, people, reference)
-    refunds = _refunds(spec, rng, people, reference)
-    people["montant_rembourse_12m"] = np.bincount(
-        refunds["owner"], weights=refunds["rembourse_cents"], minlength=rows
-    ).astype(np.int64)
-    people["nb_reclamations_12m"] = np.bincount(
-        complaints["owner"][complaints["recent"]], minlength=rows
-    ).astype(np.int64)
-    probability = _target_probability(spec, people)
-    target = (rng.random(rows) < probability).astype(int)
-    leak = spec.leaky_column
-    filled = rng.random(rows) < np.where(target == 1, leak.taux_renseigne_positifs, leak.taux_renseigne_negatifs)
-    leak_offsets = rng.integers(1, 366, size=rows)
-    people["date_resiliation"] = np.where(filled, _iso(reference, leak_offsets), "")
-    people["resiliation"] = target
+    held = _stratified_holdout(rng, main.values[spec.cible.colonne].astype(int), spec.donnees.part_reservee)
+    keep = {spec.main_table: ~held}
+    for name in spec.generation_order():
+        relation = spec.tables[name].relation
+        if relation is not None:
+            keep[name] = keep[relation.parent][built[name].owner] if relation.parent in keep else \
+                np.ones(built[name].n, bool)
+        keep.setdefault(name, np.ones(built[name].n, bool))
 
-    holdout = _stratified_holdout(rng, target, spec.data.holdout_fraction)
-    adherents = _format_adherents(people)
-    released = ~holdout
-    tables = {
-        "adherents": adherents[released].reset_index(drop=True),
-        "remboursements": _format_refunds(refunds, adherents["id_adherent"], reference, released),
-        "reclamations": _format_complaints(complaints, adherents["id_adherent"], reference, released),
-    }
-    pii = {table: dict(columns) for table, columns in PII_COLUMNS.items()}
-    kept = released[complaints["owner"]]
-    entities = sorted(set().union(*[texts_pii[i] for i in np.flatnonzero(kept)]))
-    if entities:
-        pii["reclamations"]["texte"] = entities
+    formatted = {name: _format(spec, name, built[name], built) for name in spec.tables}
+    tables = {name: formatted[name][keep[name]].reset_index(drop=True) for name in spec.tables}
+    spans = _released_spans(spec, built, formatted, keep)
+    pii = _pii(spec, spans)
+
+    main_frame = formatted[spec.main_table]
+    held_frame = main_frame[held].reset_index(drop=True)
+    features = held_frame.drop(columns=spec.target_columns)
+    if spec.leaky_column:
+        features[spec.leaky_column] = ""
+    labels = held_frame[[spec.main.key, spec.cible.colonne]]
+    positive_rate = round(float(main.values[spec.cible.colonne][~held].astype(int).mean()), 4)
 
     defects = _inject_defects(spec, rng, tables)
-    tables["echantillon_requetes"] = _sample(rng, tables["adherents"], defects, spec)
-    tables["plan_projet"] = pd.DataFrame(
+    sample = _sample(spec, rng, tables[spec.main_table], defects)
+    plan = pd.DataFrame(
         {
-            "id_tache": [t.id for t in spec.plan.tasks],
-            "libelle": [t.libelle for t in spec.plan.tasks],
-            "duree_jours": [str(t.duree_jours) for t in spec.plan.tasks],
-            "predecesseurs": [";".join(t.predecesseurs) for t in spec.plan.tasks],
-        }
+            "id_tache": [t.id for t in spec.plan.taches],
+            "libelle": [t.libelle for t in spec.plan.taches],
+            "duree_jours": [str(t.duree_jours) for t in spec.plan.taches],
+            "predecesseurs": [";".join(t.predecesseurs) for t in spec.plan.taches],
+        },
+        dtype=object,
     )
-    target_column = spec.target.column
-    held = adherents[holdout].reset_index(drop=True)
-    features = held.drop(columns=[target_column])
-    features[spec.leaky_column.column] = ""
-    return GeneratedCase(
-        tables=tables,
-        holdout_features=features,
-        holdout_labels=held[["id_adherent", target_column]],
-        holdout_probability=probability[holdout],
-        defects=defects,
-        pii=pii,
-        positive_rate=round(float(target[released].mean()), 4),
-    )
+    return GeneratedCase(tables=tables, sample=sample, plan=plan, holdout_features=features,
+                         holdout_labels=labels, holdout_probability=probability[held], defects=defects,
+                         pii=pii, spans=spans, positive_rate=positive_rate)
 
 
-def _adherents(spec: CaseSpec, rng: np.random.Generator, faker: Faker, n: int, reference: np.datetime64) -> dict:
-    """Draw the clean adherents: identity, contact, contract, satisfaction (typed arrays)."""
-    table = spec.data.tables.adherents
+# --------------------------------------------------------------------------- tables
+
+
+def _generate_table(ctx: _Context, name: str, table: TableSpec, parent: _Table | None,
+                    built: dict[str, _Table], n_rows: int | None) -> _Table:
+    """Draw one table's rows (aggregates, target and leak come later)."""
+    spec, rng = ctx.spec, ctx.rng
+    owner = None
+    if table.relation is not None:
+        owner = _child_owners(spec, table, parent, rng)
+        n_rows = len(owner)
+    out = _Table(spec=table, n=int(n_rows), owner=owner)
+    if any(c.generateur in _PERSON_FIELDS for c in table.colonnes.values()):
+        out.people = _people(ctx, out.n, table)
+    for column_name, column in table.colonnes.items():
+        if column.agregat is not None or column.role in ("cible", "fuite"):
+            continue
+        if table.relation is not None and column_name == table.relation.cle:
+            continue  # formatted from the owner
+        out.values[column_name] = _column(ctx, name, column_name, column, out, parent, built)
+    return out
+
+
+def _child_owners(spec: CaseSpec, table: TableSpec, parent: _Table, rng: np.random.Generator) -> np.ndarray:
+    """Parent row of each child row: Poisson counts driven by the parent's columns."""
+    count = table.relation.nombre
+    mean = np.full(parent.n, count.moyenne, dtype=float)
+    if count.par is not None:
+        mean *= np.maximum(_numeric_view(spec, parent, count.par), 0.0)
+    for column, effect in count.effets.items():
+        mean *= np.exp(effect * _zscore(_numeric_view(spec, parent, column)))
+    exposure = _exposure(table, parent)
+    return np.repeat(np.arange(parent.n), rng.poisson(mean * exposure))
+
+
+def _exposure(table: TableSpec, parent: _Table) -> np.ndarray:
+    """Share of a child table's date window during which each parent row existed."""
+    for column in table.colonnes.values():
+        window = column.dates
+        if column.type == "date" and window is not None and window.jours_avant_reference and window.apres:
+            if window.apres in parent.values:
+                low, high = window.jours_avant_reference
+                start = -parent.values[window.apres]  # days before the reference date
+                return np.clip((np.minimum(start, high) - low + 1) / (high - low + 1), 0.02, 1.0)
+    return np.ones(parent.n)
+
+
+def _column(ctx: _Context, table_name: str, name: str, column: Column, table: _Table, parent: _Table | None,
+            built: dict[str, _Table]) -> np.ndarray:
+    """Draw one column: strings, numbers (float) or day offsets (int, negative = before the reference)."""
+    n, rng, faker = table.n, ctx.rng, ctx.faker
+    if column.reference is not None:
+        return rng.integers(0, built[column.reference].n, size=n)  # row index, formatted later
+    if column.generateur == "sequence":
+        return np.arange(n)
+    if column.generateur in _PERSON_FIELDS:
+        return table.people[_PERSON_FIELDS[column.generateur]]
+    if column.generateur == "raison_sociale":
+        return np.array([faker.company() for _ in range(n)], dtype=object)
+    if column.generateur in ("siren", "siret", "iban", "nir"):
+        return _identifier_values(column.generateur, n, rng)
+    if column.type == "categorielle":
+        names = list(column.modalites)
+        weights = np.array(list(column.modalites.values()), dtype=float)
+        return np.array(names, dtype=object)[rng.choice(len(names), size=n, p=weights / weights.sum())]
+    if column.type == "numerique":
+        return _numeric(column, table, parent, rng)
+    if column.type == "date":
+        return _dates(column, table, parent, rng)
+    if column.type == "texte" and column.modeles is not None:
+        texts, spans = _texts(ctx, column, table, parent)
+        table.spans[name] = spans
+        return texts
+    raise AssertionError(f"{table_name}.{name}: no generator")  # the spec validator prevents it
+
+
+def _lookup(name: str, table: _Table, parent: _Table | None) -> np.ndarray:
+    """Values of a column of the same row, or of the parent row."""
+    if name in table.values:
+        return table.values[name]
+    return parent.values[name][table.owner]
+
+
+def _numeric(column: Column, table: _Table, parent: _Table | None, rng: np.random.Generator) -> np.ndarray:
+    law, n = column.loi, table.n
+    factor = np.ones(n)
+    for other, factors in law.multiplicateurs.items():
+        values = _lookup(other, table, parent)
+        factor *= np.array([factors.get(v, 1.0) for v in values])
+    if law.nom == "normale":
+        values = rng.normal(law.moyenne * factor, law.ecart_type * factor)
+    elif law.nom == "lognormale":
+        values = np.exp(rng.normal(np.log(law.moyenne * factor) - law.sigma_log**2 / 2, law.sigma_log))
+    elif law.nom == "uniforme":
+        values = rng.uniform(law.min, law.max, size=n) * factor
+    elif law.nom == "poisson":
+        values = rng.poisson(law.moyenne * factor).astype(float)
+    elif law.nom == "discrete":
+        levels = np.array(list(law.valeurs), dtype=float)
+        weights = np.array(list(law.valeurs.values()), dtype=float)
+        values = levels[rng.choice(len(levels), size=n, p=weights / weights.sum())]
+    else:  # proportion of another column of the same row
+        base = _lookup(law.de, table, parent)
+        values = np.minimum(base, base * law.taux * factor)
+    low = -np.inf if law.min is None else law.min
+    high = np.inf if law.max is None else law.max
+    return np.round(np.clip(values, low, high), law.decimales)
+
+
+def _dates(column: Column, table: _Table, parent: _Table | None, rng: np.random.Generator) -> np.ndarray:
+    """Day offsets from the reference date (negative: before it)."""
+    window, n = column.dates, table.n
+    if window.annees_avant_reference is not None:
+        low, high = (v * YEAR_DAYS for v in window.annees_avant_reference)
+        if column.generateur == "date_naissance":
+            years = np.clip(rng.normal(47.0, 15.0, n), *window.annees_avant_reference)
+            days = np.floor(years * YEAR_DAYS)
+        else:
+            days = np.floor(low + rng.random(n) * (high - low))
+        offsets = -days.astype(np.int64)
+    elif window.jours_avant_reference is not None:
+        low, high = window.jours_avant_reference
+        offsets = -(low + np.floor(rng.random(n) * (high - low + 1))).astype(np.int64)
+    else:
+        low, high = window.jours_apres_reference
+        offsets = (low + np.floor(rng.random(n) * (high - low + 1))).astype(np.int64)
+    if window.apres is not None:
+        floor_ = _lookup(window.apres, table, parent).astype(np.int64)
+        # Redraw uniformly between the floor and the window's latest day where the draw fell before it.
+        latest = offsets.max(initial=-1) if window.jours_avant_reference is None else -window.jours_avant_reference[0]
+        early = offsets < floor_
+        span = np.maximum(latest - floor_[early], 0)
+        offsets[early] = floor_[early] + np.floor(rng.random(int(early.sum())) * (span + 1)).astype(np.int64)
+    return offsets
+
+
+# --------------------------------------------------------------------------- people and identifiers
+
+#: Generators answered from the per-row person record, and the field they read.
+_PERSON_FIELDS = {
+    "civilite": "civilite", "prenom": "prenom", "nom": "nom", "email": "email", "telephone": "telephone",
+    "adresse": "adresse", "code_postal": "code_postal", "commune": "commune", "date_naissance": "naissance",
+    "nir": "nir", "iban": "iban",
+}
+
+
+def _people(ctx: _Context, n: int, table: TableSpec) -> dict:
+    """One coherent person per row: sex, names, contact, address, birth date, NIR, IBAN."""
+    rng, faker, communes = ctx.rng, ctx.faker, ctx.communes
     female = rng.random(n) < 0.52
-    first_names = [faker.first_name_female() if f else faker.first_name_male() for f in female]
-    last_names = [faker.last_name() for _ in range(n)]
-    streets = [faker.street_address() for _ in range(n)]
-
-    age_days = np.floor(
-        np.clip(rng.normal(47.0, 15.0, n), table.age_min, table.age_max - 0.01) * 365.25
-    ).astype(np.int64)
-    max_tenure = np.minimum(table.anciennete_max_annees * 365.25, age_days - 18 * 365.25)
-    tenure_days = np.floor(np.clip(30 + rng.exponential(5 * 365.25, n), 30, np.maximum(30, max_tenure))).astype(
-        np.int64
-    )
-    formula_names = list(table.formules)
-    formula = rng.choice(len(formula_names), size=n, p=_weights(f.part for f in table.formules.values()))
-    channels = list(table.canaux)
-    channel = rng.choice(len(channels), size=n, p=_weights(table.canaux.values()))
-    beneficiaries = 1 + rng.choice(len(table.beneficiaires), size=n, p=_weights(table.beneficiaires))
-    base = np.array([table.formules[name].cotisation_base for name in formula_names])[formula]
-    # Price: base of the formule, +30 % per extra beneficiary (log scale), +1.2 % per year of age over 45.
-    log_price = np.log(base) + 0.30 * (beneficiaries - 1) + 0.012 * (age_days / 365.25 - 45) + rng.normal(0, 0.12, n)
-    price_cents = np.round(np.exp(log_price) * 100).astype(np.int64)
-    satisfaction = 1 + rng.choice(5, size=n, p=_weights(table.satisfaction))
-
-    communes = rng.choice(len(_COMMUNES), size=n, p=_weights(c[2] for c in _COMMUNES))
-    domains = rng.choice(len(_EMAIL_DOMAINS), size=n, p=_weights(d[1] for d in _EMAIL_DOMAINS))
-    email_style = rng.choice(4, size=n, p=[0.5, 0.2, 0.2, 0.1])
-    email_digits = rng.integers(1, 100, size=n)
-    prefixes = rng.choice(np.array(["06", "07", "04"]), size=n, p=[0.55, 0.25, 0.20])
-    phone_rest = rng.integers(0, 10**8, size=n)
-    birth_dept = rng.choice([d for d in range(1, 96) if d != 20], size=n)
-    birth_commune = rng.integers(1, 900, size=n)
-    birth_order = rng.integers(1, 1000, size=n)
-    bank = rng.choice(_BANK_CODES, size=n)
-    branch = rng.integers(0, 100_000, size=n)
-    account = rng.integers(0, 10**11, size=n)
-
-    birth = reference - age_days.astype("timedelta64[D]")
-    birth_iso = np.datetime_as_string(birth, unit="D")
-    emails, phones, nirs, ibans = [], [], [], []
-    used_emails: set[str] = set()
-    for i in range(n):
-        first, last = _ascii(first_names[i]), _ascii(last_names[i])
-        local = (
-            f"{first}.{last}",
-            f"{first[0]}.{last}",
-            f"{first}.{last}{email_digits[i]}",
-            f"{first}{last}",
-        )[email_style[i]]
-        email = f"{local}@{_EMAIL_DOMAINS[domains[i]][0]}"
-        while email in used_emails:
-            local += str(int(rng.integers(0, 10)))
-            email = f"{local}@{_EMAIL_DOMAINS[domains[i]][0]}"
-        used_emails.add(email)
-        emails.append(email)
-        phones.append(f"{prefixes[i]}{phone_rest[i]:08d}")
-        sex = "2" if female[i] else "1"
-        year, month = birth_iso[i][2:4], birth_iso[i][5:7]
-        body = f"{sex}{year}{month}{birth_dept[i]:02d}{birth_commune[i]:03d}{birth_order[i]:03d}"
-        key = nir_key(body)
-        nirs.append(f"{body[0]} {body[1:3]} {body[3:5]} {body[5:7]} {body[7:10]} {body[10:13]} {key:02d}")
-        bban = f"{bank[i]:05d}{branch[i]:05d}{account[i]:011d}"
-        bban += f"{rib_key(bban[:5], bban[5:10], bban[10:]):02d}"
-        ibans.append(_iban_fr(bban))
-    return {
+    first = np.array([faker.first_name_female() if f else faker.first_name_male() for f in female], dtype=object)
+    last = np.array([faker.last_name() for _ in range(n)], dtype=object)
+    street = np.array([faker.street_address() for _ in range(n)], dtype=object)
+    weights = communes["poids"].to_numpy(dtype=float)
+    where = rng.choice(len(communes), size=n, p=weights / weights.sum())
+    birth = next((c for c in table.colonnes.values() if c.generateur == "date_naissance"), None)
+    ages = birth.dates.annees_avant_reference if birth is not None else _DEFAULT_AGE
+    years = np.clip(rng.normal(47.0, 15.0, n), *ages)
+    born = -np.floor(years * YEAR_DAYS).astype(np.int64)
+    people = {
         "female": female,
-        "prenom": first_names,
-        "nom": last_names,
-        "email": emails,
-        "telephone": phones,
-        "adresse": streets,
-        "code_postal": [_COMMUNES[c][0] for c in communes],
-        "ville": [_COMMUNES[c][1] for c in communes],
-        "age_days": age_days,
-        "date_naissance": birth_iso,
-        "nir": nirs,
-        "iban": ibans,
-        "tenure_days": tenure_days,
-        "date_adhesion": _iso(reference, -tenure_days),
-        "formule": np.array(formula_names)[formula],
-        "formule_base": base,
-        "formule_rate": np.array([table.formules[name].multiplicateur_remboursement for name in formula_names])[
-            formula
-        ],
-        "cotisation_cents": price_cents,
-        "nb_beneficiaires": beneficiaries,
-        "canal_acquisition": np.array(channels)[channel],
-        "satisfaction": satisfaction,
+        "civilite": np.where(female, "Mme", "M.").astype(object),
+        "prenom": first,
+        "nom": last,
+        "adresse": street,
+        "code_postal": communes["code_postal"].to_numpy(dtype=object)[where],
+        "commune": communes["commune"].to_numpy(dtype=object)[where],
+        "departement": communes["departement"].to_numpy(dtype=object)[where],
+        "naissance": born,
     }
+    used: set[str] = set()
+    emails = []
+    for i in range(n):
+        email = identifiers.email(rng, first[i], last[i])
+        while email in used:
+            local, _, domain = email.partition("@")
+            email = f"{local}{int(rng.integers(0, 10))}@{domain}"
+        used.add(email)
+        emails.append(email)
+    people["email"] = np.array(emails, dtype=object)
+    people["telephone"] = np.array(
+        [identifiers.phone_number(rng, departement=d) for d in people["departement"]], dtype=object)
+    # Place of birth: any département of metropolitan France, any commune number (INSEE).
+    birth_dept = rng.choice(np.array(_BIRTH_DEPARTEMENTS, dtype=object), size=n)
+    birth_commune = rng.integers(1, 900, size=n)
+    nirs = []
+    for i in range(n):
+        birth_date = ctx.spec.donnees.date_reference + dt.timedelta(days=int(born[i]))
+        value = identifiers.nir(rng, sexe=2 if female[i] else 1, date_naissance=birth_date,
+                                departement=str(birth_dept[i]), commune=f"{birth_commune[i]:03d}")
+        nirs.append(identifiers.format_nir(value))
+    people["nir"] = np.array(nirs, dtype=object)
+    people["iban"] = np.array([identifiers.iban_fr(rng) for _ in range(n)], dtype=object)
+    return people
 
 
-def _window(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Uniform integer day offsets in [low, high] (element-wise, inclusive)."""
-    return low + np.floor(rng.random(len(low)) * (high - low + 1)).astype(np.int64)
+def _identifier_values(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Identifiers not tied to a person: SIREN, SIRET, IBAN or NIR (random adult)."""
+    if kind == "siren":
+        return np.array([identifiers.siren(rng) for _ in range(n)], dtype=object)
+    if kind == "siret":
+        return np.array([identifiers.siret(rng, identifiers.siren(rng)) for _ in range(n)], dtype=object)
+    if kind == "iban":
+        return np.array([identifiers.iban_fr(rng) for _ in range(n)], dtype=object)
+    raise AssertionError(kind)
 
 
-def _complaints(spec: CaseSpec, rng: np.random.Generator, people: dict, reference: np.datetime64):
-    """Draw complaints: counts from satisfaction, dates, channel, motif, status and French text."""
-    table = spec.data.tables.reclamations
-    tenure = people["tenure_days"]
-    n = len(tenure)
-    rate = table.taux_annuel_base * np.exp(table.effet_satisfaction * (3 - people["satisfaction"]))
-    recent_low = -np.minimum(tenure, RECENT_DAYS)
-    recent_count = rng.poisson(rate * (-recent_low) / RECENT_DAYS)
-    history = int(round(table.historique_mois * 30.44))
-    old_low = -np.minimum(tenure, history)
-    old_span = np.maximum(0, -OLD_GAP_DAYS - old_low + 1)
-    old_count = rng.poisson(rate * old_span / 365.25)
+# --------------------------------------------------------------------------- free text
 
-    recent_owner = np.repeat(np.arange(n), recent_count)
-    old_owner = np.repeat(np.arange(n), old_count)
-    owner = np.concatenate([recent_owner, old_owner])
-    offsets = np.concatenate(
-        [
-            _window(rng, recent_low[recent_owner], np.full(len(recent_owner), -1)),
-            _window(rng, old_low[old_owner], np.full(len(old_owner), -OLD_GAP_DAYS)),
-        ]
-    )
-    recent = np.concatenate([np.ones(len(recent_owner), bool), np.zeros(len(old_owner), bool)])
-    order = np.lexsort((owner, offsets))
-    owner, offsets, recent = owner[order], offsets[order], recent[order]
-    m = len(owner)
+#: Openings and closings that embed the author's personal data: (template pieces), the author's fields.
+_WRAPPERS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("Bonjour, je suis ",), ("@name",), (". ",), ("@body",), (" Merci de me rappeler au ",), ("@phone",), (".",)),
+    (("Bonjour, ",), ("@body_lower",), (" Cordialement, ",), ("@name",)),
+    (("Bonjour, ",), ("@body_lower",), (" Vous pouvez me répondre à l'adresse ",), ("@email",), (".",)),
+    (("@civ",), (" ",), ("@name",), (" : ",), ("@body_lower",), (" Tél. : ",), ("@phone",), (" / ",), ("@email",)),
+    (("Bonjour, ",), ("@body_lower",), (" Rappelez-moi au ",), ("@phone",), (" s'il vous plaît.",)),
+    (("@body",), (" Mon numéro de sécurité sociale est le ",), ("@nir",), (".",)),
+    (("@body",), (" Pour le remboursement, mon IBAN : ",), ("@iban",), (". ",), ("@name",)),
+)
+_WRAPPER_ENTITIES = {"@name": "PERSON", "@phone": "PHONE_NUMBER", "@email": "EMAIL_ADDRESS",
+                     "@nir": "FR_NIR", "@iban": "IBAN_CODE"}
 
-    channels = np.array(list(table.canaux))[rng.choice(len(table.canaux), size=m, p=_weights(table.canaux.values()))]
-    motifs = np.array(list(table.motifs))[rng.choice(len(table.motifs), size=m, p=_weights(table.motifs.values()))]
-    statuses = np.array(list(table.statuts))[
-        rng.choice(len(table.statuts), size=m, p=_weights(table.statuts.values()))
-    ]
-    with_pii = rng.random(m) < table.part_textes_donnees_personnelles
-    variant = rng.integers(0, 5, size=m)
-    body_pick = rng.random(m)
-    amount = rng.integers(15, 180, size=m)
-    phone_style = rng.choice(np.array(["espaces", "compact"]), size=m, p=[0.7, 0.3])
-    texts, entities = [], []
-    for j in range(m):
-        i = owner[j]
-        bodies = _COMPLAINT_BODIES[motifs[j]]
-        body = bodies[int(body_pick[j] * len(bodies))].format(montant=amount[j])
-        text, found = _complaint_text(
-            body,
-            pii=bool(with_pii[j]),
-            variant=int(variant[j]),
-            civilite="Madame" if people["female"][i] else "Monsieur",
-            name=f"{people['prenom'][i]} {people['nom'][i]}",
-            phone=_phone(people["telephone"][i], str(phone_style[j])),
-            email=people["email"][i],
-        )
+
+def _texts(ctx: _Context, column: Column, table: _Table, parent: _Table | None):
+    """Compose French free texts; return them with the spans of personal data in each."""
+    models, n, rng = column.modeles, table.n, ctx.rng
+    keys = _lookup(models.selon, table, parent) if models.selon else np.full(n, "*", dtype=object)
+    pick = rng.random(n)
+    amount = rng.integers(15, 180, size=n)
+    with_pii = rng.random(n) < models.part_donnees_personnelles
+    variant = rng.integers(0, len(_WRAPPERS), size=n)
+    author_table, author_rows = _authors(table, parent)
+    if author_table is None and with_pii.any():
+        author_rows = np.arange(n)
+        author_table = _Table(spec=table.spec, n=n)
+        author_table.people = _people(ctx, n, table.spec)
+    texts, spans = [], []
+    for i in range(n):
+        bodies = models.corps.get(str(keys[i])) or models.corps["*"]
+        body = bodies[int(pick[i] * len(bodies))].replace("{montant}", str(int(amount[i])))
+        body = body[0].upper() + body[1:]
+        if not with_pii[i]:
+            texts.append(body if i % 2 else f"Bonjour, {body[0].lower() + body[1:]} Merci de votre retour.")
+            spans.append([])
+            continue
+        people = author_table.people
+        row = author_rows[i]
+        fields = {
+            "@name": f"{people['prenom'][row]} {people['nom'][row]}",
+            "@phone": people["telephone"][row],
+            "@email": people["email"][row],
+            "@civ": "Madame" if people["female"][row] else "Monsieur",
+            "@body": body,
+            "@body_lower": body[0].lower() + body[1:],
+            "@nir": people["nir"][row],
+            "@iban": people["iban"][row],
+        }
+        template = _WRAPPERS[int(variant[i])]
+        text, found = "", []
+        for (piece,) in template:
+            value = fields.get(piece, piece) if piece.startswith("@") else piece
+            if piece in _WRAPPER_ENTITIES:
+                found.append((len(text), len(text) + len(value), _WRAPPER_ENTITIES[piece]))
+            text += value
         texts.append(text)
-        entities.append(found)
-    frame = {
-        "owner": owner,
-        "offset": offsets,
-        "recent": recent,
-        "canal": channels,
-        "motif": motifs,
-        "texte": np.array(texts, dtype=object),
-        "statut": statuses,
-    }
-    return frame, entities
+        spans.append(found)
+    return np.array(texts, dtype=object), spans
 
 
-def _complaint_text(
-    body: str, *, pii: bool, variant: int, civilite: str, name: str, phone: str, email: str
-) -> tuple[str, frozenset[str]]:
-    """Compose a complaint in French; return it with the Presidio entities it embeds."""
-    sentence = body[0].upper() + body[1:]
-    if not pii:
-        return (f"Bonjour, {body} Merci de votre retour." if variant % 2 else sentence), frozenset()
-    if variant == 0:
-        return (
-            f"Bonjour, je suis {name}. {sentence} Merci de me rappeler au {phone}.",
-            frozenset({"PERSON", "PHONE_NUMBER"}),
-        )
-    if variant == 1:
-        return f"Bonjour, {body} Cordialement, {name}", frozenset({"PERSON"})
-    if variant == 2:
-        return (
-            f"Bonjour, {body} Vous pouvez me répondre à l'adresse {email}.",
-            frozenset({"EMAIL_ADDRESS"}),
-        )
-    if variant == 3:
-        return (
-            f"{civilite} {name}, adhérent(e) : {body} Tél. : {phone} / {email}",
-            frozenset({"PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS"}),
-        )
-    return f"Bonjour, {body} Rappelez-moi au {phone} s'il vous plaît.", frozenset({"PHONE_NUMBER"})
+def _authors(table: _Table, parent: _Table | None) -> tuple[_Table | None, np.ndarray | None]:
+    """Whose personal data a text embeds: the row's own person, else the parent row's."""
+    if table.people is not None:
+        return table, np.arange(table.n)
+    if parent is not None and parent.people is not None:
+        return parent, table.owner
+    return None, None
 
 
-def _refunds(spec: CaseSpec, rng: np.random.Generator, people: dict, reference: np.datetime64) -> dict:
-    """Draw the reimbursed acts of the last 360 days (amounts in cents)."""
-    table = spec.data.tables.remboursements
-    tenure = people["tenure_days"]
-    low = -np.minimum(tenure, RECENT_DAYS)
-    age = people["age_days"] / 365.25
-    expected = table.actes_par_beneficiaire_an * people["nb_beneficiaires"] * (0.5 + age / 50) * (-low) / RECENT_DAYS
-    owner = np.repeat(np.arange(len(tenure)), rng.poisson(expected))
-    offsets = _window(rng, low[owner], np.full(len(owner), -1))
-    order = np.lexsort((owner, offsets))
-    owner, offsets = owner[order], offsets[order]
-    m = len(owner)
-    acts = list(table.actes)
-    kind = rng.choice(len(acts), size=m, p=_weights(a.part for a in table.actes.values()))
-    mean = np.array([a.depense_moyenne for a in table.actes.values()])[kind]
-    sigma = 0.6
-    spent = np.maximum(100, np.round(np.exp(rng.normal(np.log(mean) - sigma**2 / 2, sigma)) * 100)).astype(np.int64)
-    base_rate = np.array([a.taux_remboursement for a in table.actes.values()])[kind]
-    rate = np.minimum(1.0, base_rate * people["formule_rate"][owner])
-    refunded = np.round(spent * rate).astype(np.int64)
-    return {"owner": owner, "offset": offsets, "type_acte": np.array(acts)[kind], "depense_cents": spent,
-            "rembourse_cents": refunded}
+# --------------------------------------------------------------------------- aggregates, target, leak
 
 
-def _target_probability(spec: CaseSpec, people: dict) -> np.ndarray:
-    """True probability of the target: logistic model of the spec on the clean features."""
-    features = {
-        "nb_reclamations_12m": people["nb_reclamations_12m"],
-        "satisfaction": people["satisfaction"],
-        "anciennete_annees": people["tenure_days"] / 365.25,
-        "age_annees": people["age_days"] / 365.25,
-        "log_ratio_cotisation": np.log(people["cotisation_cents"] / 100 / people["formule_base"]),
-        "nb_beneficiaires": people["nb_beneficiaires"],
-        "montant_rembourse_12m_keur": people["montant_rembourse_12m"] / 100_000,
-    }
-    logit = np.full(len(people["tenure_days"]), spec.target.intercept, dtype=float)
-    for name, coefficient in spec.target.coefficients.items():
-        logit += coefficient * features[name]
-    for variable, shifts in spec.target.effets.items():
-        for modality, shift in shifts.items():
-            logit += shift * (people[variable] == modality)
-    return 1.0 / (1.0 + np.exp(-logit))
+def _aggregate(spec: CaseSpec, name: str, built: dict[str, _Table]) -> None:
+    """Compute a table's aggregate columns from its (complete) child tables."""
+    table = built[name]
+    for column_name, column in table.spec.colonnes.items():
+        agg = column.agregat
+        if agg is None:
+            continue
+        child = built[agg.table]
+        rows = np.ones(child.n, bool)
+        if agg.fenetre_jours is not None:
+            rows = child.values[agg.colonne_date] >= -agg.fenetre_jours
+        owners = child.owner[rows]
+        count = np.bincount(owners, minlength=table.n).astype(float)
+        if agg.fonction == "nombre":
+            values = count
+        else:
+            total = np.bincount(owners, weights=child.values[agg.colonne][rows], minlength=table.n)
+            values = total if agg.fonction == "somme" else np.divide(total, count, out=np.zeros(table.n),
+                                                                     where=count > 0)
+        decimals = child.spec.colonnes[agg.colonne].loi.decimales if agg.colonne else 0
+        table.values[column_name] = np.round(values, decimals)
+
+
+def _numeric_view(spec: CaseSpec, table: _Table, name: str) -> np.ndarray:
+    """A numeric or date column as numbers (dates: years before the reference date)."""
+    values = table.values[name]
+    if table.spec.colonnes[name].type == "date":
+        return -values.astype(float) / YEAR_DAYS
+    return values.astype(float)
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)
+
+
+def _target(spec: CaseSpec, main: _Table, rng: np.random.Generator) -> np.ndarray:
+    """Draw the binary target (and the regression target); return the true probabilities."""
+    linear = np.zeros(main.n)
+    for name, effect in spec.cible.effets.items():
+        if isinstance(effect, dict):
+            values = main.values[name]
+            linear += np.array([effect.get(v, 0.0) for v in values])
+        else:
+            linear += effect * _zscore(_numeric_view(spec, main, name))
+    low, high = -20.0, 20.0
+    for _ in range(80):  # bisection: mean probability = taux_positifs
+        middle = (low + high) / 2
+        if (1 / (1 + np.exp(-(middle + linear)))).mean() < spec.cible.taux_positifs:
+            low = middle
+        else:
+            high = middle
+    probability = 1 / (1 + np.exp(-((low + high) / 2 + linear)))
+    main.values[spec.cible.colonne] = (rng.random(main.n) < probability).astype(np.int64)
+    regression = spec.cible.regression
+    if regression is not None:
+        signal = sum(e * _zscore(_numeric_view(spec, main, c)) for c, e in regression.effets.items())
+        noise = rng.normal(0.0, 1.0, main.n)
+        main.values[regression.colonne] = np.round(regression.moyenne + regression.ecart_type * (signal + noise), 2)
+    return probability
+
+
+def _leak(ctx: _Context, main: _Table) -> None:
+    """Fill the leaking column mostly for positive rows."""
+    spec, rng = ctx.spec, ctx.rng
+    name = spec.leaky_column
+    if name is None:
+        return
+    column = spec.main.colonnes[name]
+    target = main.values[spec.cible.colonne]
+    rates = np.where(target == 1, column.fuite.taux_positifs, column.fuite.taux_negatifs)
+    filled = rng.random(main.n) < rates
+    values = _column(ctx, spec.main_table, name, column, main, None, {})
+    main.values[name] = values
+    main.values[f"_{name}_filled"] = filled
 
 
 def _stratified_holdout(rng: np.random.Generator, target: np.ndarray, fraction: float) -> np.ndarray:
@@ -574,408 +559,168 @@ def _stratified_holdout(rng: np.random.Generator, target: np.ndarray, fraction: 
 # --------------------------------------------------------------------------- formatting (CSV-ready strings)
 
 
-def _format_adherents(people: dict) -> pd.DataFrame:
-    n = len(people["tenure_days"])
-    frame = pd.DataFrame(
-        {
-            "id_adherent": [f"ADH{i + 1:05d}" for i in range(n)],
-            "civilite": np.where(people["female"], "Mme", "M."),
-            "prenom": people["prenom"],
-            "nom": people["nom"],
-            "email": people["email"],
-            "telephone": [_phone(p, "espaces") for p in people["telephone"]],
-            "adresse": people["adresse"],
-            "code_postal": people["code_postal"],
-            "ville": people["ville"],
-            "date_naissance": people["date_naissance"],
-            "nir": people["nir"],
-            "iban": people["iban"],
-            "date_adhesion": people["date_adhesion"],
-            "formule": people["formule"],
-            "cotisation_mensuelle": [_euros(c) for c in people["cotisation_cents"]],
-            "nb_beneficiaires": people["nb_beneficiaires"].astype(str),
-            "canal_acquisition": people["canal_acquisition"],
-            "nb_reclamations_12m": people["nb_reclamations_12m"].astype(str),
-            "montant_rembourse_12m": [_euros(c) for c in people["montant_rembourse_12m"]],
-            "satisfaction": people["satisfaction"].astype(str),
-            "date_resiliation": people["date_resiliation"],
-            "resiliation": people["resiliation"].astype(str),
-        },
-        dtype=object,
-    )
-    return frame[list(TABLE_COLUMNS["adherents"])]
+def _iso(reference: np.datetime64, offsets: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(reference + offsets.astype("timedelta64[D]"), unit="D").astype(object)
 
 
-def _format_refunds(refunds: dict, ids: pd.Series, reference: np.datetime64, released: np.ndarray) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "id_remboursement": [f"RMB{j + 1:06d}" for j in range(len(refunds["owner"]))],
-            "id_adherent": ids.to_numpy()[refunds["owner"]],
-            "date_soins": _iso(reference, refunds["offset"]),
-            "type_acte": refunds["type_acte"],
-            "montant_depense": [_euros(c) for c in refunds["depense_cents"]],
-            "montant_rembourse": [_euros(c) for c in refunds["rembourse_cents"]],
-        },
-        dtype=object,
-    )
-    return frame[released[refunds["owner"]]].reset_index(drop=True)
+def _number(values: np.ndarray, decimals: int) -> np.ndarray:
+    if decimals == 0:
+        return np.array([str(int(v)) for v in values], dtype=object)
+    return np.array([f"{v:.{decimals}f}" for v in values], dtype=object)
 
 
-def _format_complaints(
-    complaints: dict, ids: pd.Series, reference: np.datetime64, released: np.ndarray
-) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "id_reclamation": [f"REC{j + 1:05d}" for j in range(len(complaints["owner"]))],
-            "id_adherent": ids.to_numpy()[complaints["owner"]],
-            "date_reclamation": _iso(reference, complaints["offset"]),
-            "canal": complaints["canal"],
-            "motif": complaints["motif"],
-            "texte": complaints["texte"],
-            "statut": complaints["statut"],
-        },
-        dtype=object,
-    )
-    return frame[released[complaints["owner"]]].reset_index(drop=True)
+def _format(spec: CaseSpec, name: str, table: _Table, built: dict[str, _Table]) -> pd.DataFrame:
+    """The table as CSV-ready strings, columns in spec order (all rows, before the holdout)."""
+    reference = np.datetime64(spec.donnees.date_reference.isoformat(), "D")
+    columns: dict[str, np.ndarray] = {}
+    for column_name, column in table.spec.colonnes.items():
+        if table.spec.relation is not None and column_name == table.spec.relation.cle:
+            parent = built[table.spec.relation.parent]
+            key = parent.spec.colonnes[parent.spec.key]
+            columns[column_name] = np.array([key.format.format(i + 1) for i in table.owner], dtype=object)
+            continue
+        values = table.values.get(column_name)
+        if column.reference is not None:
+            other = built[column.reference].spec
+            fmt = other.colonnes[other.key].format
+            columns[column_name] = np.array([fmt.format(int(i) + 1) for i in values], dtype=object)
+        elif column.generateur == "sequence":
+            columns[column_name] = np.array([column.format.format(i + 1) for i in range(table.n)], dtype=object)
+        elif column.type == "date":
+            columns[column_name] = _iso(reference, values)
+        elif column.type == "numerique" or column.role == "cible":
+            decimals = column.loi.decimales if column.loi is not None else (2 if column.type == "numerique"
+                                                                            and column.role == "cible" else 0)
+            if column.agregat is not None and column.agregat.colonne is not None:
+                child = built[column.agregat.table].spec.colonnes[column.agregat.colonne]
+                decimals = child.loi.decimales
+            columns[column_name] = _number(values, decimals)
+        else:
+            columns[column_name] = np.asarray(values, dtype=object)
+        if column.role == "fuite":
+            columns[column_name] = np.where(table.values[f"_{column_name}_filled"], columns[column_name], "")
+    return pd.DataFrame(columns, dtype=object)
+
+
+def _released_spans(spec: CaseSpec, built: dict[str, _Table], formatted: dict[str, pd.DataFrame],
+                    keep: dict[str, np.ndarray]) -> list[Span]:
+    spans = []
+    for name in spec.tables:
+        table = built[name]
+        keys = formatted[name][table.spec.key].to_numpy()
+        for column_name, per_row in table.spans.items():
+            for row in np.flatnonzero(keep[name]):
+                for start, end, entity in per_row[row]:
+                    spans.append(Span(table=name, column=column_name, id=str(keys[row]), start=start, end=end,
+                                      entity=entity))
+    return spans
+
+
+def _pii(spec: CaseSpec, spans: list[Span]) -> dict[str, dict[str, list[str]]]:
+    """Table -> personal column -> entity types (declared, or found in released free text)."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for span in spans:
+        found.setdefault((span.table, span.column), set()).add(span.entity)
+    pii: dict[str, dict[str, list[str]]] = {}
+    for name, table in spec.tables.items():
+        pii[name] = {}
+        for column_name, column in table.colonnes.items():
+            if column.role != "donnee_personnelle":
+                continue
+            entities = set(found.get((name, column_name), set()))
+            if column.modeles is None and column.entity:
+                entities.add(column.entity)
+            if entities:
+                pii[name][column_name] = sorted(entities)
+    return pii
 
 
 # --------------------------------------------------------------------------- defects
 
 
-def _out_of_range(column: str, values: pd.Series, rng: np.random.Generator) -> list[str]:
-    if column == "nb_beneficiaires":
-        return ["99"] * len(values)
-    if column == "satisfaction":
-        return ["9"] * len(values)
-    if column.startswith("date_"):
-        years = rng.integers(1880, 1900, size=len(values))
-        return [f"{y}-{v[5:7]}-{min(int(v[8:10]), 28):02d}" for y, v in zip(years, values)]
-    return ["-" + v for v in values]  # amounts in EUR: made negative
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
-def _reformat(column: str, values: pd.Series, rng: np.random.Generator) -> list[str]:
-    if column == "telephone":
-        styles = rng.choice(np.array(["international", "compact"]), size=len(values))
-        return [_phone(v.replace(" ", ""), str(s)) for v, s in zip(values, styles)]
-    return [f"{v[8:10]}/{v[5:7]}/{v[0:4]}" for v in values]  # AAAA-MM-JJ → JJ/MM/AAAA
+def _broken(kind: str, column: Column, values: pd.Series, rng: np.random.Generator) -> list[str]:
+    """New values carrying one defect (values are non-empty strings)."""
+    if kind == "missing":
+        return [""] * len(values)
+    if kind == "out_of_range":
+        if column.type == "date":
+            years = rng.integers(1870, 1900, size=len(values))
+            return [f"{y}-{v[5:7]}-{min(int(v[8:10]), 28):02d}" for y, v in zip(years, values)]
+        low, high = column.plausible_range
+        decimals = column.loi.decimales if column.loi is not None else 0
+        if low >= 0:
+            return [f"-{v}" if float(v) > 0 else _number(np.array([high * 10]), decimals)[0] for v in values]
+        return list(_number(np.full(len(values), high * 10), decimals))
+    # inconsistent format
+    if column.type == "date":
+        return [f"{v[8:10]}/{v[5:7]}/{v[0:4]}" for v in values]
+    if column.generateur == "telephone":
+        styles = rng.random(len(values)) < 0.5
+        return [f"+33 {v[1:]}" if s else v.replace(" ", "") for v, s in zip(values, styles)]
+    if column.type == "numerique":
+        out = []
+        for v in values:
+            whole, _, decimals = v.partition(".")
+            grouped = f"{int(whole):,}".replace(",", " ") if whole.lstrip("-").isdigit() else whole
+            out.append(grouped + ("," + decimals if decimals else ""))
+        return out
+    return [_ascii(v).upper() for v in values]
 
 
-def _eligible(kind: str, column: str, values: pd.Series) -> np.ndarray:
-    """Rows whose value can carry the defect (non-empty; strictly positive for a negated amount)."""
+def _eligible(kind: str, column: Column, values: pd.Series) -> np.ndarray:
+    """Rows whose value can carry the defect (non-empty, and actually changed by it)."""
     ok = values != ""
-    if kind == "out_of_range" and column not in ("nb_beneficiaires", "satisfaction") and not column.startswith("date_"):
-        ok &= ~values.isin(["0.00"])
+    if kind == "inconsistent_format" and column.type == "numerique":
+        ok &= values.str.contains(r"\.|\d{4}", regex=True)
     return ok.to_numpy()
 
 
-def _inject_defects(spec: CaseSpec, rng: np.random.Generator, tables: dict[str, pd.DataFrame]):
-    """Inject the spec's defects into the released tables (in place); duplicates last.
-
-    Returns the ground-truth records ``{table, column, kind, ids}``, in the
-    spec's order.
-    """
-    records: list[dict | None] = [None] * len(spec.defects)
+def _inject_defects(spec: CaseSpec, rng: np.random.Generator, tables: dict[str, pd.DataFrame]) -> list[DefectTruth]:
+    """Inject the spec's defects into the released tables (in place); duplicates last."""
+    records: list[DefectTruth | None] = [None] * len(spec.defauts)
     used: dict[tuple[str, str], set[int]] = {}
-    order = [i for i, d in enumerate(spec.defects) if d.kind != "duplicate"]
-    order += [i for i, d in enumerate(spec.defects) if d.kind == "duplicate"]
+    order = [i for i, d in enumerate(spec.defauts) if d.type != "doublon"]
+    order += [i for i, d in enumerate(spec.defauts) if d.type == "doublon"]
     for index in order:
-        defect = spec.defects[index]
+        defect = spec.defauts[index]
         frame = tables[defect.table]
-        key = ID_COLUMNS[defect.table]
-        count = max(1, int(round(defect.rate * len(frame))))
-        if defect.kind == "duplicate":
+        key = spec.tables[defect.table].key
+        count = max(1, int(round(defect.taux * len(frame))))
+        if defect.type == "doublon":
             rows = np.sort(rng.choice(len(frame), size=min(count, len(frame)), replace=False))
             position = np.concatenate([np.arange(len(frame), dtype=float), rng.uniform(0, len(frame), len(rows))])
             source = np.concatenate([np.arange(len(frame)), rows])
             tables[defect.table] = frame.iloc[source[np.argsort(position, kind="stable")]].reset_index(drop=True)
             ids = frame[key].to_numpy()[rows]
         else:
-            column = defect.column
-            taken = used.setdefault((defect.table, column), set())
-            eligible = _eligible(defect.kind, column, frame[column])
+            column = spec.tables[defect.table].colonnes[defect.colonne]
+            taken = used.setdefault((defect.table, defect.colonne), set())
+            eligible = _eligible(defect.kind, column, frame[defect.colonne])
             candidates = np.array([i for i in np.flatnonzero(eligible) if i not in taken], dtype=np.int64)
             if len(candidates) == 0:
                 continue
             rows = np.sort(rng.choice(candidates, size=min(count, len(candidates)), replace=False))
-            values = frame[column].iloc[rows]
-            if defect.kind == "missing":
-                new = [""] * len(rows)
-            elif defect.kind == "out_of_range":
-                new = _out_of_range(column, values, rng)
-            else:
-                new = _reformat(column, values, rng)
-            frame.iloc[rows, frame.columns.get_loc(column)] = new
+            new = _broken(defect.kind, column, frame[defect.colonne].iloc[rows], rng)
+            frame.iloc[rows, frame.columns.get_loc(defect.colonne)] = new
             taken.update(rows.tolist())
             ids = frame[key].to_numpy()[rows]
-        records[index] = {
-            "table": defect.table,
-            "column": defect.target_column,
-            "kind": defect.kind,
-            "ids": sorted(str(i) for i in ids),
-        }
+        records[index] = DefectTruth(table=defect.table, column=defect.colonne, kind=defect.kind,
+                                     ids=sorted(str(i) for i in ids))
     return [r for r in records if r is not None]
 
 
-def _sample(rng: np.random.Generator, adherents: pd.DataFrame, defects: list[dict], spec: CaseSpec) -> pd.DataFrame:
-    """``SAMPLE_ROWS`` defect-free released adherents, target dropped, leaky column emptied."""
-    touched = {i for d in defects if d["table"] == "adherents" for i in d["ids"]}
-    unique = adherents.drop_duplicates(subset="id_adherent").sort_values("id_adherent")
-    candidates = unique[~unique["id_adherent"].isin(touched)]
+def _sample(spec: CaseSpec, rng: np.random.Generator, main: pd.DataFrame, defects: list[DefectTruth]) -> pd.DataFrame:
+    """``SAMPLE_ROWS`` defect-free released rows of the main table, targets dropped, leak emptied."""
+    key = spec.main.key
+    touched = {i for d in defects if d.table == spec.main_table for i in d.ids}
+    unique = main.drop_duplicates(subset=key).sort_values(key)
+    candidates = unique[~unique[key].isin(touched)]
     chosen = np.sort(rng.choice(len(candidates), size=min(SAMPLE_ROWS, len(candidates)), replace=False))
-    sample = candidates.iloc[chosen].drop(columns=[spec.target.column]).reset_index(drop=True)
-    sample[spec.leaky_column.column] = ""
+    sample = candidates.iloc[chosen].drop(columns=spec.target_columns).reset_index(drop=True)
+    if spec.leaky_column:
+        sample[spec.leaky_column] = ""
     return sample
-
-
-# --------------------------------------------------------------------------- brief
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def render_brief(spec: CaseSpec, tables: dict[str, pd.DataFrame]) -> str:
-    """Render the French brief (``cahier_des_charges.md``).
-
-    Parameters
-    ----------
-    spec : CaseSpec
-        The case: company, brief, data dictionary and plan.
-    tables : dict of str to pandas.DataFrame
-        The released tables (only their row counts are shown).
-
-    Returns
-    -------
-    str
-        Markdown text: context, need, objectives, constraints, deliverables,
-        data dictionary of each file, project plan. Reveals no ground truth.
-    """
-    company, brief = spec.company, spec.brief
-    lines = [
-        f"# {brief.titre}",
-        "",
-        f"**{company.nom}** — {company.secteur}, {company.ville} ({company.effectif} salariés)",
-        "",
-        "## Contexte",
-        "",
-        company.contexte.strip(),
-        "",
-        "## Besoin",
-        "",
-        brief.besoin.strip(),
-        "",
-        "## Objectifs",
-        "",
-        *[f"- {item}" for item in brief.objectifs],
-        "",
-    ]
-    if brief.contraintes:
-        lines += ["## Contraintes", "", *[f"- {item}" for item in brief.contraintes], ""]
-    if brief.livrables:
-        lines += ["## Livrables attendus", "", *[f"{i}. {item}" for i, item in enumerate(brief.livrables, 1)], ""]
-    reference = spec.data.reference_date
-    lines += [
-        "## Données mises à disposition",
-        "",
-        f"Extraction du système d'information arrêtée au {reference.strftime('%d/%m/%Y')} "
-        "(date de référence). Fichiers CSV encodés en UTF-8, séparateur virgule.",
-        "",
-    ]
-    for name, table in spec.data.tables:
-        lines += [
-            f"### `{name}.csv` ({len(tables[name])} lignes)",
-            "",
-            table.description.strip(),
-            "",
-            "| Colonne | Description |",
-            "|---|---|",
-            *[f"| `{column}` | {_cell(table.columns[column])} |" for column in TABLE_COLUMNS[name]],
-            "",
-        ]
-    lines += [
-        "### `plan_projet.csv`",
-        "",
-        "Plan prévisionnel du projet. Les durées sont en jours ouvrés ; une tâche ne peut commencer "
-        "qu'une fois tous ses prédécesseurs terminés.",
-        "",
-        "| Tâche | Libellé | Durée (jours) | Prédécesseurs |",
-        "|---|---|---:|---|",
-        *[
-            f"| {t.id} | {_cell(t.libelle)} | {t.duree_jours} | {', '.join(t.predecesseurs) or '—'} |"
-            for t in spec.plan.tasks
-        ],
-        "",
-        "### `echantillon_requetes.csv`",
-        "",
-        f"{len(tables['echantillon_requetes'])} adhérents au format de `adherents.csv`, sans la colonne "
-        f"cible `{spec.target.column}`, pour tester le modèle déployé.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- build
-
-#: Sub-folders of ``OUT`` written by :func:`build_case`.
-OUTPUT_FOLDERS = ("data", "model", "brief", "ground_truth")
-
-
-@dataclass(frozen=True)
-class CaseBuild:
-    """Paths written by :func:`build_case` and the ground truth.
-
-    Attributes
-    ----------
-    out : pathlib.Path
-        The output folder.
-    data_files : dict of str to pathlib.Path
-        ``adherents``, ``remboursements``, ``reclamations``, ``plan_projet``,
-        ``echantillon_requetes`` → ``OUT/data/<name>.csv``.
-    model_dir : pathlib.Path
-        ``OUT/model``, the MLflow model directory.
-    brief : pathlib.Path
-        ``OUT/brief/cahier_des_charges.md``.
-    ground_truth_file, holdout_features, holdout_labels : pathlib.Path
-        Files of ``OUT/ground_truth/``.
-    ground_truth : dict
-        Content of ``ground_truth.json``.
-    """
-
-    out: Path
-    data_files: dict[str, Path]
-    model_dir: Path
-    brief: Path
-    ground_truth_file: Path
-    holdout_features: Path
-    holdout_labels: Path
-    ground_truth: dict = field(repr=False)
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-
-
-def build_case(
-    case_dir: str | Path, *, out: str | Path, seed: int | None = None, rows: int | None = None
-) -> CaseBuild:
-    """Build a case: data files, reference model, brief and ground truth.
-
-    Parameters
-    ----------
-    case_dir : str or pathlib.Path
-        Folder holding ``case.yaml`` (e.g. ``cases/mutuelle_horizon``).
-    out : str or pathlib.Path
-        Output folder; ``data/``, ``model/``, ``brief/`` and
-        ``ground_truth/`` are written there (replaced if present; other
-        content is left alone).
-    seed : int, optional
-        Overrides ``data.seed`` of the spec.
-    rows : int, optional
-        Number of adherents before the holdout; overrides ``data.rows``.
-
-    Returns
-    -------
-    CaseBuild
-        Paths written and the ground truth.
-
-    Raises
-    ------
-    MsprError
-        If the spec is invalid, or ``seed``/``rows`` are out of range.
-
-    Notes
-    -----
-    The same spec, seed and rows give byte-identical files in ``data/`` and
-    ``ground_truth/``. Everything is written to a temporary folder next to
-    ``out`` and moved into place at the end.
-    """
-    from sklearn.metrics import roc_auc_score
-
-    from mspr.case import model as reference
-
-    spec = load_case_spec(case_dir)
-    seed = spec.data.seed if seed is None else seed
-    rows = spec.data.rows if rows is None else rows
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise MsprError(f"graine invalide : {seed!r}", hint="indiquez un entier positif ou nul")
-    if isinstance(rows, bool) or not isinstance(rows, (int, np.integer)) or not 200 <= rows <= 200_000:
-        raise MsprError(f"nombre de lignes invalide : {rows!r}", hint="indiquez un entier entre 200 et 200000")
-    seed, rows = int(seed), int(rows)
-
-    generated = generate_dataset(spec, seed=seed, rows=rows)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
-    try:
-        for folder in ("data", "brief", "ground_truth"):  # model/ is created by MLflow
-            (staging / folder).mkdir()
-        for name, frame in generated.tables.items():
-            _write_csv(frame, staging / "data" / f"{name}.csv")
-        _write_csv(generated.holdout_features, staging / "ground_truth" / "holdout_features.csv")
-        _write_csv(generated.holdout_labels, staging / "ground_truth" / "holdout_labels.csv")
-
-        # The reference model learns from the files as a candidate reads them.
-        target = spec.target.column
-        released = pd.read_csv(staging / "data" / "adherents.csv")
-        features, labels = reference.prepare_training_data(released, target)
-        pipeline = reference.build_pipeline(spec.data.reference_date.isoformat(), random_state=seed)
-        pipeline.fit(features, labels)
-        holdout = pd.read_csv(staging / "ground_truth" / "holdout_features.csv")
-        truth = generated.holdout_labels[target].astype(int).to_numpy()
-        model_auc = round(float(roc_auc_score(truth, pipeline.predict_proba(holdout)[:, 1])), 4)
-        oracle_auc = round(float(roc_auc_score(truth, generated.holdout_probability)), 4)
-        example = pd.read_csv(staging / "data" / "echantillon_requetes.csv").head(5)
-        reference.save_model(pipeline, staging / "model", example)
-
-        path, duration = critical_path(spec.plan.tasks, require_unique=True)
-        ground_truth = {
-            "case_id": spec.id,
-            "seed": seed,
-            "rows": rows,
-            "pii": generated.pii,
-            "defects": generated.defects,
-            "leaky_column": {"table": spec.leaky_column.table, "column": spec.leaky_column.column},
-            "target": {"table": spec.target.table, "column": target, "positive_rate": generated.positive_rate},
-            "reference_metric": {
-                "name": "roc_auc",
-                "oracle": oracle_auc,
-                "reference_model": model_auc,
-                "pass_threshold": round(model_auc - 0.03, 3),
-            },
-            "plan": {"critical_path": path, "duration_days": duration},
-        }
-        (staging / "ground_truth" / "ground_truth.json").write_text(
-            json.dumps(ground_truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        (staging / "brief" / "cahier_des_charges.md").write_text(
-            render_brief(spec, generated.tables), encoding="utf-8"
-        )
-        _install(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return CaseBuild(
-        out=out,
-        data_files={name: out / "data" / f"{name}.csv" for name in generated.tables},
-        model_dir=out / "model",
-        brief=out / "brief" / "cahier_des_charges.md",
-        ground_truth_file=out / "ground_truth" / "ground_truth.json",
-        holdout_features=out / "ground_truth" / "holdout_features.csv",
-        holdout_labels=out / "ground_truth" / "holdout_labels.csv",
-        ground_truth=ground_truth,
-    )
-
-
-def _install(staging: Path, out: Path) -> None:
-    """Move the staged folders into ``out`` (each by an atomic rename), replacing old ones."""
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    for folder in OUTPUT_FOLDERS:
-        target = out / folder
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{folder}-old-", dir=out))
-            os.replace(target, retired / folder)
-            os.replace(staging / folder, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging / folder, target)

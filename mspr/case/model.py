@@ -1,17 +1,20 @@
-"""The reference model (the A3 model): train on the released adherents, save with MLflow.
+"""The reference model (the A3 model), built from the case's roles.
 
-The pipeline takes a raw DataFrame with the columns of ``adherents.csv`` minus
-the target (any other column, e.g. the empty leaky column, is ignored) and
-cleans what the released data need: mixed date formats (``AAAA-MM-JJ`` and
-``JJ/MM/AAAA``), out-of-range values (set to missing, then imputed).
+The pipeline takes the raw main table as read by ``pandas.read_csv`` (any
+extra column, e.g. the empty leaking column or the identifiers, is dropped by
+its ``ColumnTransformer``) and cleans what the released data need: numbers
+written with a decimal comma, mixed date formats (``AAAA-MM-JJ`` and
+``JJ/MM/AAAA``), values outside the plausible range (set to missing, then
+imputed). Dates become years before the case's reference date.
 
-The derived features are computed by :func:`derive_features`, a module-level
-function (not a lambda) so that the fitted pipeline pickles and loads in a
-fresh process. MLflow is imported lazily: it is slow to import.
+:func:`derive_features` is a module-level function (not a lambda), and this
+module is pickled by value, so the fitted pipeline loads in a fresh process
+even where :mod:`mspr` is not importable. MLflow is imported lazily.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,142 +26,167 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 __all__ = [
-    "CATEGORICAL_COLUMNS",
-    "DERIVED_FEATURES",
-    "NUMERIC_INPUT_COLUMNS",
+    "FeatureSpec",
     "build_pipeline",
     "derive_features",
     "derived_feature_names",
     "model_signature",
     "parse_dates",
+    "parse_numbers",
     "prepare_training_data",
     "save_model",
 ]
 
-#: Raw columns of ``adherents.csv`` the numeric branch reads.
-NUMERIC_INPUT_COLUMNS = [
-    "date_naissance",
-    "date_adhesion",
-    "cotisation_mensuelle",
-    "nb_beneficiaires",
-    "nb_reclamations_12m",
-    "montant_rembourse_12m",
-    "satisfaction",
-]
-#: Raw categorical columns, one-hot encoded.
-CATEGORICAL_COLUMNS = ["formule", "canal_acquisition"]
-#: Numeric features produced by :func:`derive_features`.
-DERIVED_FEATURES = [
-    "age_annees",
-    "anciennete_annees",
-    "log_cotisation",
-    "nb_beneficiaires",
-    "nb_reclamations_12m",
-    "montant_rembourse_12m",
-    "satisfaction",
-]
-# Plausible ranges; anything outside is treated as missing.
-_VALID = {
-    "age_annees": (16.0, 110.0),
-    "anciennete_annees": (0.0, 80.0),
-    "nb_beneficiaires": (1.0, 15.0),
-    "nb_reclamations_12m": (0.0, 100.0),
-    "montant_rembourse_12m": (0.0, 1e6),
-    "satisfaction": (1.0, 5.0),
-}
+YEAR_DAYS = 365.25
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Which raw columns the reference model reads, and how.
+
+    Attributes
+    ----------
+    numeric : tuple of str
+        Numeric columns, in their unit.
+    dates : tuple of str
+        Date columns, turned into years before ``reference_date``.
+    categorical : tuple of str
+        One-hot encoded columns.
+    ranges : dict of str to tuple of (float, float)
+        Plausible range of each numeric or date feature (dates: years before
+        the reference date); values outside become missing.
+    reference_date : str
+        ISO date of the extraction.
+    """
+
+    numeric: tuple[str, ...]
+    dates: tuple[str, ...]
+    categorical: tuple[str, ...]
+    ranges: dict[str, tuple[float, float]]
+    reference_date: str
+
+    @classmethod
+    def from_truth(cls, truth) -> FeatureSpec:
+        """Build it from a :class:`mspr.case.truth.GroundTruth`.
+
+        Parameters
+        ----------
+        truth : GroundTruth
+
+        Returns
+        -------
+        FeatureSpec
+        """
+        kinds = truth.feature_types
+        return cls(
+            numeric=tuple(c for c in truth.features if kinds[c] == "numerique"),
+            dates=tuple(c for c in truth.features if kinds[c] == "date"),
+            categorical=tuple(c for c in truth.features if kinds[c] == "categorielle"),
+            ranges={c: tuple(r) for c, r in truth.plausible_ranges.items()},
+            reference_date=truth.reference_date,
+        )
+
+    @property
+    def raw_columns(self) -> list[str]:
+        """Every raw column read, numeric and dates first."""
+        return [*self.numeric, *self.dates, *self.categorical]
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
-    """Parse dates written ``AAAA-MM-JJ`` or ``JJ/MM/AAAA`` (missing or invalid → ``NaT``).
+    """Parse dates written ``AAAA-MM-JJ`` or ``JJ/MM/AAAA``.
 
     Parameters
     ----------
     values : pandas.Series
-        Dates as strings, or datetimes (converted to ISO strings first; a time
-        part is ignored).
+        Strings (missing values allowed).
 
     Returns
     -------
     pandas.Series of datetime64[ns]
-        Same index as ``values``.
+        ``NaT`` where the value is missing or in neither format.
     """
-    text = pd.Series(values, copy=False).astype("string").str.strip().str[:10]  # drops a time part
+    text = pd.Series(values).astype("string").str.strip()
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    french = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    return iso.fillna(french)
+    return iso.fillna(pd.to_datetime(text, format="%d/%m/%Y", errors="coerce"))
 
 
-def derive_features(frame: pd.DataFrame, reference_date: str) -> pd.DataFrame:
-    """Compute the numeric features of the reference model from raw columns.
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Parse numbers written with a decimal point or a French decimal comma.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Numbers or strings such as ``"1 234,50"`` (spaces, NBSP or narrow
+        NBSP as thousands separators).
+
+    Returns
+    -------
+    pandas.Series of float64
+        ``NaN`` where the value is missing or not a number.
+    """
+    series = pd.Series(values)
+    if pd.api.types.is_numeric_dtype(series):
+        return series.astype(float)
+    text = series.astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".")
+    return pd.to_numeric(text, errors="coerce").astype(float)
+
+
+def derive_features(frame: pd.DataFrame, numeric: list[str], dates: list[str], ranges: dict,
+                    reference_date: str) -> pd.DataFrame:
+    """Numeric features of the reference model from raw columns.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        Must contain :data:`NUMERIC_INPUT_COLUMNS`; ``cotisation_mensuelle``
-        and ``montant_rembourse_12m`` in EUR, dates as ``AAAA-MM-JJ`` or
-        ``JJ/MM/AAAA`` strings.
+        Holds the columns ``numeric`` (numbers or strings) and ``dates``.
+    numeric, dates : list of str
+        Column names.
+    ranges : dict of str to tuple of (float, float)
+        Plausible ranges; values outside become ``NaN``.
     reference_date : str
-        ISO date at which ages and tenures are measured (the case's
-        ``data.reference_date``).
+        ISO date; dates become years before it (365.25-day years).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns :data:`DERIVED_FEATURES` (float): age and ancienneté in years
-        (365.25-day years), log of the monthly cotisation, and the raw counts,
-        amount and satisfaction; out-of-range values are ``NaN``.
+    pandas.DataFrame of float64
+        Columns ``numeric`` then ``dates``.
     """
     reference = pd.Timestamp(reference_date)
-    numbers = {c: pd.to_numeric(frame[c], errors="coerce").astype(float) for c in NUMERIC_INPUT_COLUMNS[2:]}
-    price = numbers["cotisation_mensuelle"]
-    derived = pd.DataFrame(
-        {
-            "age_annees": (reference - parse_dates(frame["date_naissance"])).dt.days / 365.25,
-            "anciennete_annees": (reference - parse_dates(frame["date_adhesion"])).dt.days / 365.25,
-            "log_cotisation": np.log(price.where(price > 0)),
-            "nb_beneficiaires": numbers["nb_beneficiaires"],
-            "nb_reclamations_12m": numbers["nb_reclamations_12m"],
-            "montant_rembourse_12m": numbers["montant_rembourse_12m"],
-            "satisfaction": numbers["satisfaction"],
-        },
-        index=frame.index,
-    ).astype(float)
-    for column, (low, high) in _VALID.items():
-        derived[column] = derived[column].where(derived[column].between(low, high))
-    return derived[DERIVED_FEATURES]
+    out = pd.DataFrame(index=frame.index)
+    for column in numeric:
+        out[column] = parse_numbers(frame[column])
+    for column in dates:
+        out[column] = (reference - parse_dates(frame[column])).dt.days / YEAR_DAYS
+    for column, (low, high) in ranges.items():
+        if column in out:
+            out[column] = out[column].where(out[column].between(low, high))
+    return out.astype(float)
 
 
 def derived_feature_names(transformer: object, input_features: object) -> np.ndarray:
-    """Feature names out of the :func:`derive_features` step (for ``get_feature_names_out``).
-
-    Passed as ``feature_names_out`` to the ``FunctionTransformer`` built by
-    :func:`build_pipeline`, which calls it with itself and its input names.
-    The derived names depend on neither.
+    """Output names of the :func:`derive_features` step (``get_feature_names_out``).
 
     Parameters
     ----------
     transformer : sklearn.preprocessing.FunctionTransformer
-        The transformer asking for its output names (unused).
+        The transformer; its ``kw_args`` hold ``numeric`` and ``dates``.
     input_features : array-like of str or None
-        Names of the transformer's input columns, i.e.
-        :data:`NUMERIC_INPUT_COLUMNS` (unused).
+        Unused.
 
     Returns
     -------
-    numpy.ndarray of shape (len(DERIVED_FEATURES),), dtype object
-        :data:`DERIVED_FEATURES`, in the column order of
-        :func:`derive_features`'s output.
+    numpy.ndarray of shape (n_features,), dtype object
     """
-    return np.asarray(DERIVED_FEATURES, dtype=object)
+    return np.asarray([*transformer.kw_args["numeric"], *transformer.kw_args["dates"]], dtype=object)
 
 
-def build_pipeline(reference_date: str, *, random_state: int = 0) -> Pipeline:
+def build_pipeline(features: FeatureSpec, *, random_state: int = 0) -> Pipeline:
     """Return the unfitted reference pipeline.
 
     Parameters
     ----------
-    reference_date : str
-        ISO date used to compute ages and tenures.
+    features : FeatureSpec
+        The raw columns read.
     random_state : int, default=0
         Seed of the classifier.
 
@@ -166,83 +194,106 @@ def build_pipeline(reference_date: str, *, random_state: int = 0) -> Pipeline:
     -------
     sklearn.pipeline.Pipeline
         ``ColumnTransformer`` (numeric branch: :func:`derive_features`, median
-        imputation, standardisation; categorical branch: one-hot of
-        :data:`CATEGORICAL_COLUMNS`; other columns dropped) then
-        ``LogisticRegression``.
+        imputation, standardisation; categorical branch: one-hot; other
+        columns dropped) then ``LogisticRegression``.
     """
-    numeric = Pipeline(
-        [
-            (
-                "derive",
-                FunctionTransformer(
-                    derive_features,
-                    kw_args={"reference_date": reference_date},
-                    feature_names_out=derived_feature_names,
-                ),
-            ),
-            ("impute", SimpleImputer(strategy="median")),
-            ("scale", StandardScaler()),
-        ]
+    derive = FunctionTransformer(
+        derive_features,
+        kw_args={"numeric": list(features.numeric), "dates": list(features.dates),
+                 "ranges": {k: list(v) for k, v in features.ranges.items()},
+                 "reference_date": features.reference_date},
+        feature_names_out=derived_feature_names,
     )
-    categorical = Pipeline(
-        [
+    numeric = Pipeline([("derive", derive), ("impute", SimpleImputer(strategy="median")),
+                        ("scale", StandardScaler())])
+    branches = [("numeric", numeric, [*features.numeric, *features.dates])]
+    if features.categorical:
+        categorical = Pipeline([
             ("impute", SimpleImputer(strategy="constant", fill_value="inconnu")),
             ("onehot", OneHotEncoder(handle_unknown="ignore")),
-        ]
-    )
-    columns = ColumnTransformer(
-        [("numeric", numeric, NUMERIC_INPUT_COLUMNS), ("categorical", categorical, CATEGORICAL_COLUMNS)],
-        remainder="drop",
-    )
+        ])
+        branches.append(("categorical", categorical, list(features.categorical)))
+    columns = ColumnTransformer(branches, remainder="drop")
     classifier = LogisticRegression(max_iter=2000, random_state=random_state)
     return Pipeline([("features", columns), ("classifier", classifier)])
 
 
-def prepare_training_data(adherents: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Clean the released adherents for training: drop exact duplicates and unlabelled rows.
+def prepare_training_data(table: pd.DataFrame, *, key: str, target: str,
+                          drop: list[str] = ()) -> tuple[pd.DataFrame, pd.Series]:
+    """Clean the released main table for training: drop duplicates and unlabelled rows.
 
     Parameters
     ----------
-    adherents : pandas.DataFrame
-        ``adherents.csv`` as read by ``pandas.read_csv``.
+    table : pandas.DataFrame
+        The main table as read by ``pandas.read_csv``.
+    key : str
+        Primary key (one row kept per key).
     target : str
-        Target column (0/1).
+        Binary target column (0/1).
+    drop : list of str, default=()
+        Other target columns to remove from the features.
 
     Returns
     -------
     X : pandas.DataFrame
-        All columns but the target.
+        All columns but the targets.
     y : pandas.Series of int
         The target.
     """
-    frame = adherents.drop_duplicates()
-    frame = frame.drop_duplicates(subset="id_adherent") if "id_adherent" in frame else frame
+    frame = table.drop_duplicates(subset=key)
     frame = frame[frame[target].notna()]
-    return frame.drop(columns=[target]), frame[target].astype(int)
+    return frame.drop(columns=[target, *drop]), frame[target].astype(int)
 
 
-def model_signature() -> object:
-    """Return the MLflow signature of the reference model.
+def model_signature(features: FeatureSpec) -> object:
+    """MLflow signature of the reference model, with concrete column types.
+
+    Parameters
+    ----------
+    features : FeatureSpec
 
     Returns
     -------
     mlflow.models.ModelSignature
-        Inputs: the raw columns the model reads. Dates and numbers are typed
-        ``any`` so that what ``pandas.read_csv`` yields is accepted either way
-        (``int64`` for a complete integer column, ``float64`` once a value is
-        missing, JSON ``null``); MLflow would otherwise refuse ``int64`` for a
-        ``double`` and ``NaN`` for a ``long``. Output: 0/1 labels (``int64``).
+        Inputs: numeric features as ``double`` (integers are widened by
+        MLflow), dates and categories as ``string``; output: 0/1 labels
+        (``long``). Concrete types let the served model read ``text/csv``
+        requests as well as JSON.
     """
     from mlflow.models import ModelSignature
     from mlflow.types import DataType
-    from mlflow.types.schema import AnyType, ColSpec, Schema, TensorSpec
+    from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
-    inputs = [ColSpec(AnyType(), column) for column in NUMERIC_INPUT_COLUMNS]
-    inputs += [ColSpec(DataType.string, column) for column in CATEGORICAL_COLUMNS]
+    inputs = [ColSpec(DataType.double, column, required=False) for column in features.numeric]
+    inputs += [ColSpec(DataType.string, column, required=False) for column in [*features.dates,
+                                                                                *features.categorical]]
     return ModelSignature(Schema(inputs), Schema([TensorSpec(np.dtype("int64"), (-1,))]))
 
 
-def save_model(pipeline: Pipeline, path: str | Path, example: pd.DataFrame) -> None:
+def typed_example(frame: pd.DataFrame, features: FeatureSpec) -> pd.DataFrame:
+    """Cast raw rows to the signature's types (numbers as float, the rest as str).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Raw rows holding :attr:`FeatureSpec.raw_columns`.
+    features : FeatureSpec
+
+    Returns
+    -------
+    pandas.DataFrame
+        Only the raw feature columns, typed.
+    """
+    out = pd.DataFrame(index=frame.index)
+    for column in features.numeric:
+        out[column] = parse_numbers(frame[column])
+    for column in [*features.dates, *features.categorical]:
+        out[column] = frame[column].astype(object).where(frame[column].notna(), None).astype(object)
+        out[column] = out[column].map(lambda v: None if v is None else str(v)).astype(object)
+    return out.reset_index(drop=True)
+
+
+def save_model(pipeline: Pipeline, path: str | Path, example: pd.DataFrame, features: FeatureSpec) -> None:
     """Save a fitted pipeline as an MLflow model directory (sklearn flavour).
 
     Parameters
@@ -252,17 +303,15 @@ def save_model(pipeline: Pipeline, path: str | Path, example: pd.DataFrame) -> N
     path : str or pathlib.Path
         Target directory; must not exist.
     example : pandas.DataFrame
-        A few raw rows of ``adherents.csv`` (no target), for the input example.
+        A few raw rows of the main table (no target), for the input example.
+    features : FeatureSpec
+        The raw columns read (for the signature).
 
     Notes
     -----
-    Serialised with cloudpickle. This module is registered "by value" while
-    saving, so :func:`derive_features` travels inside the pickle: ``mlflow
-    models serve --env-manager local`` and ``mlflow.pyfunc.load_model`` work
-    even where :mod:`mspr` is not importable (a candidate's environment, a
-    scrubbed ``PYTHONPATH``). Requirements are pinned explicitly (no inference
-    subprocess). The model directory is not byte-reproducible (MLflow stamps
-    a UUID and a creation time).
+    Serialised with cloudpickle; this module is registered "by value" while
+    saving, so :func:`derive_features` travels inside the pickle. The model
+    directory is not byte-reproducible (MLflow stamps a UUID and a time).
     """
     import logging
     import sys
@@ -288,8 +337,8 @@ def save_model(pipeline: Pipeline, path: str | Path, example: pd.DataFrame) -> N
             pipeline,
             str(path),
             serialization_format="cloudpickle",
-            signature=model_signature(),
-            input_example=example[NUMERIC_INPUT_COLUMNS + CATEGORICAL_COLUMNS].reset_index(drop=True),
+            signature=model_signature(features),
+            input_example=typed_example(example, features),
             pip_requirements=requirements,
         )
     finally:

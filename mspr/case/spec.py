@@ -1,123 +1,120 @@
-"""The case specification (``cases/<id>/case.yaml``), validated by pydantic.
+"""The case model (``cases/<id>/case.yaml``): a company, its brief, its data by roles.
 
-A case describes one fictional French company, the brief handed to the
-candidates, and the knobs of the dataset generator (:mod:`mspr.case.generate`):
-table sizes and distributions, the logistic model of the target, the leaky
-column, the injected defects and the project plan. The generator knows how to
-produce the three tables ``adherents``, ``remboursements`` and
-``reclamations``; the spec parameterises them, it is not a general DSL.
+A trainer describes any company of any sector:
 
-Every validation problem is raised as :class:`mspr.errors.MsprError` with a
-French message naming the file, the field path (``data.tables.adherents``) and
-the fix.
+- ``entreprise`` and ``cahier_des_charges``: who the client is and what it asks;
+- ``geographie``: the départements (or the region) where its people live, so
+  that communes, postcodes and phone prefixes agree with each other;
+- ``donnees.tables``: the tables, each column with a **type** (identifiant,
+  catégorielle, numérique, date, texte) and a **role** (identifiant technique,
+  donnée personnelle with its Presidio entity and GDPR category, variable
+  explicative, cible, colonne qui fuit, horodatage, descriptive), how it is
+  generated, and the relation of each child table to its parent (foreign key,
+  number of rows per parent);
+- ``cible``: the binary target, its positive rate and how the explanatory
+  variables drive it (effects per standard deviation or per modality), an
+  optional regression target and the business costs of errors;
+- ``defauts``: the defects injected in the released data, from
+  :data:`DEFECT_KINDS`;
+- ``plan``: the project plan (ties between critical paths are allowed).
 
-The column names listed in :data:`TABLE_COLUMNS` are a contract: the labs and
-the grader read them.
+Keys are French; identifiers in the code are English. Every validation
+problem becomes a French message naming the file, the line, the field and the
+fix (:func:`mspr.specfile.load_yaml_model`). The generator
+(:mod:`mspr.case.generate`) is generic over this model.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import types
-import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mspr.errors import MsprError
+from mspr.specfile import fail, load_yaml_model
 
 __all__ = [
     "CaseSpec",
+    "Column",
     "DEFECT_KINDS",
-    "FORMAT_DEFECT_COLUMNS",
-    "ID_COLUMNS",
-    "OUT_OF_RANGE_COLUMNS",
-    "TABLE_COLUMNS",
-    "TARGET_FEATURES",
+    "ENTITY_TYPES",
+    "GENERATORS",
+    "GDPR_CATEGORIES",
+    "ROLES",
+    "TYPES",
+    "TableSpec",
     "load_case_spec",
 ]
 
-#: Columns of each generated table, in file order (binding names).
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "adherents": (
-        "id_adherent", "civilite", "prenom", "nom", "email", "telephone", "adresse",
-        "code_postal", "ville", "date_naissance", "nir", "iban", "date_adhesion", "formule",
-        "cotisation_mensuelle", "nb_beneficiaires", "canal_acquisition", "nb_reclamations_12m",
-        "montant_rembourse_12m", "satisfaction", "date_resiliation", "resiliation",
-    ),
-    "remboursements": (
-        "id_remboursement", "id_adherent", "date_soins", "type_acte", "montant_depense",
-        "montant_rembourse",
-    ),
-    "reclamations": (
-        "id_reclamation", "id_adherent", "date_reclamation", "canal", "motif", "texte", "statut",
-    ),
+#: Column types (French, as written in ``case.yaml``).
+TYPES = ("identifiant", "categorielle", "numerique", "date", "texte")
+
+#: Column roles and what they mean (shown in the trainer guide and ``mspr case new``).
+ROLES: dict[str, str] = {
+    "identifiant_technique": "clé interne sans signification (jamais une variable du modèle)",
+    "donnee_personnelle": "donnée à caractère personnel (RGPD) : préciser entite et categorie_rgpd",
+    "variable_explicative": "information disponible à la date de référence, utilisable par le modèle",
+    "cible": "ce que le modèle doit prédire",
+    "fuite": "information connue seulement après coup, qui trahit la cible",
+    "horodatage": "date d'un événement d'une table fille",
+    "descriptive": "information de contexte, ni personnelle ni utile au modèle",
 }
 
-#: Primary key of each table (the ids recorded in the ground truth for its defects).
-ID_COLUMNS: dict[str, str] = {
-    "adherents": "id_adherent",
-    "remboursements": "id_remboursement",
-    "reclamations": "id_reclamation",
+#: GDPR categories of a personal datum (RGPD art. 4 and 9, CNIL vocabulary).
+GDPR_CATEGORIES: dict[str, str] = {
+    "identifiant_direct": "identifie directement la personne (nom, NIR, e-mail, téléphone, IBAN)",
+    "identifiant_indirect": "identifie la personne par recoupement (commune, date de naissance)",
+    "donnee_sensible": "catégorie particulière (art. 9 RGPD : santé, opinions, etc.)",
 }
 
-#: Defect kinds, as recorded in ``ground_truth.json``.
-DEFECT_KINDS = ("duplicate", "missing", "out_of_range", "inconsistent_format")
+#: Presidio entity types a personal column may declare.
+ENTITY_TYPES = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "LOCATION", "DATE_TIME", "IBAN_CODE",
+                "FR_NIR", "FR_SIREN", "FR_SIRET", "ORGANIZATION", "NRP", "MEDICAL")
 
-#: Columns the generator can push out of range, and how (French, for messages).
-OUT_OF_RANGE_COLUMNS: dict[tuple[str, str], str] = {
-    ("adherents", "cotisation_mensuelle"): "montant négatif",
-    ("adherents", "nb_beneficiaires"): "valeur 99",
-    ("adherents", "date_naissance"): "naissance en 1890",
-    ("adherents", "satisfaction"): "note 9 sur une échelle de 1 à 5",
-    ("adherents", "montant_rembourse_12m"): "montant négatif",
-    ("remboursements", "montant_depense"): "montant négatif",
-    ("remboursements", "montant_rembourse"): "montant négatif",
+#: Value generators: name -> (column types it fits, default Presidio entity or None).
+GENERATORS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "sequence": (("identifiant",), None),
+    "civilite": (("categorielle",), None),
+    "prenom": (("texte",), "PERSON"),
+    "nom": (("texte",), "PERSON"),
+    "email": (("texte",), "EMAIL_ADDRESS"),
+    "telephone": (("texte",), "PHONE_NUMBER"),
+    "adresse": (("texte",), "LOCATION"),
+    "code_postal": (("texte", "categorielle"), "LOCATION"),
+    "commune": (("texte", "categorielle"), "LOCATION"),
+    "date_naissance": (("date",), "DATE_TIME"),
+    "nir": (("identifiant", "texte"), "FR_NIR"),
+    "iban": (("identifiant", "texte"), "IBAN_CODE"),
+    "siren": (("identifiant", "texte"), "FR_SIREN"),
+    "siret": (("identifiant", "texte"), "FR_SIRET"),
+    "raison_sociale": (("texte",), "ORGANIZATION"),
 }
 
-#: Columns the generator can write in a second format (ISO date → JJ/MM/AAAA, phone formats).
-FORMAT_DEFECT_COLUMNS: dict[tuple[str, str], str] = {
-    ("adherents", "date_naissance"): "date JJ/MM/AAAA au lieu de AAAA-MM-JJ",
-    ("adherents", "date_adhesion"): "date JJ/MM/AAAA au lieu de AAAA-MM-JJ",
-    ("adherents", "telephone"): "« +33 6 12 34 56 78 » ou « 0612345678 » au lieu de « 06 12 34 56 78 »",
-    ("remboursements", "date_soins"): "date JJ/MM/AAAA au lieu de AAAA-MM-JJ",
-    ("reclamations", "date_reclamation"): "date JJ/MM/AAAA au lieu de AAAA-MM-JJ",
+#: Defect kinds (French key in ``case.yaml`` -> kind recorded in the ground truth).
+DEFECT_KINDS: dict[str, str] = {
+    "doublon": "duplicate",
+    "valeur_manquante": "missing",
+    "hors_plage": "out_of_range",
+    "format_incoherent": "inconsistent_format",
 }
 
-#: Numeric features the target's logistic model may use (name → French unit).
-TARGET_FEATURES: dict[str, str] = {
-    "nb_reclamations_12m": "par réclamation sur 12 mois",
-    "satisfaction": "par point de satisfaction (1 à 5)",
-    "anciennete_annees": "par année d'ancienneté à la date de référence",
-    "age_annees": "par année d'âge à la date de référence",
-    "log_ratio_cotisation": "par unité de ln(cotisation mensuelle / cotisation de base de la formule)",
-    "nb_beneficiaires": "par bénéficiaire couvert",
-    "montant_rembourse_12m_keur": "par millier d'euros remboursés sur 12 mois",
+#: What each defect does, by column type (French, for the guide and messages).
+DEFECT_EFFECTS: dict[str, dict[str, str]] = {
+    "doublon": {"*": "ligne recopiée à l'identique (même identifiant)"},
+    "valeur_manquante": {"*": "cellule vidée"},
+    "hors_plage": {"numerique": "valeur négative ou très au-dessus du maximum plausible",
+                   "date": "date impossible (avant 1900 ou après la date de référence)"},
+    "format_incoherent": {"date": "JJ/MM/AAAA au lieu de AAAA-MM-JJ",
+                          "numerique": "virgule décimale et espace des milliers (« 1 234,50 »)",
+                          "telephone": "« +33 6 12 34 56 78 » ou « 0612345678 » au lieu de « 06 12 34 56 78 »",
+                          "categorielle": "modalité en majuscules sans accents"},
 }
-
-#: Categorical variables whose modalities may shift the target's log-odds.
-TARGET_CATEGORICALS = ("formule", "canal_acquisition")
-
-#: Motifs of complaints the generator has French text templates for.
-COMPLAINT_MOTIFS = (
-    "retard_remboursement", "erreur_remboursement", "hausse_cotisation", "tiers_payant",
-    "accueil", "information_contrat", "teletransmission",
-)
-
-_TARGET = ("adherents", "resiliation")
-_LEAKY = ("adherents", "date_resiliation")
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Weight = Annotated[float, Field(gt=0.0)]
 NonEmptyStr = Annotated[str, Field(min_length=1)]
-
-
-def _fail(message: str, **ctx: object) -> PydanticCustomError:
-    """Build a validation error whose French message pydantic keeps verbatim."""
-    return PydanticCustomError("mspr", message, dict(ctx) or None)
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 
 
 class _Model(BaseModel):
@@ -127,25 +124,38 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- company and brief
 
 
-class Company(_Model):
-    """The fictional company: name, sector, city, staff and context paragraph.
+class Vocabulary(_Model):
+    """How the company names one row of its main table, for the labs' wording.
 
-    Shown at the top of the brief (``cahier_des_charges.md``, see
-    :func:`mspr.case.generate.render_brief`).
+    Attributes
+    ----------
+    individu : str
+        Singular, e.g. ``"adhérent"``, ``"machine"``, ``"voyageur"``.
+    individus : str
+        Plural, e.g. ``"adhérents"``.
+    """
+
+    individu: NonEmptyStr
+    individus: NonEmptyStr
+
+
+class Company(_Model):
+    """The fictional company, shown at the top of the brief and of every lab.
 
     Attributes
     ----------
     nom : str
-        Company name, e.g. ``"Mutuelle Horizon Santé"``. Non-empty.
+        Company name.
     secteur : str
-        Business sector, in French, e.g. ``"complémentaire santé"``. Non-empty.
+        Business sector, in French.
     ville : str
-        City of the head office. Non-empty.
+        City of the head office.
     effectif : int
-        Headcount (number of employees, « salariés »), at least 1.
+        Headcount, at least 1.
     contexte : str
-        French paragraph on the company's history and situation, shown under
-        « Contexte » in the brief. Non-empty.
+        French paragraph on the company's history and situation.
+    vocabulaire : Vocabulary
+        The word for one row of the main table (singular and plural).
     """
 
     nom: NonEmptyStr
@@ -153,29 +163,22 @@ class Company(_Model):
     ville: NonEmptyStr
     effectif: Annotated[int, Field(ge=1)]
     contexte: NonEmptyStr
+    vocabulaire: Vocabulary
 
 
 class Brief(_Model):
     """The brief (cahier des charges) handed to candidates, in French.
 
-    Each field becomes a section of ``cahier_des_charges.md`` (see
-    :func:`mspr.case.generate.render_brief`).
-
     Attributes
     ----------
     titre : str
-        Title of the brief, its first heading. Non-empty.
+        Title, the first heading of ``cahier_des_charges.md``.
     besoin : str
-        The business need, a French paragraph (section « Besoin »). Non-empty.
+        The business need (section « Besoin »).
     objectifs : list of str
-        Objectives, one bullet each (section « Objectifs »); at least one,
-        none empty.
-    contraintes : list of str, default=[]
-        Constraints (GDPR, explainability, infrastructure…), one bullet
-        each; the section « Contraintes » is left out when the list is empty.
-    livrables : list of str, default=[]
-        Expected deliverables, numbered; the section « Livrables attendus »
-        is left out when the list is empty.
+        Objectives, at least one.
+    contraintes, livrables : list of str, default=[]
+        Constraints and deliverables; a section is left out when empty.
     """
 
     titre: NonEmptyStr
@@ -185,490 +188,533 @@ class Brief(_Model):
     livrables: list[NonEmptyStr] = []
 
 
-# --------------------------------------------------------------------------- tables
-
-
-class _Table(_Model):
-    """Common part of a table spec: description and data dictionary."""
-
-    _name: typing.ClassVar[str] = ""
-    description: NonEmptyStr
-    columns: dict[str, NonEmptyStr]
-
-    @field_validator("columns")
-    @classmethod
-    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
-        expected = TABLE_COLUMNS[cls._name]
-        for column in value:
-            if column not in expected:
-                raise _fail(
-                    f"colonne inconnue '{column}' : retirez-la ou corrigez son nom "
-                    f"(colonnes produites par le générateur : {', '.join(expected)})"
-                )
-        missing = [c for c in expected if c not in value]
-        if missing:
-            raise _fail(
-                f"colonne(s) sans description : {', '.join(repr(c) for c in missing)} : "
-                "ajoutez une description en français pour chacune"
-            )
-        return value
-
-
-class Formule(_Model):
-    """A contract level: share of adherents, base price and reimbursement level.
-
-    Formules are keyed by name in :attr:`AdherentsTable.formules`; the name
-    is the value written in the ``formule`` column of ``adherents.csv``.
+class Geography(_Model):
+    """Where the company's people live: communes, postcodes and phone zones follow.
 
     Attributes
     ----------
-    part : float
-        Relative weight (> 0) of this formule among adherents. Weights are
-        normalised over all formules, so they need not sum to 1.
-    cotisation_base : float
-        Base monthly contribution in EUR (> 0): that of one beneficiary aged
-        45. The generated ``cotisation_mensuelle`` (EUR per month) is
-        ``cotisation_base · exp(0.30 · (nb_beneficiaires − 1) + 0.012 · (age − 45) + ε)``
-        with ``ε ~ N(0, 0.12²)``; the target feature ``log_ratio_cotisation``
-        is ``ln(cotisation_mensuelle / cotisation_base)``.
-    multiplicateur_remboursement : float
-        Factor in (0, 3] applied to each act's base reimbursement rate
-        (:attr:`Acte.taux_remboursement`) for adherents of this formule; the
-        resulting rate is capped at 1.
+    departements : list of str, optional
+        INSEE département codes (``"69"``, ``"2A"``, ``"971"``), known to
+        :mod:`mspr.case.geo`.
+    region : str, optional
+        A region name of :data:`mspr.case.geo.REGIONS`; used when
+        ``departements`` is not given.
     """
 
-    part: Weight
-    cotisation_base: Annotated[float, Field(gt=0.0)]
-    multiplicateur_remboursement: Annotated[float, Field(gt=0.0, le=3.0)]
-
-
-class AdherentsTable(_Table):
-    """Spec of ``adherents.csv``: one row per adhérent.
-
-    Ages and tenures are measured at :attr:`DataSpec.reference_date`. Every
-    weight below is relative: it is normalised over its list or mapping.
-
-    Attributes
-    ----------
-    description : str
-        French description of the table, shown in the brief's data
-        dictionary. Non-empty.
-    columns : dict of str to str
-        Column name → French description, for exactly the columns of
-        ``TABLE_COLUMNS["adherents"]`` (an unknown or undescribed column is
-        a validation error).
-    formules : dict of str to Formule
-        Contract levels by name (the values of ``formule``); at least one.
-    canaux : dict of str to float
-        Acquisition channel (the values of ``canal_acquisition``) → relative
-        weight (> 0); at least one.
-    age_min : int
-        Minimum age in years, in [16, 100]; must be below ``age_max``. Ages
-        are drawn from N(47, 15²) years clipped to ``[age_min, age_max)``.
-    age_max : int
-        Maximum age in years (excluded), in [17, 110].
-    anciennete_max_annees : int
-        Maximum tenure (ancienneté) in years, in [1, 60]. Tenure is also
-        capped at the age minus 18 years, and is at least 30 days.
-    satisfaction : list of float
-        Exactly five relative weights (> 0) of the satisfaction scores 1 to 5
-        (1 = very dissatisfied, 5 = very satisfied).
-    beneficiaires : list of float
-        One to eight relative weights (> 0): the k-th weight (counting from
-        1) is that of a contract covering k people, adherent included.
-    """
-
-    _name: typing.ClassVar[str] = "adherents"
-    formules: dict[str, Formule]
-    canaux: dict[str, Weight]
-    age_min: Annotated[int, Field(ge=16, le=100)]
-    age_max: Annotated[int, Field(ge=17, le=110)]
-    anciennete_max_annees: Annotated[int, Field(ge=1, le=60)]
-    satisfaction: Annotated[list[Weight], Field(min_length=5, max_length=5)]
-    beneficiaires: Annotated[list[Weight], Field(min_length=1, max_length=8)]
-
-    @field_validator("formules", "canaux")
-    @classmethod
-    def _non_empty(cls, value: dict) -> dict:
-        if not value:
-            raise _fail("au moins une modalité est requise")
-        return value
+    departements: list[Annotated[str, Field(pattern=r"^(\d{2,3}|2A|2B)$")]] | None = None
+    region: NonEmptyStr | None = None
 
     @model_validator(mode="after")
-    def _ages(self) -> AdherentsTable:
-        if self.age_min >= self.age_max:
-            raise _fail("age_min doit être strictement inférieur à age_max")
+    def _one(self) -> Geography:
+        if not self.departements and not self.region:
+            raise fail("indiquez departements (codes INSEE, ex. [\"69\", \"42\"]) ou region")
         return self
 
 
-class Acte(_Model):
-    """A type of care: share of acts, mean expense (EUR) and base reimbursement rate.
-
-    Types of care are keyed by name in :attr:`RemboursementsTable.actes`; the
-    name is the value written in the ``type_acte`` column of
-    ``remboursements.csv``.
-
-    Attributes
-    ----------
-    part : float
-        Relative weight (> 0) of this type among reimbursed acts, normalised
-        over all types.
-    depense_moyenne : float
-        Mean expense of one act in EUR (> 0). Expenses are log-normal with
-        this mean (σ = 0.6 on the log scale) and at least 1 EUR
-        (``montant_depense``).
-    taux_remboursement : float
-        Base share of the expense reimbursed by the mutual, a fraction in
-        [0, 1]. It is multiplied by the adherent's
-        :attr:`Formule.multiplicateur_remboursement` and capped at 1 to give
-        ``montant_rembourse``.
-    """
-
-    part: Weight
-    depense_moyenne: Annotated[float, Field(gt=0.0)]
-    taux_remboursement: Fraction
+# --------------------------------------------------------------------------- columns
 
 
-class RemboursementsTable(_Table):
-    """Spec of ``remboursements.csv``: reimbursed acts of the last 12 months.
-
-    Acts are dated in the 360 days before :attr:`DataSpec.reference_date`
-    (and not before the adherent joined); their reimbursed amounts sum to
-    ``adherents.montant_rembourse_12m``.
+class Distribution(_Model):
+    """How a numeric column is drawn.
 
     Attributes
     ----------
-    description : str
-        French description of the table, shown in the brief's data
-        dictionary. Non-empty.
-    columns : dict of str to str
-        Column name → French description, for exactly the columns of
-        ``TABLE_COLUMNS["remboursements"]``.
-    actes_par_beneficiaire_an : float
-        Mean number of acts per beneficiary per year, in (0, 100]. An
-        adherent's count over the window is Poisson with mean
-        ``actes_par_beneficiaire_an · nb_beneficiaires · (0.5 + age / 50)``,
-        prorated when the tenure is shorter than 360 days.
-    actes : dict of str to Acte
-        Types of care (the values of ``type_acte``) and their parameters; at
-        least one.
+    nom : {"normale", "lognormale", "uniforme", "poisson", "discrete", "proportion"}
+        ``normale`` (``moyenne``, ``ecart_type``), ``lognormale`` (``moyenne``
+        of the value, ``sigma_log``), ``uniforme`` (``min``, ``max``),
+        ``poisson`` (``moyenne``), ``discrete`` (``valeurs``: value ->
+        weight), ``proportion`` (``de`` another numeric column of the same
+        row times ``taux``).
+    moyenne, ecart_type, sigma_log, taux : float, optional
+        Parameters, in the column's unit.
+    min, max : float, optional
+        Values are clipped to this range (also the plausible range, see
+        :attr:`Column.plage`).
+    valeurs : dict of float to float, optional
+        For ``discrete``.
+    de : str, optional
+        For ``proportion``: the column it is a share of.
+    multiplicateurs : dict of str to dict of str to float, default={}
+        Categorical column of the same row or of the parent row -> modality
+        -> factor applied to the mean (or the rate).
+    decimales : int, default=0
+        Decimals kept (0: integers).
     """
 
-    _name: typing.ClassVar[str] = "remboursements"
-    actes_par_beneficiaire_an: Annotated[float, Field(gt=0.0, le=100.0)]
-    actes: dict[str, Acte]
-
-    @field_validator("actes")
-    @classmethod
-    def _non_empty(cls, value: dict) -> dict:
-        if not value:
-            raise _fail("au moins un type d'acte est requis")
-        return value
-
-
-class ReclamationsTable(_Table):
-    """Spec of ``reclamations.csv``: customer-service tickets with French free text.
-
-    Each adherent's complaints are Poisson counts at an annual rate that
-    grows as satisfaction drops: those of the last 360 days make up
-    ``adherents.nb_reclamations_12m``, older ones are dated at least 400 days
-    before :attr:`DataSpec.reference_date`. Every weight below is relative
-    (normalised over its mapping).
-
-    Attributes
-    ----------
-    description : str
-        French description of the table, shown in the brief's data
-        dictionary. Non-empty.
-    columns : dict of str to str
-        Column name → French description, for exactly the columns of
-        ``TABLE_COLUMNS["reclamations"]``.
-    taux_annuel_base : float
-        Mean number of complaints per adherent per year at a satisfaction of
-        3, in (0, 20].
-    effet_satisfaction : float
-        Sensitivity of the rate to satisfaction, in [0, 3]: the annual rate is
-        ``taux_annuel_base · exp(effet_satisfaction · (3 − satisfaction))``.
-    historique_mois : int
-        Depth of the complaint history in months (of 30.44 days), in
-        [12, 120]; no complaint predates the adherent's membership.
-    part_textes_donnees_personnelles : float
-        Fraction in [0, 1] of complaint texts (``texte``) that embed personal
-        data of the adherent: name, phone number and/or email address.
-    canaux : dict of str to float
-        Reception channel (the values of ``canal``) → relative weight (> 0);
-        at least one.
-    motifs : dict of str to float
-        Motif (the values of ``motif``) → relative weight (> 0); at least one,
-        each among ``COMPLAINT_MOTIFS`` (the motifs the generator has French
-        text templates for).
-    statuts : dict of str to float
-        Processing status (the values of ``statut``) → relative weight (> 0);
-        at least one.
-    """
-
-    _name: typing.ClassVar[str] = "reclamations"
-    taux_annuel_base: Annotated[float, Field(gt=0.0, le=20.0)]
-    effet_satisfaction: Annotated[float, Field(ge=0.0, le=3.0)]
-    historique_mois: Annotated[int, Field(ge=12, le=120)]
-    part_textes_donnees_personnelles: Fraction
-    canaux: dict[str, Weight]
-    motifs: dict[str, Weight]
-    statuts: dict[str, Weight]
-
-    @field_validator("motifs")
-    @classmethod
-    def _known_motifs(cls, value: dict[str, float]) -> dict[str, float]:
-        for motif in value:
-            if motif not in COMPLAINT_MOTIFS:
-                raise _fail(
-                    f"motif inconnu '{motif}' : le générateur n'a pas de textes pour ce motif "
-                    f"(motifs admis : {', '.join(COMPLAINT_MOTIFS)})"
-                )
-        if not value:
-            raise _fail("au moins un motif est requis")
-        return value
-
-    @field_validator("canaux", "statuts")
-    @classmethod
-    def _non_empty(cls, value: dict) -> dict:
-        if not value:
-            raise _fail("au moins une modalité est requise")
-        return value
-
-
-class Tables(_Model):
-    """The three tables the generator produces (all required).
-
-    Attributes
-    ----------
-    adherents : AdherentsTable
-        Spec of ``adherents.csv`` (one row per adherent, holds the target).
-    remboursements : RemboursementsTable
-        Spec of ``remboursements.csv`` (reimbursed acts).
-    reclamations : ReclamationsTable
-        Spec of ``reclamations.csv`` (complaints).
-    """
-
-    adherents: AdherentsTable
-    remboursements: RemboursementsTable
-    reclamations: ReclamationsTable
-
-
-class DataSpec(_Model):
-    """Dataset size, seed, reference date, holdout share and table specs.
-
-    Attributes
-    ----------
-    seed : int
-        Seed (≥ 0) of ``numpy.random.default_rng`` and of Faker; overridden
-        by the ``seed`` argument of :func:`mspr.case.build_case`.
-    rows : int
-        Number of adherents generated before the holdout is set aside, in
-        [200, 200 000]; overridden by the ``rows`` argument of
-        :func:`mspr.case.build_case`.
-    reference_date : datetime.date
-        Date of the data extraction (``AAAA-MM-JJ`` in YAML). Ages, tenures
-        and the 12-month windows are measured at this date; the target looks
-        at the 12 months after it.
-    holdout_fraction : float, default=0.2
-        Fraction in [0.05, 0.5] of the adherents of each class (stratified on
-        the target) held out for grading, together with their
-        reimbursements and complaints.
-    tables : Tables
-        Specs of the three generated tables.
-    """
-
-    seed: Annotated[int, Field(ge=0)]
-    rows: Annotated[int, Field(ge=200, le=200_000)]
-    reference_date: dt.date
-    holdout_fraction: Annotated[float, Field(ge=0.05, le=0.5)] = 0.2
-    tables: Tables
-
-
-# --------------------------------------------------------------------------- target, leak, defects
-
-
-class TargetSpec(_Model):
-    """The target and its logistic model.
-
-    ``logit = intercept + Σ coefficients[f] · f + Σ effets[var][modalité]``, with
-    the features of :data:`TARGET_FEATURES` computed on the clean data. The
-    target is then drawn as a Bernoulli variable of probability
-    ``1 / (1 + exp(−logit))``.
-
-    Attributes
-    ----------
-    table : {"adherents"}
-        Table holding the target (only ``adherents`` is supported).
-    column : {"resiliation"}
-        Target column: 1 if the adherent cancels the contract within the 12
-        months after the reference date, 0 otherwise.
-    intercept : float
-        Intercept of the logit, in log-odds.
-    coefficients : dict of str to float
-        Feature → change of the log-odds per unit of the feature. Keys are
-        among :data:`TARGET_FEATURES`, whose values give the unit (e.g. per
-        thousand EUR reimbursed over 12 months for
-        ``montant_rembourse_12m_keur``); an unlisted feature has no effect.
-    effets : dict of str to dict of str to float, default={}
-        Categorical variable (``formule`` or ``canal_acquisition``) →
-        modality → shift of the log-odds for adherents with that modality;
-        unlisted modalities shift by 0. Each modality must exist in
-        :attr:`AdherentsTable.formules` or :attr:`AdherentsTable.canaux`
-        (checked by :class:`CaseSpec`).
-    """
-
-    table: Literal["adherents"]
-    column: Literal["resiliation"]
-    intercept: float
-    coefficients: dict[str, float]
-    effets: dict[str, dict[str, float]] = {}
-
-    @field_validator("coefficients")
-    @classmethod
-    def _known_features(cls, value: dict[str, float]) -> dict[str, float]:
-        for name in value:
-            if name not in TARGET_FEATURES:
-                raise _fail(
-                    f"variable inconnue '{name}' : retirez-la ou corrigez son nom "
-                    f"(variables admises : {', '.join(TARGET_FEATURES)})"
-                )
-        return value
-
-    @field_validator("effets")
-    @classmethod
-    def _known_categoricals(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        for name in value:
-            if name not in TARGET_CATEGORICALS:
-                raise _fail(
-                    f"variable catégorielle inconnue '{name}' : retirez-la ou corrigez son nom "
-                    f"(variables admises : {', '.join(TARGET_CATEGORICALS)})"
-                )
-        return value
-
-
-class LeakyColumnSpec(_Model):
-    """The leaky column: a date filled mostly when the target is 1.
-
-    In the released data the column holds a cancellation date (ISO,
-    1 to 365 days after the reference date) or is empty; it is emptied in
-    the holdout and in ``echantillon_requetes.csv``. Candidates must spot it
-    (check ``A2C1.leaky_column``).
-
-    Attributes
-    ----------
-    table : {"adherents"}
-        Table holding the leaky column (only ``adherents`` is supported).
-    column : {"date_resiliation"}
-        The leaky column.
-    taux_renseigne_positifs : float
-        Probability in [0, 1] that the date is filled for an adherent whose
-        target is 1.
-    taux_renseigne_negatifs : float
-        Probability in [0, 1] that the date is filled for an adherent whose
-        target is 0.
-    """
-
-    table: Literal["adherents"]
-    column: Literal["date_resiliation"]
-    taux_renseigne_positifs: Fraction
-    taux_renseigne_negatifs: Fraction
-
-
-class DefectSpec(_Model):
-    """One defect injected into the released data (never into the holdout).
-
-    ``rate`` is the fraction of the released rows of ``table`` affected. For a
-    ``duplicate``, ``column`` is the table's key (default) and ``rate`` the
-    fraction of rows copied once more.
-
-    Attributes
-    ----------
-    table : {"adherents", "remboursements", "reclamations"}
-        Table whose released CSV receives the defect.
-    column : str or None, default=None
-        Column affected. For a ``duplicate``, omit it or give the table's key
-        (:data:`ID_COLUMNS`). Otherwise it is required and must be a column
-        of the table: for ``missing``, neither the key, ``id_adherent``, the
-        target nor the leaky column; for ``out_of_range``, one of
-        :data:`OUT_OF_RANGE_COLUMNS`; for ``inconsistent_format``, one of
-        :data:`FORMAT_DEFECT_COLUMNS`.
-    kind : {"duplicate", "missing", "out_of_range", "inconsistent_format"}
-        ``duplicate``: whole rows copied once more, at random positions;
-        ``missing``: the cell is emptied; ``out_of_range``: the value is made
-        implausible (negative amount, 99 beneficiaries, birth before 1900,
-        satisfaction 9); ``inconsistent_format``: the value is written in a
-        second format (``JJ/MM/AAAA`` date, other phone layout).
-    rate : float
-        Fraction in (0, 0.3] of the table's released rows affected (at least
-        one row). The non-duplicate defects of one column may total at most
-        0.5 (checked by :class:`CaseSpec`).
-    """
-
-    table: Literal["adherents", "remboursements", "reclamations"]
-    column: str | None = None
-    kind: Literal["duplicate", "missing", "out_of_range", "inconsistent_format"]
-    rate: Annotated[float, Field(gt=0.0, le=0.3)]
+    nom: Literal["normale", "lognormale", "uniforme", "poisson", "discrete", "proportion"]
+    moyenne: float | None = None
+    ecart_type: Annotated[float, Field(ge=0.0)] | None = None
+    sigma_log: Annotated[float, Field(gt=0.0, le=3.0)] | None = None
+    taux: Annotated[float, Field(gt=0.0)] | None = None
+    min: float | None = None
+    max: float | None = None
+    valeurs: dict[float, Weight] | None = None
+    de: Name | None = None
+    multiplicateurs: dict[Name, dict[str, Annotated[float, Field(gt=0.0)]]] = {}
+    decimales: Annotated[int, Field(ge=0, le=4)] = 0
 
     @model_validator(mode="after")
-    def _supported(self) -> DefectSpec:
-        key = ID_COLUMNS[self.table]
-        if self.kind == "duplicate":
-            if self.column not in (None, key):
-                raise _fail(f"un doublon porte sur la ligne entière : indiquez column: {key} ou omettez-la")
-            return self
-        if self.column is None:
-            raise _fail(f"champ 'column' requis pour un défaut '{self.kind}' : indiquez la colonne visée")
-        columns = TABLE_COLUMNS[self.table]
-        if self.column not in columns:
-            raise _fail(
-                f"colonne inconnue '{self.column}' dans la table '{self.table}' : corrigez son nom "
-                f"(colonnes : {', '.join(columns)})"
-            )
-        if self.kind == "missing":
-            forbidden = {key, "id_adherent", _TARGET[1], _LEAKY[1]}
-            if self.column in forbidden:
-                raise _fail(
-                    f"la colonne '{self.column}' (identifiant, cible ou colonne fuyante) "
-                    "ne peut pas recevoir de valeurs manquantes : choisissez une autre colonne"
-                )
-        supported = {"out_of_range": OUT_OF_RANGE_COLUMNS, "inconsistent_format": FORMAT_DEFECT_COLUMNS}
-        if self.kind in supported and (self.table, self.column) not in supported[self.kind]:
-            allowed = [f"{t}.{c}" for t, c in supported[self.kind]]
-            raise _fail(
-                f"le générateur ne sait pas produire un défaut '{self.kind}' sur "
-                f"{self.table}.{self.column} : choisissez parmi {', '.join(allowed)}"
-            )
+    def _parameters(self) -> Distribution:
+        needed = {"normale": ("moyenne", "ecart_type"), "lognormale": ("moyenne", "sigma_log"),
+                  "uniforme": ("min", "max"), "poisson": ("moyenne",), "discrete": ("valeurs",),
+                  "proportion": ("de", "taux")}[self.nom]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise fail(f"la loi « {self.nom} » demande : {', '.join(missing)}")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise fail("min doit être strictement inférieur à max")
+        if self.nom in ("lognormale", "poisson") and self.moyenne is not None and self.moyenne <= 0:
+            raise fail(f"la moyenne d'une loi « {self.nom} » doit être strictement positive")
+        return self
+
+
+class DateWindow(_Model):
+    """When the dates of a column fall, relative to the case's reference date.
+
+    Exactly one of the three windows.
+
+    Attributes
+    ----------
+    annees_avant_reference : tuple of (float, float), optional
+        Years before the reference date (ages, tenures), e.g. ``[18, 88]``.
+    jours_avant_reference : tuple of (int, int), optional
+        Days before the reference date (events), e.g. ``[1, 360]``.
+    jours_apres_reference : tuple of (int, int), optional
+        Days after the reference date (only for a leaking column).
+    apres : str, optional
+        A date column of the same row or of the parent row: dates never fall
+        before it (a complaint is not older than the contract).
+    """
+
+    annees_avant_reference: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] | None = None
+    jours_avant_reference: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = None
+    jours_apres_reference: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] | None = None
+    apres: Name | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> DateWindow:
+        windows = [w for w in (self.annees_avant_reference, self.jours_avant_reference,
+                               self.jours_apres_reference) if w is not None]
+        if len(windows) != 1:
+            raise fail("indiquez exactement une fenêtre : annees_avant_reference, "
+                       "jours_avant_reference ou jours_apres_reference")
+        low, high = windows[0]
+        if low > high:
+            raise fail("fenêtre de dates vide : la première borne doit être inférieure à la seconde")
+        return self
+
+
+class Aggregate(_Model):
+    """A column of a parent table computed from the rows of a child table.
+
+    Attributes
+    ----------
+    table : str
+        The child table, whose ``relation.parent`` is this table.
+    fonction : {"nombre", "somme", "moyenne"}
+        Count of child rows, sum or mean of ``colonne``.
+    colonne : str, optional
+        Numeric column of the child table (for ``somme`` and ``moyenne``).
+    fenetre_jours : int, optional
+        Only child rows whose ``colonne_date`` lies in the ``fenetre_jours``
+        days before the reference date count.
+    colonne_date : str, optional
+        Date column of the child table used by the window.
+    """
+
+    table: Name
+    fonction: Literal["nombre", "somme", "moyenne"]
+    colonne: Name | None = None
+    fenetre_jours: Annotated[int, Field(ge=1, le=36500)] | None = None
+    colonne_date: Name | None = None
+
+    @model_validator(mode="after")
+    def _fields(self) -> Aggregate:
+        if self.fonction != "nombre" and self.colonne is None:
+            raise fail(f"la fonction « {self.fonction} » demande colonne (une colonne numérique de {self.table})")
+        if (self.fenetre_jours is None) != (self.colonne_date is None):
+            raise fail("fenetre_jours et colonne_date vont ensemble")
+        return self
+
+
+class Texts(_Model):
+    """Free-text templates, possibly embedding personal data.
+
+    Attributes
+    ----------
+    selon : str, optional
+        Categorical column of the same row whose modality picks the bodies.
+    corps : dict of str to list of str
+        Modality (or ``"*"`` for all) -> French sentences. ``{montant}`` is
+        replaced by an amount in euros.
+    part_donnees_personnelles : float in [0, 1], default=0.0
+        Share of texts into which the author's personal data (name, phone,
+        e-mail, and NIR or IBAN when the author has one) are written; their
+        exact positions are recorded in the ground truth.
+    """
+
+    selon: Name | None = None
+    corps: dict[str, Annotated[list[NonEmptyStr], Field(min_length=1)]]
+    part_donnees_personnelles: Fraction = 0.0
+
+
+class Leak(_Model):
+    """How a leaking column betrays the target.
+
+    Attributes
+    ----------
+    taux_positifs, taux_negatifs : float in [0, 1]
+        Share of positive (negative) rows where the column is filled.
+    explication : str
+        Why it is only known afterwards (shown in the trainer guide and the
+        ground truth).
+    """
+
+    taux_positifs: Fraction
+    taux_negatifs: Fraction
+    explication: NonEmptyStr
+
+
+class Column(_Model):
+    """One column: its type, its role and how it is generated.
+
+    Attributes
+    ----------
+    description : str
+        The data dictionary entry shown in the brief.
+    type : {"identifiant", "categorielle", "numerique", "date", "texte"}
+    role : str
+        A key of :data:`ROLES`.
+    generateur : str, optional
+        A key of :data:`GENERATORS` (names, e-mails, phones, NIR…).
+    format : str, optional
+        For ``sequence`` identifiers: a Python format with one integer, e.g.
+        ``"ADH{:05d}"``.
+    modalites : dict of str to float, optional
+        Categorical modalities and their weights.
+    loi : Distribution, optional
+        For numeric columns that are not aggregates.
+    dates : DateWindow, optional
+        For date columns (except ``date_naissance``: ``annees_avant_reference`` only).
+    agregat : Aggregate, optional
+        For numeric columns computed from a child table.
+    modeles : Texts, optional
+        For free text.
+    entite : str, optional
+        Presidio entity type (default: the generator's).
+    categorie_rgpd : str, optional
+        A key of :data:`GDPR_CATEGORIES`; required for personal data.
+    fuite : Leak, optional
+        Required for the ``fuite`` role.
+    plage : tuple of (float, float), optional
+        Plausible range (numeric: the unit of the column; date: years before
+        the reference date); default from ``loi`` or ``dates``.
+    reference : str, optional
+        For an identifier: another top-level table whose primary key it
+        holds (many-to-one, e.g. the supplier of a machine), drawn uniformly.
+    explicative : bool, default=False
+        For personal data: also an explanatory variable of the main table
+        (e.g. a birth date, from which an age is derived).
+    """
+
+    description: NonEmptyStr
+    type: Literal["identifiant", "categorielle", "numerique", "date", "texte"]
+    role: Literal["identifiant_technique", "donnee_personnelle", "variable_explicative", "cible", "fuite",
+                  "horodatage", "descriptive"]
+    generateur: str | None = None
+    format: str | None = None
+    modalites: dict[str, Weight] | None = None
+    loi: Distribution | None = None
+    dates: DateWindow | None = None
+    agregat: Aggregate | None = None
+    modeles: Texts | None = None
+    entite: str | None = None
+    categorie_rgpd: Literal["identifiant_direct", "identifiant_indirect", "donnee_sensible"] | None = None
+    fuite: Leak | None = None
+    plage: tuple[float, float] | None = None
+    reference: Name | None = None
+    explicative: bool = False
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Column:
+        if self.generateur is not None:
+            if self.generateur not in GENERATORS:
+                raise fail(f"générateur inconnu « {self.generateur} » : choisissez parmi "
+                           + ", ".join(GENERATORS))
+            types, _ = GENERATORS[self.generateur]
+            if self.type not in types:
+                raise fail(f"le générateur « {self.generateur} » produit des colonnes de type "
+                           f"{' ou '.join(types)}, pas « {self.type} »")
+        if self.generateur == "sequence" and not self.format:
+            raise fail("un identifiant « sequence » demande format, ex. \"CLI{:05d}\"")
+        if self.format is not None:
+            try:
+                self.format.format(1)
+            except (IndexError, KeyError, ValueError):
+                raise fail(f"format « {self.format} » invalide : une seule place entière, ex. \"CLI{{:05d}}\"")
+        sources = [self.reference, self.generateur, self.modalites, self.loi, self.dates, self.agregat, self.modeles]
+        if self.role != "cible" and self.type != "identifiant" and not any(s is not None for s in sources):
+            raise fail("indiquez comment générer la colonne : generateur, modalites, loi, dates, agregat ou modeles")
+        if self.type == "identifiant" and self.generateur is None and self.role != "identifiant_technique":
+            raise fail("un identifiant demande un generateur (sequence, nir, iban, siren, siret)")
+        if self.reference is not None and (self.type != "identifiant" or self.generateur is not None):
+            raise fail("reference (clé vers une autre table) s'applique à un identifiant sans generateur")
+        if self.explicative and self.role != "donnee_personnelle":
+            raise fail("explicative s'applique à une donnée personnelle (les variables explicatives ont déjà "
+                       "le rôle variable_explicative)")
+        expected = {"categorielle": ("modalites", "generateur"), "numerique": ("loi", "agregat"),
+                    "date": ("dates", "generateur"), "texte": ("generateur", "modeles")}.get(self.type)
+        if expected and self.role != "cible" and all(getattr(self, name) is None for name in expected):
+            raise fail(f"une colonne « {self.type} » se génère avec {' ou '.join(expected)}")
+        if self.role == "donnee_personnelle":
+            if self.categorie_rgpd is None:
+                raise fail("une donnée personnelle demande categorie_rgpd : "
+                           + ", ".join(GDPR_CATEGORIES))
+            if self.entity is None and self.modeles is None:
+                raise fail("une donnée personnelle demande entite (type d'entité Presidio : "
+                           + ", ".join(ENTITY_TYPES) + ")")
+        if self.entite is not None and self.entite not in ENTITY_TYPES:
+            raise fail(f"entité « {self.entite} » inconnue : choisissez parmi {', '.join(ENTITY_TYPES)}")
+        if self.role == "fuite" and self.fuite is None:
+            raise fail("une colonne qui fuit demande fuite: {taux_positifs, taux_negatifs, explication}")
+        if self.fuite is not None and self.role != "fuite":
+            raise fail("fuite ne s'applique qu'au rôle « fuite »")
+        if self.dates is not None and self.dates.jours_apres_reference is not None and self.role != "fuite":
+            raise fail("jours_apres_reference est réservé à une colonne qui fuit (connue après la date de référence)")
+        if self.generateur == "date_naissance" and (self.dates is None or self.dates.annees_avant_reference is None):
+            raise fail("date_naissance demande dates.annees_avant_reference (âges minimum et maximum)")
         return self
 
     @property
-    def target_column(self) -> str:
-        """The column recorded in the ground truth (the key for a duplicate)."""
-        return self.column or ID_COLUMNS[self.table]
+    def is_feature(self) -> bool:
+        """Whether the column is an explanatory variable (role, or personal and ``explicative``)."""
+        return self.role == "variable_explicative" or self.explicative
+
+    @property
+    def entity(self) -> str | None:
+        """Presidio entity type of the column: declared, else the generator's default."""
+        if self.entite is not None:
+            return self.entite
+        return GENERATORS[self.generateur][1] if self.generateur else None
+
+    @property
+    def plausible_range(self) -> tuple[float, float] | None:
+        """Plausible range: ``plage``, else the distribution's or the date window's bounds.
+
+        Returns
+        -------
+        tuple of (float, float) or None
+            Numeric columns in their unit; date columns in years before the
+            reference date (negative: after it).
+        """
+        if self.plage is not None:
+            return self.plage
+        if self.loi is not None and self.loi.min is not None and self.loi.max is not None:
+            return (self.loi.min, self.loi.max)
+        if self.loi is not None and self.loi.nom == "discrete":
+            return (min(self.loi.valeurs), max(self.loi.valeurs))
+        if self.dates is not None and self.dates.annees_avant_reference is not None:
+            return self.dates.annees_avant_reference
+        if self.dates is not None and self.dates.jours_avant_reference is not None:
+            low, high = self.dates.jours_avant_reference
+            return (low / 365.25, high / 365.25)
+        return None
 
 
-# --------------------------------------------------------------------------- plan
+class Count(_Model):
+    """How many child rows each parent row gets (Poisson).
+
+    Attributes
+    ----------
+    moyenne : float
+        Mean number of child rows per parent row, > 0.
+    effets : dict of str to float, default={}
+        Numeric or date column of the parent -> effect on the log of the
+        mean per standard deviation (``0.5``: × 1.65 per standard deviation).
+    par : str, optional
+        Numeric column of the parent the mean is multiplied by (e.g. the
+        number of people covered).
+    """
+
+    moyenne: Annotated[float, Field(gt=0.0, le=500.0)]
+    effets: dict[Name, float] = {}
+    par: Name | None = None
+
+
+class Relation(_Model):
+    """The link of a child table to its parent (one parent, many children).
+
+    Attributes
+    ----------
+    parent : str
+        The parent table.
+    cle : str
+        The foreign key: a column of this table, named like the parent's
+        primary key, declared ``type: identifiant``.
+    nombre : Count
+        Child rows per parent row.
+    """
+
+    parent: Name
+    cle: Name
+    nombre: Count
+
+
+class TableSpec(_Model):
+    """One table: description, columns, and its relation to a parent.
+
+    Attributes
+    ----------
+    description : str
+        Shown in the brief.
+    relation : Relation, optional
+        Absent for the main table (the one holding the target) and other
+        top-level tables generated with ``lignes`` rows.
+    lignes : int, optional
+        Row count of a top-level table other than the main one.
+    colonnes : dict of str to Column
+        Columns in file order; the first is the primary key.
+    """
+
+    description: NonEmptyStr
+    relation: Relation | None = None
+    lignes: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    colonnes: Annotated[dict[Name, Column], Field(min_length=2)]
+
+    @property
+    def key(self) -> str:
+        """Primary key: the first column."""
+        return next(iter(self.colonnes))
+
+    def by_role(self, role: str) -> list[str]:
+        """Names of the columns of one role, in file order."""
+        return [name for name, column in self.colonnes.items() if column.role == role]
+
+
+class DataSpec(_Model):
+    """Size, seed, reference date, holdout share and tables.
+
+    Attributes
+    ----------
+    graine : int
+        Default seed (``mspr case build --seed`` overrides it).
+    lignes : int
+        Rows of the main table before the holdout, 200 to 200,000.
+    date_reference : datetime.date
+        Date of the extraction: every date is relative to it.
+    part_reservee : float, default=0.2
+        Share of the main table held out (stratified) for grading.
+    tables : dict of str to TableSpec
+        The tables, each written to ``data/<name>.csv``.
+    """
+
+    graine: Annotated[int, Field(ge=0)]
+    lignes: Annotated[int, Field(ge=200, le=200_000)]
+    date_reference: dt.date
+    part_reservee: Annotated[float, Field(ge=0.05, le=0.5)] = 0.2
+    tables: Annotated[dict[Name, TableSpec], Field(min_length=1)]
+
+
+class Costs(_Model):
+    """Business costs of the decision, in EUR per individual.
+
+    Attributes
+    ----------
+    faux_negatif : float
+        Cost of a missed positive (EUR).
+    faux_positif : float
+        Cost of a false alarm (EUR).
+    """
+
+    faux_negatif: Annotated[float, Field(ge=0.0)]
+    faux_positif: Annotated[float, Field(ge=0.0)]
+
+
+class Regression(_Model):
+    """An optional second, numeric target (regression).
+
+    Attributes
+    ----------
+    colonne : str
+        A numeric column of the main table with role ``cible``.
+    moyenne, ecart_type : float
+        Mean and standard deviation of the target, in its unit.
+    effets : dict of str to float
+        Explanatory column -> effect in standard deviations of the target per
+        standard deviation of the column (numeric or date).
+    """
+
+    colonne: Name
+    moyenne: float
+    ecart_type: Annotated[float, Field(gt=0.0)]
+    effets: dict[Name, float]
+
+
+class TargetSpec(_Model):
+    """The binary target of the main table and how it is driven.
+
+    Attributes
+    ----------
+    table, colonne : str
+        The main table and its target column (role ``cible``, values 0/1).
+    libelle : str
+        What a positive means, e.g. ``"résiliation dans les 12 mois"``.
+    taux_positifs : float in (0, 0.5]
+        Share of positives; the intercept is solved to reach it.
+    effets : dict of str to (float or dict of str to float)
+        Numeric or date explanatory column -> log-odds per standard deviation
+        (dates: years before the reference date); categorical column ->
+        modality -> log-odds shift.
+    couts : Costs, optional
+        Business costs of errors (used by the decision threshold of A2).
+    regression : Regression, optional
+        A second, numeric target.
+    """
+
+    table: Name
+    colonne: Name
+    libelle: NonEmptyStr
+    taux_positifs: Annotated[float, Field(gt=0.01, le=0.5)]
+    effets: Annotated[dict[Name, float | dict[str, float]], Field(min_length=1)]
+    couts: Costs | None = None
+    regression: Regression | None = None
+
+
+class DefectSpec(_Model):
+    """A defect injected into the released data (never into the holdout).
+
+    Attributes
+    ----------
+    table : str
+    colonne : str, optional
+        Required except for ``doublon``.
+    type : {"doublon", "valeur_manquante", "hors_plage", "format_incoherent"}
+        See :data:`DEFECT_EFFECTS`.
+    taux : float in (0, 0.3]
+        Share of rows touched.
+    """
+
+    table: Name
+    colonne: Name | None = None
+    type: Literal["doublon", "valeur_manquante", "hors_plage", "format_incoherent"]
+    taux: Annotated[float, Field(gt=0.0, le=0.3)]
+
+    @property
+    def kind(self) -> str:
+        """English kind recorded in the ground truth (``duplicate``…)."""
+        return DEFECT_KINDS[self.type]
 
 
 class Task(_Model):
-    """One task of the project plan (duration in days).
-
-    Written as one row of ``plan_projet.csv`` (columns ``id_tache``,
-    ``libelle``, ``duree_jours``, ``predecesseurs``).
+    """One task of the project plan.
 
     Attributes
     ----------
     id : str
-        Task identifier, e.g. ``"T01"``: letters, digits, ``_`` or ``-``;
-        unique within the plan.
     libelle : str
-        French label of the task. Non-empty.
     duree_jours : int
-        Duration in working days (jours ouvrés), in [1, 1000].
+        Duration in working days, 1 to 1000.
     predecesseurs : list of str, default=[]
-        Ids of the tasks that must finish before this one starts; empty for
-        a starting task.
     """
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
@@ -678,22 +724,15 @@ class Task(_Model):
 
 
 class PlanSpec(_Model):
-    """The AI project's plan; it must have exactly one critical path.
+    """The project plan; several critical paths of equal length are allowed.
 
     Attributes
     ----------
-    tasks : list of Task
-        At least two tasks, in the order of ``plan_projet.csv``. Ids must be
-        unique, predecessors must exist and the dependencies must be acyclic,
-        with a single longest chain (:func:`mspr.case.plan.critical_path`
-        with ``require_unique=True``, checked by :class:`CaseSpec`); that
-        chain and its duration are the ground truth of the A4C1 checks.
+    taches : list of Task
+        At least two tasks, forming a directed acyclic graph.
     """
 
-    tasks: Annotated[list[Task], Field(min_length=2)]
-
-
-# --------------------------------------------------------------------------- the case
+    taches: Annotated[list[Task], Field(min_length=2)]
 
 
 class CaseSpec(_Model):
@@ -702,77 +741,288 @@ class CaseSpec(_Model):
     Attributes
     ----------
     id : str
-        Case identifier (``mutuelle_horizon``): lower-case letters, digits
-        and ``_``; recorded as ``case_id`` in the ground truth.
-    company : Company
-        The fictional company.
-    brief : Brief
-        The brief handed to candidates.
-    data : DataSpec
-        Size, seed, reference date, holdout share and table specs.
-    target : TargetSpec
-        The target and its logistic model.
-    leaky_column : LeakyColumnSpec
-        The column that leaks the target.
-    defects : list of DefectSpec, default=[]
-        Defects injected into the released data, in order.
+        Lower-case letters, digits and ``_``.
+    entreprise : Company
+    cahier_des_charges : Brief
+    geographie : Geography
+    donnees : DataSpec
+    cible : TargetSpec
+    defauts : list of DefectSpec, default=[]
     plan : PlanSpec
-        The project plan (unique critical path).
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
-    company: Company
-    brief: Brief
-    data: DataSpec
-    target: TargetSpec
-    leaky_column: LeakyColumnSpec
-    defects: list[DefectSpec] = []
+    entreprise: Company
+    cahier_des_charges: Brief
+    geographie: Geography
+    donnees: DataSpec
+    cible: TargetSpec
+    defauts: list[DefectSpec] = []
     plan: PlanSpec
+
+    # ----------------------------------------------------------------- derived views
+
+    @property
+    def tables(self) -> dict[str, TableSpec]:
+        """The tables, by name (``donnees.tables``)."""
+        return self.donnees.tables
+
+    @property
+    def main_table(self) -> str:
+        """Name of the table holding the target."""
+        return self.cible.table
+
+    @property
+    def main(self) -> TableSpec:
+        """The main table's spec."""
+        return self.tables[self.cible.table]
+
+    @property
+    def leaky_column(self) -> str | None:
+        """The main table's leaking column, if any."""
+        leaks = self.main.by_role("fuite")
+        return leaks[0] if leaks else None
+
+    @property
+    def target_columns(self) -> list[str]:
+        """The main table's target columns (binary first, then the regression one)."""
+        extra = [self.cible.regression.colonne] if self.cible.regression else []
+        return [self.cible.colonne, *extra]
+
+    def children(self, table: str) -> list[str]:
+        """Tables whose relation points to ``table``, in declaration order."""
+        return [name for name, spec in self.tables.items()
+                if spec.relation is not None and spec.relation.parent == table]
+
+    def generation_order(self) -> list[str]:
+        """Tables parents first (top-level tables in declaration order)."""
+        order: list[str] = []
+        pending = list(self.tables)
+        while pending:
+            for name in pending:
+                relation = self.tables[name].relation
+                if relation is None or relation.parent in order:
+                    order.append(name)
+                    pending.remove(name)
+                    break
+        return order
+
+    # ----------------------------------------------------------------- cross-field checks
 
     @model_validator(mode="after")
     def _consistent(self) -> CaseSpec:
-        from mspr.case.plan import critical_path
-
-        adherents = self.data.tables.adherents
-        known = {"formule": adherents.formules, "canal_acquisition": adherents.canaux}
-        for variable, shifts in self.target.effets.items():
-            for modality in shifts:
-                if modality not in known[variable]:
-                    raise _fail(
-                        f"modalité inconnue '{modality}' : retirez-la ou corrigez son nom "
-                        f"(modalités de {variable} : {', '.join(known[variable])})",
-                        path=f"target.effets.{variable}.{modality}",
-                    )
-        share: dict[tuple[str, str], float] = {}
-        for index, defect in enumerate(self.defects):
-            key = (defect.table, defect.target_column)
-            if defect.kind != "duplicate":
-                share[key] = share.get(key, 0.0) + defect.rate
-                if share[key] > 0.5:
-                    raise _fail(
-                        f"les défauts sur {defect.table}.{defect.target_column} touchent plus de 50 % "
-                        "des lignes : réduisez leurs taux (rate)",
-                        path=f"defects[{index + 1}].rate",
-                    )
-        try:
-            critical_path(self.plan.tasks, require_unique=True)
-        except MsprError as error:
-            raise _fail(f"{error.message} : {error.hint}" if error.hint else error.message, path="plan.tasks")
+        tables = self.donnees.tables
+        where = "donnees.tables"
+        for name, table in tables.items():
+            self._check_table(name, table)
+        for name, table in tables.items():
+            for column_name, column in table.colonnes.items():
+                self._check_column_refs(name, column_name, column)
+        self._check_target()
+        for index, defect in enumerate(self.defauts, start=1):
+            self._check_defect(index, defect)
+        self._check_plan()
+        self._check_cycles(where)
         return self
 
+    def _check_table(self, name: str, table: TableSpec) -> None:
+        path = f"donnees.tables.{name}"
+        key = table.colonnes[table.key]
+        if key.type != "identifiant" or key.role != "identifiant_technique":
+            raise fail(f"la première colonne ({table.key}) est la clé primaire : "
+                       "déclarez-la type: identifiant, role: identifiant_technique", path=f"{path}.colonnes.{table.key}")
+        relation = table.relation
+        if relation is not None:
+            if relation.parent not in self.tables or relation.parent == name:
+                raise fail(f"table parente inconnue « {relation.parent} » : choisissez parmi "
+                           + ", ".join(n for n in self.tables if n != name), path=f"{path}.relation.parent")
+            parent = self.tables[relation.parent]
+            if relation.cle != parent.key:
+                raise fail(f"la clé étrangère doit porter le nom de la clé primaire de {relation.parent} "
+                           f"({parent.key})", path=f"{path}.relation.cle")
+            fk = table.colonnes.get(relation.cle)
+            if fk is None or fk.type != "identifiant":
+                raise fail(f"déclarez la colonne {relation.cle} (type: identifiant) dans les colonnes de {name}",
+                           path=f"{path}.relation.cle")
+            for column in [*relation.nombre.effets, *([relation.nombre.par] if relation.nombre.par else [])]:
+                if column not in parent.colonnes or parent.colonnes[column].type not in ("numerique", "date"):
+                    raise fail(f"« {column} » n'est pas une colonne numérique ou date de {relation.parent}",
+                               path=f"{path}.relation.nombre")
+                if parent.colonnes[column].agregat is not None:
+                    raise fail(f"« {column} » est calculée à partir des tables filles : elle ne peut pas "
+                               "piloter leur nombre de lignes", path=f"{path}.relation.nombre")
+            if table.lignes is not None:
+                raise fail("lignes ne s'applique qu'aux tables sans relation (le nombre de lignes d'une table "
+                           "fille vient de relation.nombre)", path=f"{path}.lignes")
+        elif name != self.cible.table and table.lignes is None:
+            raise fail("une table sans relation autre que la table principale demande lignes",
+                       path=f"{path}.lignes")
+        for column_name, column in table.colonnes.items():
+            if column_name == table.key or (relation is not None and column_name == relation.cle):
+                continue
+            if column.reference is not None:
+                other = self.tables.get(column.reference)
+                if other is None or other.relation is not None or column.reference in (name, self.cible.table):
+                    raise fail(f"reference : « {column.reference} » n'est pas une autre table de premier niveau "
+                               "(sans relation, hors table principale)", path=f"{path}.colonnes.{column_name}.reference")
+                if column_name != other.key:
+                    raise fail(f"une clé vers {column.reference} porte le nom de sa clé primaire ({other.key})",
+                               path=f"{path}.colonnes.{column_name}")
+            elif column.type == "identifiant" and column.generateur is None:
+                raise fail("un identifiant autre que la clé demande un generateur ou une reference",
+                           path=f"{path}.colonnes.{column_name}")
+        if name != self.cible.table:
+            for role in ("cible", "fuite"):
+                if table.by_role(role):
+                    raise fail(f"le rôle « {role} » n'est admis que dans la table principale ({self.cible.table})",
+                               path=f"{path}.colonnes.{table.by_role(role)[0]}.role")
 
-# --------------------------------------------------------------------------- loading and errors
+    def _check_column_refs(self, table_name: str, name: str, column: Column) -> None:
+        path = f"donnees.tables.{table_name}.colonnes.{name}"
+        table = self.tables[table_name]
+        parent = self.tables[table.relation.parent] if table.relation else None
 
-_TYPE_NAMES = {
-    "int": "entier",
-    "float": "nombre",
-    "string": "texte",
-    "bool": "booléen (true/false)",
-    "date": "date au format AAAA-MM-JJ",
-    "list": "liste",
-    "dict": "dictionnaire (clé: valeur)",
-    "model": "dictionnaire (clé: valeur)",
-}
+        def known(ref: str, types: tuple[str, ...]) -> bool:
+            for owner in (table, parent):
+                if owner is not None and ref in owner.colonnes and owner.colonnes[ref].type in types:
+                    return True
+            return False
+
+        if column.loi is not None:
+            for ref, factors in column.loi.multiplicateurs.items():
+                if not known(ref, ("categorielle",)):
+                    raise fail(f"multiplicateurs : « {ref} » n'est pas une colonne catégorielle de {table_name}"
+                               + (f" ou de {table.relation.parent}" if parent else ""), path=f"{path}.loi")
+                owner = table if ref in table.colonnes else parent
+                modalities = owner.colonnes[ref].modalites or {}
+                unknown = [m for m in factors if m not in modalities]
+                if unknown:
+                    raise fail(f"modalité inconnue « {unknown[0]} » de {ref} (modalités : {', '.join(modalities)})",
+                               path=f"{path}.loi.multiplicateurs")
+            if column.loi.de is not None and not known(column.loi.de, ("numerique",)):
+                raise fail(f"proportion : « {column.loi.de} » n'est pas une colonne numérique de {table_name}",
+                           path=f"{path}.loi.de")
+            if column.loi.de is not None and list(table.colonnes).index(column.loi.de) > list(table.colonnes).index(name):
+                raise fail(f"proportion : déclarez {column.loi.de} avant {name}", path=f"{path}.loi.de")
+        if column.dates is not None and column.dates.apres is not None and not known(column.dates.apres, ("date",)):
+            raise fail(f"apres : « {column.dates.apres} » n'est pas une colonne date de {table_name}"
+                       + (f" ou de {table.relation.parent}" if parent else ""), path=f"{path}.dates.apres")
+        if column.agregat is not None:
+            agg = column.agregat
+            child = self.tables.get(agg.table)
+            if child is None or child.relation is None or child.relation.parent != table_name:
+                raise fail(f"agregat : « {agg.table} » n'est pas une table fille de {table_name}",
+                           path=f"{path}.agregat.table")
+            if agg.colonne is not None and (agg.colonne not in child.colonnes
+                                            or child.colonnes[agg.colonne].type != "numerique"):
+                raise fail(f"agregat : « {agg.colonne} » n'est pas une colonne numérique de {agg.table}",
+                           path=f"{path}.agregat.colonne")
+            if agg.colonne_date is not None and (agg.colonne_date not in child.colonnes
+                                                 or child.colonnes[agg.colonne_date].type != "date"):
+                raise fail(f"agregat : « {agg.colonne_date} » n'est pas une colonne date de {agg.table}",
+                           path=f"{path}.agregat.colonne_date")
+            if column.type != "numerique":
+                raise fail("un agrégat est une colonne numérique", path=f"{path}.type")
+        if column.modeles is not None:
+            selon = column.modeles.selon
+            if selon is not None:
+                if selon not in table.colonnes or table.colonnes[selon].modalites is None:
+                    raise fail(f"modeles.selon : « {selon} » n'est pas une colonne catégorielle de {table_name}",
+                               path=f"{path}.modeles.selon")
+                missing = [m for m in table.colonnes[selon].modalites if m not in column.modeles.corps]
+                if missing and "*" not in column.modeles.corps:
+                    raise fail(f"modeles.corps : aucun texte pour la modalité « {missing[0]} » de {selon} "
+                               "(ajoutez-la ou une entrée \"*\")", path=f"{path}.modeles.corps")
+
+    def _check_target(self) -> None:
+        target = self.cible
+        if target.table not in self.tables:
+            raise fail(f"table inconnue « {target.table} » : choisissez parmi {', '.join(self.tables)}",
+                       path="cible.table")
+        main = self.tables[target.table]
+        if main.relation is not None:
+            raise fail("la table de la cible ne doit pas avoir de relation (c'est la table principale)",
+                       path="cible.table")
+        column = main.colonnes.get(target.colonne)
+        if column is None or column.role != "cible" or column.type != "categorielle":
+            raise fail(f"déclarez {target.colonne} dans {target.table} avec type: categorielle et role: cible",
+                       path="cible.colonne")
+        declared = set(main.by_role("cible"))
+        if declared != set(self.target_columns):
+            raise fail("les colonnes de rôle cible doivent être cible.colonne (et cible.regression.colonne) : "
+                       f"trouvées {', '.join(sorted(declared))}", path="cible")
+        if len(main.by_role("fuite")) > 1:
+            raise fail("une seule colonne qui fuit par cas", path=f"donnees.tables.{target.table}")
+        for name, effect in target.effets.items():
+            if name not in main.colonnes or not main.colonnes[name].is_feature:
+                raise fail(f"« {name} » n'est pas une variable explicative de {target.table}",
+                           path=f"cible.effets.{name}")
+            kind = main.colonnes[name].type
+            if isinstance(effect, dict):
+                modalities = main.colonnes[name].modalites or {}
+                if kind != "categorielle":
+                    raise fail(f"{name} est de type {kind} : donnez un seul coefficient (par écart-type)",
+                               path=f"cible.effets.{name}")
+                unknown = [m for m in effect if m not in modalities]
+                if unknown:
+                    raise fail(f"modalité inconnue « {unknown[0]} » (modalités de {name} : {', '.join(modalities)})",
+                               path=f"cible.effets.{name}.{unknown[0]}")
+            elif kind not in ("numerique", "date"):
+                raise fail(f"{name} est catégorielle : donnez un décalage par modalité",
+                           path=f"cible.effets.{name}")
+        regression = target.regression
+        if regression is not None:
+            column = main.colonnes.get(regression.colonne)
+            if column is None or column.type != "numerique" or column.role != "cible":
+                raise fail(f"déclarez {regression.colonne} dans {target.table} avec type: numerique et role: cible",
+                           path="cible.regression.colonne")
+            for name in regression.effets:
+                if name not in main.colonnes or main.colonnes[name].type not in ("numerique", "date") \
+                        or not main.colonnes[name].is_feature:
+                    raise fail(f"« {name} » n'est pas une variable explicative numérique ou date de {target.table}",
+                               path=f"cible.regression.effets.{name}")
+
+    def _check_defect(self, index: int, defect: DefectSpec) -> None:
+        path = f"defauts[{index}]"
+        if defect.table not in self.tables:
+            raise fail(f"table inconnue « {defect.table} »", path=f"{path}.table")
+        table = self.tables[defect.table]
+        if defect.type == "doublon":
+            if defect.colonne is not None:
+                raise fail("un doublon concerne des lignes entières : retirez colonne", path=f"{path}.colonne")
+            return
+        if defect.colonne is None or defect.colonne not in table.colonnes:
+            raise fail(f"indiquez une colonne de {defect.table}", path=f"{path}.colonne")
+        column = table.colonnes[defect.colonne]
+        if column.role in ("cible", "identifiant_technique") or defect.colonne == table.key:
+            raise fail("la clé et la cible ne reçoivent pas de défaut", path=f"{path}.colonne")
+        if defect.type == "hors_plage" and (column.type not in ("numerique", "date") or column.plausible_range is None):
+            raise fail("hors_plage s'applique à une colonne numérique ou date de plage connue (loi.min/max, "
+                       "plage ou dates)", path=f"{path}.type")
+        if defect.type == "format_incoherent" and not (
+                column.type in ("date", "numerique", "categorielle") or column.generateur == "telephone"):
+            raise fail("format_incoherent s'applique à une date, un nombre, une catégorie ou un téléphone",
+                       path=f"{path}.type")
+
+    def _check_plan(self) -> None:
+        from mspr.case.plan import plan_graph
+        from mspr.errors import MsprError
+
+        try:
+            plan_graph(self.plan.taches)
+        except MsprError as error:
+            raise fail(f"{error.message} : {error.hint}" if error.hint else error.message, path="plan.taches")
+
+    def _check_cycles(self, where: str) -> None:
+        seen: list[str] = []
+        for name in self.tables:
+            chain, current = [name], self.tables[name].relation
+            while current is not None:
+                if current.parent in chain:
+                    raise fail(f"relations circulaires : {' → '.join(chain + [current.parent])}", path=where)
+                chain.append(current.parent)
+                current = self.tables[current.parent].relation
+            seen.append(name)
 
 
 def load_case_spec(path: str | Path) -> CaseSpec:
@@ -791,149 +1041,12 @@ def load_case_spec(path: str | Path) -> CaseSpec:
     Raises
     ------
     MsprError
-        If the file is missing or unreadable, is not valid YAML (the message
-        gives the line), or does not satisfy the schema (the message lists each
-        field path, what is wrong and how to fix it, in French).
+        If the file is missing or unreadable, is not valid YAML, or does not
+        satisfy the schema: the French message lists, per problem, the line,
+        the field path, what is wrong and how to fix it.
     """
     path = Path(path)
     if path.is_dir():
         path = path / "case.yaml"
-    if not path.is_file():
-        raise MsprError(
-            "fichier de cas introuvable",
-            path=path,
-            hint="indiquez le dossier d'un cas contenant un fichier case.yaml (ex. cases/mutuelle_horizon)",
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise MsprError(
-            f"le fichier n'est pas encodé en UTF-8 (octet {error.start})",
-            path=path,
-            hint="réenregistrez le fichier en UTF-8",
-        ) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"ligne {mark.line + 1}, colonne {mark.column + 1}" if mark is not None else "position inconnue"
-        problem = getattr(error, "problem", None) or str(error)
-        raise MsprError(
-            f"erreur de syntaxe YAML {where} : {problem}",
-            path=path,
-            hint="vérifiez autour de cette ligne l'indentation (espaces, pas de tabulations), "
-            "les deux-points après chaque clé et les guillemets ou crochets non refermés",
-        ) from None
-    if not isinstance(raw, dict):
-        raise MsprError(
-            "le fichier doit contenir un dictionnaire YAML (clé: valeur) au premier niveau",
-            path=path,
-            hint="partez du cas fourni cases/mutuelle_horizon/case.yaml",
-        )
-    try:
-        return CaseSpec.model_validate(raw)
-    except ValidationError as error:
-        lines = [_describe(item) for item in error.errors()]
-        count = len(lines)
-        raise MsprError(
-            f"spécification de cas invalide ({count} erreur{'s' if count > 1 else ''}) :\n"
-            + "\n".join(f"  - {line}" for line in lines),
-            path=path,
-            hint="corrigez ces champs puis relancez (les éléments de liste sont numérotés à partir de 1)",
-        ) from None
-
-
-def _field_path(loc: tuple) -> str:
-    """Render a pydantic location as ``data.tables.adherents`` / ``defects[2].rate``."""
-    text = ""
-    for part in loc:
-        if part == "[key]":
-            continue
-        if isinstance(part, int):
-            text += f"[{part + 1}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "(racine)"
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """Return the pydantic model describing the mapping found at ``loc``."""
-    current: object = CaseSpec
-    for part in loc:
-        current = _unwrap(current)
-        origin = typing.get_origin(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
-            if field is None:
-                return None
-            current = field.annotation
-        elif origin is list:
-            current = typing.get_args(current)[0]
-        elif origin is dict:
-            current = typing.get_args(current)[1]
-        else:
-            return None
-    current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _unwrap(annotation: object) -> object:
-    """Strip ``Annotated`` and ``X | None`` from an annotation."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def _describe(error: dict) -> str:
-    """Translate one pydantic error into ``<field path> : <problem> : <fix>`` in French."""
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    path = _field_path(loc)
-    received = error.get("input")
-    if kind == "mspr":
-        return f"{ctx.get('path', path)} : {error['msg']}"
-    if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        allowed = ", ".join(model.model_fields) if model is not None else "voir le cas fourni"
-        return f"{path} : clé inconnue '{loc[-1]}' : retirez-la ou corrigez son nom (clés admises : {allowed})"
-    if kind == "missing":
-        if loc[:2] == ("data", "tables") and len(loc) == 3:
-            return (
-                f"{path} : table requise manquante : '{loc[-1]}' : ajoutez-la sous data.tables "
-                f"(tables requises : {', '.join(TABLE_COLUMNS)})"
-            )
-        return f"{path} : champ requis manquant : ajoutez la clé '{loc[-1]}'"
-    for prefix, name in _TYPE_NAMES.items():
-        if kind.startswith(prefix + "_") and kind not in ("string_too_short", "string_pattern_mismatch"):
-            return f"{path} : type attendu : {name} (reçu : {received!r}) : corrigez la valeur"
-    if kind == "literal_error":
-        return f"{path} : valeur {received!r} non admise : remplacez-la par {ctx.get('expected')}"
-    bounds = {
-        "greater_than": "strictement supérieure à {gt}",
-        "greater_than_equal": "supérieure ou égale à {ge}",
-        "less_than": "strictement inférieure à {lt}",
-        "less_than_equal": "inférieure ou égale à {le}",
-    }
-    if kind in bounds:
-        return f"{path} : valeur {received!r} hors limites : elle doit être {bounds[kind].format(**ctx)}"
-    if kind in ("string_too_short", "too_short"):
-        return f"{path} : valeur vide ou trop courte : complétez-la"
-    if kind == "too_long":
-        return f"{path} : trop d'éléments : {ctx.get('max_length')} au plus"
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{path} : valeur {received!r} mal formée : utilisez uniquement des lettres, chiffres, "
-            "'_' ou '-' (motif attendu : {0})".format(ctx.get("pattern"))
-        )
-    if kind == "value_error":
-        return f"{path} : {error['msg'].removeprefix('Value error, ')}"
-    return f"{path} : {error['msg']}"
+    return load_yaml_model(path, CaseSpec, what="fichier de cas",
+                           example="cases/mutuelle_horizon/case.yaml ou `mspr case new`")

@@ -1,0 +1,348 @@
+"""Case build: generated tables, reference model, brief and ground truth, written to ``OUT``.
+
+:func:`build_case` is the stage's entry point. It refuses to write into a
+folder that holds anything but a previous build of the same case (nothing a
+user put there is ever deleted), stages everything next to ``OUT`` and moves
+it into place at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mspr.case.generate import GeneratedCase, generate_dataset
+from mspr.case.layout import CaseLayout
+from mspr.case.plan import schedule
+from mspr.case.spec import CaseSpec, load_case_spec
+from mspr.case.truth import (ColumnRef, GroundTruth, MetricTruth, PlanTruth, TableTruth, TargetTruth,
+                             TaskTruth)
+from mspr.errors import MsprError
+
+__all__ = ["CaseBuild", "build_case", "render_brief", "plan_truth"]
+
+
+@dataclass(frozen=True)
+class CaseBuild:
+    """What :func:`build_case` wrote.
+
+    Attributes
+    ----------
+    layout : CaseLayout
+        Paths of the build.
+    ground_truth : GroundTruth
+        The ground truth written to ``layout.ground_truth``.
+    spec : CaseSpec
+        The spec it was built from.
+    """
+
+    layout: CaseLayout
+    ground_truth: GroundTruth
+    spec: CaseSpec
+
+
+def _checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_out_folder(out: Path, case_id: str) -> None:
+    """Refuse an output folder that is not empty and not a previous build of the same case.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The requested ``--out``.
+    case_id : str
+        The case being built.
+
+    Raises
+    ------
+    MsprError
+        If ``out`` is a file, or holds anything a build does not write, or is
+        the build of another case. Nothing is deleted.
+    """
+    if out.exists() and not out.is_dir():
+        raise MsprError("la destination est un fichier, pas un dossier", path=out,
+                        hint="indiquez avec --out un dossier vide ou celui d'une construction précédente du même cas")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    layout = CaseLayout(out)
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in CaseLayout.ENTRIES)
+    if foreign:
+        raise MsprError(
+            f"le dossier contient des fichiers qui ne viennent pas d'une construction de cas : {', '.join(foreign[:5])}",
+            path=out, hint="choisissez un dossier vide avec --out (rien n'a été supprimé)")
+    try:
+        previous = json.loads(layout.manifest.read_text(encoding="utf-8"))["case_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise MsprError("le dossier n'est pas vide et ne contient pas de construction reconnue (build.json absent "
+                        "ou illisible)", path=out, hint="choisissez un dossier vide avec --out (rien n'a été supprimé)")
+    if previous != case_id:
+        raise MsprError(f"le dossier contient la construction d'un autre cas ({previous})", path=out,
+                        hint=f"choisissez un autre dossier pour le cas {case_id} (rien n'a été supprimé)")
+
+
+def build_case(case_dir: str | Path, *, out: str | Path, seed: int | None = None,
+               rows: int | None = None) -> CaseBuild:
+    """Build a case: data files, reference model, brief and ground truth.
+
+    Parameters
+    ----------
+    case_dir : str or pathlib.Path
+        Folder holding ``case.yaml`` (e.g. ``cases/mutuelle_horizon``).
+    out : str or pathlib.Path
+        Output folder: empty, absent, or a previous build of the same case
+        (which is replaced).
+    seed : int, optional
+        Overrides ``donnees.graine``.
+    rows : int, optional
+        Rows of the main table before the holdout (200 to 200,000); overrides
+        ``donnees.lignes``.
+
+    Returns
+    -------
+    CaseBuild
+
+    Raises
+    ------
+    MsprError
+        If the spec is invalid, ``seed``/``rows`` are out of range, or
+        ``out`` is a file or holds anything else than a build of this case.
+
+    Notes
+    -----
+    The same spec, seed and rows give byte-identical files in ``data/``,
+    ``brief/`` and ``ground_truth/``.
+    """
+    case_dir = Path(case_dir)
+    spec = load_case_spec(case_dir)
+    seed = spec.donnees.graine if seed is None else seed
+    rows = spec.donnees.lignes if rows is None else rows
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise MsprError(f"graine invalide : {seed!r}", hint="indiquez un entier positif ou nul")
+    if isinstance(rows, bool) or not isinstance(rows, (int, np.integer)) or not 200 <= rows <= 200_000:
+        raise MsprError(f"nombre de lignes invalide : {rows!r}", hint="indiquez un entier entre 200 et 200000")
+    seed, rows = int(seed), int(rows)
+    out = Path(out)
+    check_out_folder(out, spec.id)
+    spec_file = case_dir / "case.yaml" if case_dir.is_dir() else case_dir
+
+    generated = generate_dataset(spec, seed=seed, rows=rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
+    layout = CaseLayout(staging)
+    try:
+        for folder in (layout.data_dir, layout.brief.parent, layout.ground_truth_dir):
+            folder.mkdir(parents=True)
+        for name, frame in generated.tables.items():
+            _write_csv(frame, layout.table(name))
+        _write_csv(generated.sample, layout.sample)
+        _write_csv(generated.plan, layout.plan)
+        _write_csv(generated.holdout_features, layout.holdout_features)
+        _write_csv(generated.holdout_labels, layout.holdout_labels)
+        metric = _reference_model(spec, generated, layout, seed)
+        truth = _ground_truth(spec, generated, seed=seed, rows=rows, metric=metric)
+        truth.write(layout.ground_truth)
+        layout.brief.write_text(render_brief(spec, generated), encoding="utf-8")
+        shutil.copyfile(spec_file, layout.spec_copy)
+        layout.manifest.write_text(json.dumps(
+            {"case_id": spec.id, "seed": seed, "rows": rows, "spec_sha256": _checksum(spec_file)},
+            indent=2) + "\n", encoding="utf-8")
+        _install(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return CaseBuild(layout=CaseLayout(out), ground_truth=truth, spec=spec)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def _reference_model(spec: CaseSpec, generated: GeneratedCase, layout: CaseLayout, seed: int) -> MetricTruth:
+    """Train the reference model on the released main table, as a candidate reads it; save it."""
+    from sklearn.metrics import roc_auc_score
+
+    from mspr.case import model as reference
+
+    features = reference.FeatureSpec(
+        numeric=tuple(_features(spec, "numerique")), dates=tuple(_features(spec, "date")),
+        categorical=tuple(_features(spec, "categorielle")), ranges=_ranges(spec),
+        reference_date=spec.donnees.date_reference.isoformat())
+    released = pd.read_csv(layout.table(spec.main_table))
+    extra = spec.target_columns[1:]
+    X, y = reference.prepare_training_data(released, key=spec.main.key, target=spec.cible.colonne, drop=extra)
+    pipeline = reference.build_pipeline(features, random_state=seed)
+    pipeline.fit(X, y)
+    holdout = pd.read_csv(layout.holdout_features)
+    truth = generated.holdout_labels[spec.cible.colonne].astype(int).to_numpy()
+    model_auc = round(float(roc_auc_score(truth, pipeline.predict_proba(holdout)[:, 1])), 4)
+    oracle_auc = round(float(roc_auc_score(truth, generated.holdout_probability)), 4)
+    reference.save_model(pipeline, layout.model_dir, pd.read_csv(layout.sample).head(5), features)
+    return MetricTruth(name="roc_auc", oracle=oracle_auc, reference_model=model_auc,
+                       pass_threshold=round(model_auc - 0.03, 3))
+
+
+def _features(spec: CaseSpec, kind: str | None = None) -> list[str]:
+    """Explanatory columns of the main table, of one type or all (file order)."""
+    return [name for name, c in spec.main.colonnes.items()
+            if c.is_feature and (kind is None or c.type == kind)]
+
+
+def _ranges(spec: CaseSpec) -> dict[str, tuple[float, float]]:
+    out = {}
+    for name in _features(spec):
+        bounds = spec.main.colonnes[name].plausible_range
+        if bounds is not None and spec.main.colonnes[name].type != "categorielle":
+            out[name] = (float(bounds[0]), float(bounds[1]))
+    return out
+
+
+def plan_truth(spec: CaseSpec) -> PlanTruth:
+    """Schedule the case's plan (critical path method, ties allowed).
+
+    Parameters
+    ----------
+    spec : CaseSpec
+
+    Returns
+    -------
+    PlanTruth
+        Every task's dates and float, the duration, the critical tasks and
+        every critical path.
+    """
+    result = schedule(spec.plan.taches)
+    tasks = [TaskTruth(**{k: getattr(result.tasks[t.id], k) for k in TaskTruth.model_fields})
+             for t in spec.plan.taches]
+    return PlanTruth(duration_days=result.duration_days, tasks=tasks, critical_tasks=list(result.critical_tasks),
+                     critical_paths=[list(p) for p in result.critical_paths])
+
+
+def _ground_truth(spec: CaseSpec, generated: GeneratedCase, *, seed: int, rows: int,
+                  metric: MetricTruth) -> GroundTruth:
+    tables = {}
+    for name, table in spec.tables.items():
+        keys = {c: (table.relation.parent if table.relation and c == table.relation.cle else col.reference)
+                for c, col in table.colonnes.items()
+                if (table.relation and c == table.relation.cle) or col.reference}
+        tables[name] = TableTruth(file=f"data/{name}.csv", key=table.key, columns=list(table.colonnes),
+                                  rows=len(generated.tables[name]),
+                                  parent=table.relation.parent if table.relation else None, foreign_keys=keys)
+    features = _features(spec)
+    leak = spec.leaky_column
+    costs = spec.cible.couts.model_dump() if spec.cible.couts else None
+    return GroundTruth(
+        case_id=spec.id, seed=seed, rows=rows, reference_date=spec.donnees.date_reference.isoformat(),
+        main_table=spec.main_table, tables=tables, features=features,
+        feature_types={c: spec.main.colonnes[c].type for c in features},
+        plausible_ranges=_ranges(spec),
+        technical_ids={n: [c for c, col in t.colonnes.items()
+                           if col.type == "identifiant" and col.role != "donnee_personnelle"]
+                       for n, t in spec.tables.items()},
+        pii=generated.pii,
+        gdpr_categories={n: {c: col.categorie_rgpd for c, col in t.colonnes.items()
+                             if col.role == "donnee_personnelle" and c in generated.pii.get(n, {})}
+                         for n, t in spec.tables.items()},
+        pii_spans=generated.spans,
+        defects=generated.defects,
+        leaky_column=ColumnRef(table=spec.main_table, column=leak) if leak else None,
+        leak_explanation=spec.main.colonnes[leak].fuite.explication if leak else None,
+        target=TargetTruth(table=spec.main_table, column=spec.cible.colonne, positive_rate=generated.positive_rate,
+                           label=spec.cible.libelle,
+                           regression_column=spec.cible.regression.colonne if spec.cible.regression else None,
+                           costs=costs),
+        reference_metric=metric,
+        plan=plan_truth(spec),
+    )
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _int_fr(value: int) -> str:
+    """An integer with French thousands separators (narrow no-break space)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def render_brief(spec: CaseSpec, generated: GeneratedCase) -> str:
+    """Render the French brief (``cahier_des_charges.md``).
+
+    Parameters
+    ----------
+    spec : CaseSpec
+        Company, brief, data dictionary and plan.
+    generated : GeneratedCase
+        The released tables (only their row counts are shown).
+
+    Returns
+    -------
+    str
+        Markdown: context, need, objectives, constraints, deliverables, data
+        dictionary of each file, project plan. Reveals no ground truth (no
+        role, no defect).
+    """
+    company, brief = spec.entreprise, spec.cahier_des_charges
+    lines = [
+        f"# {brief.titre}", "",
+        f"**{company.nom}** — {company.secteur}, {company.ville} ({_int_fr(company.effectif)} salariés)", "",
+        "## Contexte", "", company.contexte.strip(), "",
+        "## Besoin", "", brief.besoin.strip(), "",
+        "## Objectifs", "", *[f"- {item}" for item in brief.objectifs], "",
+    ]
+    if brief.contraintes:
+        lines += ["## Contraintes", "", *[f"- {item}" for item in brief.contraintes], ""]
+    if brief.livrables:
+        lines += ["## Livrables attendus", "", *[f"{i}. {item}" for i, item in enumerate(brief.livrables, 1)], ""]
+    reference = spec.donnees.date_reference
+    lines += [
+        "## Données mises à disposition", "",
+        f"Extraction du système d'information arrêtée au {reference.strftime('%d/%m/%Y')} "
+        "(date de référence). Fichiers CSV encodés en UTF-8, séparateur virgule.", "",
+    ]
+    for name, table in spec.tables.items():
+        link = ""
+        if table.relation is not None:
+            link = (f" Chaque ligne se rattache à une ligne de `{table.relation.parent}.csv` par la colonne "
+                    f"`{table.relation.cle}`.")
+        lines += [
+            f"### `{name}.csv` ({_int_fr(len(generated.tables[name]))} lignes)", "",
+            table.description.strip() + link, "",
+            "| Colonne | Description |", "|---|---|",
+            *[f"| `{column}` | {_cell(c.description)} |" for column, c in table.colonnes.items()], "",
+        ]
+    lines += [
+        "### `plan_projet.csv`", "",
+        "Plan prévisionnel du projet. Les durées sont en jours ouvrés ; une tâche ne peut commencer "
+        "qu'une fois tous ses prédécesseurs terminés.", "",
+        "| Tâche | Libellé | Durée (jours) | Prédécesseurs |", "|---|---|---:|---|",
+        *[f"| {t.id} | {_cell(t.libelle)} | {t.duree_jours} | {', '.join(t.predecesseurs) or '—'} |"
+          for t in spec.plan.taches], "",
+        "### `echantillon_requetes.csv`", "",
+        f"{len(generated.sample)} {spec.entreprise.vocabulaire.individus} au format de `{spec.main_table}.csv`, "
+        f"sans la colonne cible `{spec.cible.colonne}`, pour tester le modèle déployé.", "",
+    ]
+    return "\n".join(lines)
+
+
+def _install(staging: Path, out: Path) -> None:
+    """Move the staged build into ``out`` (each entry by an atomic rename), replacing the old build."""
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    for entry in CaseLayout.ENTRIES:
+        target = out / entry
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{entry}-old-", dir=out.parent))
+            os.replace(target, retired / entry)
+            os.replace(staging / entry, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging / entry, target)

@@ -1,0 +1,292 @@
+"""The ground truth of a case build: one typed contract, written once, read by every grader.
+
+:func:`mspr.case.build_case` writes ``ground_truth/ground_truth.json`` from a
+:class:`GroundTruth`; graders read it with :meth:`GroundTruth.load`. Nobody
+reads the JSON as a string-keyed dict.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mspr.errors import MsprError
+
+__all__ = ["ColumnRef", "DefectTruth", "GroundTruth", "MetricTruth", "PlanTruth", "Span", "TableTruth",
+           "TargetTruth", "TaskTruth"]
+
+
+class _Truth(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnRef(_Truth):
+    """A column of a table.
+
+    Attributes
+    ----------
+    table, column : str
+    """
+
+    table: str
+    column: str
+
+
+class TableTruth(_Truth):
+    """One released table.
+
+    Attributes
+    ----------
+    file : str
+        Path relative to the case build, e.g. ``data/clients.csv``.
+    key : str
+        Primary key column.
+    columns : list of str
+        Columns in file order.
+    rows : int
+        Rows released (defects included).
+    parent : str or None
+        Parent table (one-to-many), if any.
+    foreign_keys : dict of str to str
+        Column -> table whose primary key it holds.
+    """
+
+    file: str
+    key: str
+    columns: list[str]
+    rows: int
+    parent: str | None = None
+    foreign_keys: dict[str, str] = {}
+
+
+class Span(_Truth):
+    """A personal datum written inside a free-text cell.
+
+    Attributes
+    ----------
+    table, column : str
+    id : str
+        Primary key of the row.
+    start, end : int
+        Character offsets in the cell (Python string indices, end exclusive).
+    entity : str
+        Presidio entity type.
+    """
+
+    table: str
+    column: str
+    id: str
+    start: int
+    end: int
+    entity: str
+
+
+class DefectTruth(_Truth):
+    """One injected defect.
+
+    Attributes
+    ----------
+    table : str
+    column : str or None
+        ``None`` for duplicates.
+    kind : {"duplicate", "missing", "out_of_range", "inconsistent_format"}
+    ids : list of str
+        Primary keys of the rows touched, sorted.
+    """
+
+    table: str
+    column: str | None
+    kind: str
+    ids: list[str]
+
+
+class TargetTruth(_Truth):
+    """The target.
+
+    Attributes
+    ----------
+    table, column : str
+    positive_rate : float in [0, 1]
+        Share of positives among the released rows.
+    label : str
+        What a positive means (French).
+    regression_column : str or None
+        The optional numeric target.
+    costs : dict of str to float or None
+        ``{"faux_negatif": EUR, "faux_positif": EUR}`` when the case declares them.
+    """
+
+    table: str
+    column: str
+    positive_rate: float
+    label: str
+    regression_column: str | None = None
+    costs: dict[str, float] | None = None
+
+
+class MetricTruth(_Truth):
+    """The reachable performance on the holdout.
+
+    Attributes
+    ----------
+    name : str
+        ``"roc_auc"``.
+    oracle : float
+        Metric of the true probabilities (the best reachable).
+    reference_model : float
+        Metric of the reference model trained on the released data.
+    pass_threshold : float
+        Level a team's model must reach for full marks.
+    """
+
+    name: str
+    oracle: float
+    reference_model: float
+    pass_threshold: float
+
+
+class TaskTruth(_Truth):
+    """One task's schedule (days from the project start, day 0).
+
+    Attributes
+    ----------
+    id : str
+    duration_days, earliest_start, earliest_finish, latest_start, latest_finish, total_float : int
+        Days.
+    """
+
+    id: str
+    duration_days: int
+    earliest_start: int
+    earliest_finish: int
+    latest_start: int
+    latest_finish: int
+    total_float: int
+
+
+class PlanTruth(_Truth):
+    """The plan's schedule (PERT, critical path method).
+
+    Attributes
+    ----------
+    duration_days : int
+    tasks : list of TaskTruth
+        In the plan's order.
+    critical_tasks : list of str
+        Tasks of zero total float.
+    critical_paths : list of list of str
+        Every critical path, start to end (ties allowed).
+    """
+
+    duration_days: int
+    tasks: list[TaskTruth]
+    critical_tasks: list[str]
+    critical_paths: list[list[str]]
+
+    @property
+    def critical_path(self) -> list[str]:
+        """The first critical path."""
+        return self.critical_paths[0]
+
+
+class GroundTruth(_Truth):
+    """Everything the graders know that the candidates must find.
+
+    Attributes
+    ----------
+    case_id : str
+    seed, rows : int
+        Seed and rows of the main table before the holdout.
+    reference_date : str
+        ISO date of the extraction.
+    main_table : str
+        The table holding the target.
+    tables : dict of str to TableTruth
+        Released tables.
+    features : list of str
+        Explanatory columns of the main table (numeric, date or categorical).
+    feature_types : dict of str to str
+        Feature -> column type (``numerique``, ``date``, ``categorielle``).
+    plausible_ranges : dict of str to tuple of (float, float)
+        Feature -> plausible range (numeric: its unit; date: years before
+        the reference date).
+    technical_ids : dict of str to list of str
+        Table -> identifier columns that are not personal data.
+    pii : dict of str to dict of str to list of str
+        Table -> personal column -> Presidio entity types found in it.
+    gdpr_categories : dict of str to dict of str to str
+        Table -> personal column -> GDPR category.
+    pii_spans : list of Span
+        Personal data inside free text.
+    defects : list of DefectTruth
+    leaky_column : ColumnRef or None
+    leak_explanation : str or None
+    target : TargetTruth
+    reference_metric : MetricTruth
+    plan : PlanTruth
+    """
+
+    case_id: str
+    seed: int
+    rows: int
+    reference_date: str
+    main_table: str
+    tables: dict[str, TableTruth]
+    features: list[str]
+    feature_types: dict[str, str]
+    plausible_ranges: dict[str, tuple[float, float]]
+    technical_ids: dict[str, list[str]]
+    pii: dict[str, dict[str, list[str]]]
+    gdpr_categories: dict[str, dict[str, str]]
+    pii_spans: list[Span]
+    defects: list[DefectTruth]
+    leaky_column: ColumnRef | None
+    leak_explanation: str | None = None
+    target: TargetTruth
+    reference_metric: MetricTruth
+    plan: PlanTruth
+
+    @property
+    def key(self) -> str:
+        """Primary key of the main table."""
+        return self.tables[self.main_table].key
+
+    def write(self, path: Path) -> None:
+        """Write the ground truth as indented, key-sorted UTF-8 JSON.
+
+        Parameters
+        ----------
+        path : pathlib.Path
+            Usually ``CaseLayout.ground_truth``.
+        """
+        path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> GroundTruth:
+        """Read a ground truth written by :meth:`write`.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The ``ground_truth.json`` file.
+
+        Returns
+        -------
+        GroundTruth
+
+        Raises
+        ------
+        MsprError
+            If the file is missing, damaged, or from an older version of the
+            workbench (rebuild the case).
+        """
+        path = Path(path)
+        try:
+            return cls.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            raise MsprError("vérité terrain introuvable", path=path,
+                            hint="construisez le cas (`mspr case build` ou `mspr release`)") from None
+        except (OSError, ValidationError, ValueError) as error:
+            raise MsprError(f"vérité terrain illisible ou d'une ancienne version ({str(error)[:200]})",
+                            path=path, hint="reconstruisez le cas avec `mspr case build`") from None
