@@ -18,18 +18,15 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from mspr.answers import ANSWERS_FILE
+from mspr.answers import load as load_answers
+from mspr.case.truth import GroundTruth
 from mspr.errors import MsprError
 from mspr.grading.checks import CHECKS, CheckContext, CheckResult, checks_for, run_checks
 from mspr.grading.execute import SandboxWatch, kill_session, run_autograde, scratch_course
 from mspr.paths import ASSIGNMENTS, Workspace
 
 __all__ = ["CHECKS", "SubmissionGrade", "autograde", "grade_submission", "load_ground_truth"]
-
-#: File the notebooks record their answers in (see :mod:`mspr.answers`).
-ANSWERS_FILE = "reponses.json"
-
-#: Largest ``reponses.json`` read, bytes; a larger one is ignored.
-MAX_ANSWERS_BYTES = 1_000_000
 
 #: Largest jury answer kept, characters.
 MAX_JURY_ANSWER = 20_000
@@ -102,48 +99,36 @@ class SubmissionGrade:
         return cls(**data)
 
 
-def load_ground_truth(ws: Workspace) -> dict:
-    """Read ``ground_truth.json`` of the workspace's case.
+def load_ground_truth(ws: Workspace) -> GroundTruth:
+    """Read the ground truth of the workspace's case.
 
     Parameters
     ----------
     ws : Workspace
-        The cohort workspace; the file read is
-        ``ws.ground_truth_dir / "ground_truth.json"``.
+        The cohort workspace; the file read is ``ws.case.ground_truth``.
 
     Returns
     -------
-    dict
-        The ground truth written by :func:`mspr.case.build_case`: keys
-        ``case_id``, ``seed``, ``rows``, ``pii``, ``defects``,
-        ``leaky_column``, ``target``, ``reference_metric`` and ``plan`` (see
-        ``docs/architecture.md``).
+    GroundTruth
 
     Raises
     ------
     MsprError
-        If the case has not been built.
+        If the case has not been built, or was built by an older version.
     """
-    path = ws.ground_truth_dir / "ground_truth.json"
-    if not path.is_file():
-        raise MsprError("vérité terrain introuvable", path=path,
+    if not ws.case.ground_truth.is_file():
+        raise MsprError("vérité terrain introuvable", path=ws.case.ground_truth,
                         hint="construisez le cas de la cohorte avec « mspr release -w <cohorte> » avant de corriger")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return GroundTruth.load(ws.case.ground_truth)
 
 
 def _read_answers(workdir: Path) -> tuple[dict, str]:
-    path = workdir / ANSWERS_FILE
-    if not path.is_file():
-        return {}, f"{ANSWERS_FILE} absent : aucune réponse enregistrée."
-    if path.stat().st_size > MAX_ANSWERS_BYTES:
-        return {}, f"{ANSWERS_FILE} dépasse {MAX_ANSWERS_BYTES} octets : réponses ignorées."
+    """The submission's answers (:func:`mspr.answers.load`), or none with the reason."""
     try:
-        answers = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError) as exc:  # invalid JSON or UTF-8, numbers too long, nesting too deep
-        return {}, f"{ANSWERS_FILE} illisible ({exc}) : réponses ignorées."
-    if not isinstance(answers, dict):
-        return {}, f"{ANSWERS_FILE} n'est pas un objet JSON : réponses ignorées."
-    return answers, ""
+        answers = load_answers(workdir)
+    except MsprError as error:
+        return {}, f"{error.message} : réponses ignorées."
+    return answers, "" if answers else f"{ANSWERS_FILE} absent : aucune réponse enregistrée."
 
 
 def jury_answers(notebook: Path) -> dict[str, str]:
@@ -197,7 +182,7 @@ def _write_grade(ws: Workspace, grade: SubmissionGrade) -> None:
 
 
 def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
-                     ground_truth: dict | None = None) -> SubmissionGrade:
+                     ground_truth: GroundTruth | None = None) -> SubmissionGrade:
     """Execute one submission in a sandbox, score it, and record the grade.
 
     Parameters
@@ -206,8 +191,8 @@ def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
         The cohort workspace (submission, gradebook, ground truth, grades).
     team_id, assignment_id : str
         The submission to grade: ``ws.submitted(team_id, assignment_id)``.
-    ground_truth : dict, optional
-        ``ground_truth.json`` content; read from the workspace if omitted.
+    ground_truth : GroundTruth, optional
+        Read from the workspace if omitted.
 
     Returns
     -------
@@ -241,8 +226,8 @@ def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
         try:
             if execution.ok:
                 answers, note = _read_answers(execution.workdir)
-                ctx = CheckContext(answers, ground_truth, ws.ground_truth_dir, execution.workdir,
-                                   reference_model=ws.case_dir / "model", processes=watch.seen,
+                ctx = CheckContext(answers, ground_truth, ws.case.ground_truth_dir, execution.workdir,
+                                   reference_model=ws.case.model_dir, processes=watch.seen,
                                    leftovers=execution.leftovers)
                 results = run_checks(assignment_id, ctx)
                 jury = jury_answers(execution.workdir / f"{assignment_id}.ipynb")
