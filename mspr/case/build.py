@@ -173,8 +173,7 @@ def _reference_model(spec: CaseSpec, generated: GeneratedCase, layout: CaseLayou
     from mspr.case import model as reference
 
     features = reference.FeatureSpec(
-        numeric=tuple(_features(spec, "numerique")), integers=tuple(_integers(spec)),
-        dates=tuple(_features(spec, "date")),
+        numeric=tuple(_features(spec, "numerique")), dates=tuple(_features(spec, "date")),
         categorical=tuple(_features(spec, "categorielle")), ranges=_ranges(spec),
         reference_date=spec.donnees.date_reference.isoformat())
     released = pd.read_csv(layout.table(spec.main_table))
@@ -195,22 +194,6 @@ def _features(spec: CaseSpec, kind: str | None = None) -> list[str]:
     """Explanatory columns of the main table, of one type or all (file order)."""
     return [name for name, c in spec.main.colonnes.items()
             if c.is_feature and (kind is None or c.type == kind)]
-
-
-def _integers(spec: CaseSpec) -> list[str]:
-    """Numeric features whose values are whole numbers (counts, integer laws, sums of integers)."""
-    out = []
-    for name in _features(spec, "numerique"):
-        column = spec.main.colonnes[name]
-        if column.loi is not None:
-            whole = column.loi.decimales == 0
-        else:
-            agg = column.agregat
-            whole = agg.fonction == "nombre" or (
-                agg.fonction == "somme" and spec.tables[agg.table].colonnes[agg.colonne].loi.decimales == 0)
-        if whole:
-            out.append(name)
-    return out
 
 
 def _ranges(spec: CaseSpec) -> dict[str, tuple[float, float]]:
@@ -259,7 +242,6 @@ def _ground_truth(spec: CaseSpec, generated: GeneratedCase, *, seed: int, rows: 
         case_id=spec.id, seed=seed, rows=rows, reference_date=spec.donnees.date_reference.isoformat(),
         main_table=spec.main_table, tables=tables, features=features,
         feature_types={c: spec.main.colonnes[c].type for c in features},
-        integer_features=_integers(spec),
         plausible_ranges=_ranges(spec),
         technical_ids={n: [c for c, col in t.colonnes.items()
                            if col.type == "identifiant" and col.role != "donnee_personnelle"]

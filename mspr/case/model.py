@@ -48,9 +48,6 @@ class FeatureSpec:
     ----------
     numeric : tuple of str
         Numeric columns, in their unit.
-    integers : tuple of str
-        Those of ``numeric`` whose values are whole numbers (typed ``long``
-        in the signature: MLflow refuses to widen ``int64`` to ``double``).
     dates : tuple of str
         Date columns, turned into years before ``reference_date``.
     categorical : tuple of str
@@ -63,7 +60,6 @@ class FeatureSpec:
     """
 
     numeric: tuple[str, ...]
-    integers: tuple[str, ...]
     dates: tuple[str, ...]
     categorical: tuple[str, ...]
     ranges: dict[str, tuple[float, float]]
@@ -84,7 +80,6 @@ class FeatureSpec:
         kinds = truth.feature_types
         return cls(
             numeric=tuple(c for c in truth.features if kinds[c] == "numerique"),
-            integers=tuple(truth.integer_features),
             dates=tuple(c for c in truth.features if kinds[c] == "date"),
             categorical=tuple(c for c in truth.features if kinds[c] == "categorielle"),
             ranges={c: tuple(r) for c, r in truth.plausible_ranges.items()},
@@ -260,17 +255,19 @@ def model_signature(features: FeatureSpec) -> object:
     Returns
     -------
     mlflow.models.ModelSignature
-        Inputs: whole-number features as ``long``, other numeric features as
-        ``double``, dates and categories as ``string``; output: 0/1 labels
-        (``long``). Concrete types let the served model read ``text/csv``
-        requests as well as JSON.
+        Inputs: numeric features as ``double`` (whole numbers included: a
+        column with a missing value is read as floats), dates and categories
+        as ``string``; output: 0/1 labels (``long``). Concrete types let the
+        served model read ``text/csv`` requests as well as JSON (the scoring
+        server parses both with the schema's types). A direct
+        ``pyfunc.predict`` on a DataFrame with ``int64`` columns needs them
+        cast to float first (MLflow does not widen ``int64``).
     """
     from mlflow.models import ModelSignature
     from mlflow.types import DataType
     from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
-    inputs = [ColSpec(DataType.long if column in features.integers else DataType.double, column, required=False)
-              for column in features.numeric]
+    inputs = [ColSpec(DataType.double, column, required=False) for column in features.numeric]
     inputs += [ColSpec(DataType.string, column, required=False) for column in [*features.dates,
                                                                                 *features.categorical]]
     return ModelSignature(Schema(inputs), Schema([TensorSpec(np.dtype("int64"), (-1,))]))
@@ -293,8 +290,6 @@ def typed_example(frame: pd.DataFrame, features: FeatureSpec) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for column in features.numeric:
         out[column] = parse_numbers(frame[column])
-        if column in features.integers:
-            out[column] = out[column].astype("int64")
     for column in [*features.dates, *features.categorical]:
         out[column] = frame[column].astype(object).where(frame[column].notna(), None).astype(object)
         out[column] = out[column].map(lambda v: None if v is None else str(v)).astype(object)

@@ -208,8 +208,6 @@ class GroundTruth(_Truth):
         Explanatory columns of the main table (numeric, date or categorical).
     feature_types : dict of str to str
         Feature -> column type (``numerique``, ``date``, ``categorielle``).
-    integer_features : list of str
-        Numeric features whose values are whole numbers.
     plausible_ranges : dict of str to tuple of (float, float)
         Feature -> plausible range (numeric: its unit; date: years before
         the reference date).
@@ -237,7 +235,6 @@ class GroundTruth(_Truth):
     tables: dict[str, TableTruth]
     features: list[str]
     feature_types: dict[str, str]
-    integer_features: list[str]
     plausible_ranges: dict[str, tuple[float, float]]
     technical_ids: dict[str, list[str]]
     pii: dict[str, dict[str, list[str]]]
