@@ -316,10 +316,11 @@ def test_plan_file_and_ground_truth(tables, truth):
     assert list(plan["id_tache"][:2]) == ["T01", "T02"] and plan.loc[0, "predecesseurs"] == ""
     assert plan.loc[plan["id_tache"] == "T04", "predecesseurs"].item() == "T02;T03"
     # Hand-computed in tests/test_plan.py::test_bundled_case_plan.
-    assert truth["plan"] == {
-        "critical_path": ["T01", "T02", "T04", "T05", "T06", "T07", "T10", "T11", "T12"],
-        "duration_days": 100,
-    }
+    path = ["T01", "T02", "T04", "T05", "T06", "T07", "T10", "T11", "T12"]
+    assert truth["plan"]["critical_path"] == path and truth["plan"]["critical_paths"] == [path]
+    assert truth["plan"]["duration_days"] == 100 and truth["plan"]["critical_tasks"] == path
+    # T03 ends on day 22, T04 starts on day 25: 3 days of float (tests/test_plan.py::test_bundled_case_schedule).
+    assert truth["plan"]["tasks"]["T03"]["total_float"] == 3 and len(truth["plan"]["tasks"]) == 12
 
 
 def test_brief_is_french_and_reveals_no_answer(build, tables):
@@ -487,11 +488,14 @@ def test_unknown_modality_and_plan_cycle(tmp_path, bundled_yaml):
     assert "plan.tasks" in message and "circulaires" in message and "T01" in message
 
 
-def test_tied_critical_path_is_refused(tmp_path, bundled_yaml):
-    # T03 12 → 15 days: T01→T03→T04 ties with T01→T02→T04 (10 + 15 = 25 days each).
+def test_tied_critical_path_is_accepted(tmp_path, bundled_yaml):
+    # T03 12 → 15 days: T01→T03→T04 ties with T01→T02→T04 (10 + 15 = 25 days each); real plans have ties.
+    from mspr.case.plan import schedule
+
     text = bundled_yaml.replace("duree_jours: 12, predecesseurs: [T01]}", "duree_jours: 15, predecesseurs: [T01]}")
-    message = str(load_error(write_case(tmp_path, text)))
-    assert "plusieurs chemins critiques" in message
+    spec = load_case_spec(write_case(tmp_path, text))
+    paths = schedule(spec.plan.tasks).critical_paths
+    assert [path[:3] for path in paths] == [("T01", "T02", "T04"), ("T01", "T03", "T04")]
 
 
 def test_build_case_reports_spec_errors_as_mspr_error(tmp_path):

@@ -38,7 +38,9 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
-from mspr.case.plan import critical_path
+from mspr.case.identifiers import BANK_CODES as _BANK_CODES
+from mspr.case.identifiers import _iban_fr, nir_key, rib_key
+from mspr.case.plan import schedule
 from mspr.case.spec import ID_COLUMNS, TABLE_COLUMNS, CaseSpec, load_case_spec
 from mspr.errors import MsprError
 
@@ -86,8 +88,6 @@ _EMAIL_DOMAINS = (
     ("gmail.com", 30), ("orange.fr", 18), ("free.fr", 10), ("laposte.net", 8), ("hotmail.fr", 10),
     ("sfr.fr", 7), ("yahoo.fr", 7), ("outlook.fr", 6), ("wanadoo.fr", 4),
 )
-# Bank codes (code banque) of French retail banks, for realistic IBANs.
-_BANK_CODES = (30004, 30003, 30002, 10278, 20041, 11315, 13507, 16807, 17515, 18707, 30066, 10907)
 
 _COMPLAINT_BODIES: dict[str, tuple[str, ...]] = {
     "retard_remboursement": (
@@ -130,53 +130,6 @@ _COMPLAINT_BODIES: dict[str, tuple[str, ...]] = {
         "mes remboursements de la sécurité sociale n'arrivent plus chez vous automatiquement.",
     ),
 }
-
-
-# --------------------------------------------------------------------------- check-digit rules
-
-
-def nir_key(body13: str) -> int:
-    """Return the key of a French NIR (numéro de sécurité sociale).
-
-    Parameters
-    ----------
-    body13 : str
-        The first 13 characters of the NIR (sex, year, month, département,
-        commune, order), spaces removed. Corsican départements ``2A``/``2B``
-        are replaced by ``19``/``18`` before the computation.
-
-    Returns
-    -------
-    int
-        ``97 - (body mod 97)``, in [1, 97] (INSEE rule).
-    """
-    digits = body13.upper().replace("2A", "19").replace("2B", "18")
-    return 97 - int(digits) % 97
-
-
-def rib_key(bank: str, branch: str, account: str) -> int:
-    """Return the key of a French RIB (clé RIB), for an all-digit account.
-
-    Parameters
-    ----------
-    bank, branch : str
-        Code banque and code guichet, 5 digits each.
-    account : str
-        Numéro de compte, 11 digits.
-
-    Returns
-    -------
-    int
-        ``97 - ((89 · bank + 15 · branch + 3 · account) mod 97)``; with it, the
-        IBAN check digits of a French account are always 76.
-    """
-    return 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account)) % 97
-
-
-def _iban_fr(bban: str) -> str:
-    """Return the French IBAN of a BBAN, with ISO 13616 (mod 97-10) check digits."""
-    rearranged = bban + "1527" + "00"  # "FR" → F=15, R=27, then check digits 00
-    return f"FR{98 - int(rearranged) % 97:02d}{bban}"
 
 
 # --------------------------------------------------------------------------- output of the generator
@@ -927,7 +880,7 @@ def build_case(
         example = pd.read_csv(staging / "data" / "echantillon_requetes.csv").head(5)
         reference.save_model(pipeline, staging / "model", example)
 
-        path, duration = critical_path(spec.plan.tasks, require_unique=True)
+        plan = schedule(spec.plan.tasks)
         ground_truth = {
             "case_id": spec.id,
             "seed": seed,
@@ -942,7 +895,7 @@ def build_case(
                 "reference_model": model_auc,
                 "pass_threshold": round(model_auc - 0.03, 3),
             },
-            "plan": {"critical_path": path, "duration_days": duration},
+            "plan": plan.to_dict(),
         }
         (staging / "ground_truth" / "ground_truth.json").write_text(
             json.dumps(ground_truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

@@ -763,25 +763,27 @@ def _port_open(port: int) -> bool:
 @check("A4C1.critical_path", assignment="a4_pilotage", max_score=2,
        label="Chemin critique du plan projet (PERT)")
 def critical_path(ctx: CheckContext) -> tuple[float, str]:
-    """Full marks for the exact sequence; else the Jaccard index of the task sets, halved.
+    """Full marks for any exact critical path; else the best Jaccard index of the task sets, halved.
 
     Parameters
     ----------
     ctx : CheckContext
         The submission's context, with ``ctx.check`` set to this check (by
         :func:`run_checks`).
-        The answer is the list of task ids of the critical path, in
-        execution order; the truth is the ground truth's
-        ``plan.critical_path`` (critical path method, see
-        :func:`mspr.case.plan.critical_path`).
+        The answer is the list of task ids of a critical path, in execution
+        order; the truth is the ground truth's ``plan.critical_paths`` (every
+        critical path of the plan, see :func:`mspr.case.plan.schedule`), or
+        ``plan.critical_path`` alone in a ground truth written before plans
+        could have ties.
 
     Returns
     -------
     fraction : float
-        1.0 for the exact sequence; otherwise half the Jaccard index of the
-        answered and true task sets, in [0, 0.5] (0.0 for an empty answer).
+        1.0 if the answer is exactly one of the critical paths; otherwise
+        half the best Jaccard index between the answered task set and the
+        task set of a critical path, in [0, 0.5] (0.0 for an empty answer).
     evidence : str
-        French sentence quoting the answered and the expected paths.
+        French sentence quoting the answered path and the expected one(s).
 
     Raises
     ------
@@ -789,11 +791,17 @@ def critical_path(ctx: CheckContext) -> tuple[float, str]:
         If the answer is not a list.
     """
     answer = parse(PATH_ANSWER, ctx.answers[ctx.check.answer])
-    truth = ctx.ground_truth["plan"]["critical_path"]
-    if answer == truth:
-        return 1.0, f"chemin critique exact : {' → '.join(truth)}"
-    overlap = len(set(answer) & set(truth)) / len(set(answer) | set(truth)) if answer else 0.0
-    return overlap / 2, f"réponse {' → '.join(answer) or '(vide)'} ; attendu {' → '.join(truth)}"
+    plan = ctx.ground_truth["plan"]
+    truths = [list(path) for path in plan.get("critical_paths") or [plan["critical_path"]]]
+    if answer in truths:
+        others = f" (un des {len(truths)} chemins critiques de même durée)" if len(truths) > 1 else ""
+        return 1.0, f"chemin critique exact : {' → '.join(answer)}{others}"
+    answered = set(answer)
+    overlap = max(len(answered & set(t)) / len(answered | set(t)) for t in truths) if answer else 0.0
+    expected = " ou ".join(" → ".join(t) for t in truths[:3])
+    if len(truths) > 3:
+        expected += f" (ou l'un des {len(truths) - 3} autres chemins critiques)"
+    return overlap / 2, f"réponse {' → '.join(answer) or '(vide)'} ; attendu {expected}"
 
 
 @check("A4C1.project_duration", assignment="a4_pilotage", max_score=1,
