@@ -12,6 +12,11 @@ with French context words, and three French identifiers Presidio lacks:
   establishment numbers, Luhn-checked (:func:`siren_is_valid`,
   :func:`siret_is_valid`).
 
+The key rules themselves live in :mod:`mspr.case.identifiers` (one place for
+the generators and validators of French identifiers); the recognizers keep a
+match only if the validator of its entity type in
+:data:`mspr.case.identifiers.VALIDATORS` accepts it.
+
 :func:`audit_dataframe` runs the analyzer on a deterministic sample of each
 text column of a table and reports, per column and entity type, the fraction
 of cells where the entity is found.
@@ -25,7 +30,6 @@ module is cheap. The recognizer classes are built on first access.
 from __future__ import annotations
 
 import functools
-import re
 from typing import TYPE_CHECKING, Any
 
 import mspr  # noqa: F401  -- sets the offline environment before presidio is imported
@@ -92,23 +96,22 @@ FRENCH_CONTEXT = {
 }
 
 # --------------------------------------------------------------------------
-# Key checks, without Presidio
+# Key checks, without Presidio: the rules live in mspr.case.identifiers
 # --------------------------------------------------------------------------
 
-#: Corsica's department codes are replaced by these numbers before the NIR key
-#: is computed (INSEE: « 2A » → 19, « 2B » → 18).
-_CORSICA = {"2A": "19", "2B": "18"}
-
-_NIR_SHAPE = re.compile(r"^[1-478]\d{4}(?:\d{2}|2[AB])\d{8}$")
+#: La Poste's SIREN: its establishments' SIRETs do not all follow Luhn.
+LA_POSTE_SIREN = "356000000"
 
 
-def _compact(text: str) -> str:
-    """Remove spaces, dots and dashes; upper-case."""
-    return re.sub(r"[\s.\-]", "", str(text)).upper()
+def _identifiers():
+    """:mod:`mspr.case.identifiers`, imported on first use (it loads the case package)."""
+    from mspr.case import identifiers
+
+    return identifiers
 
 
 def nir_key(body: str) -> int:
-    """Compute the control key of a NIR.
+    """Compute the control key of a NIR (see :func:`mspr.case.identifiers.nir_key`).
 
     INSEE rule: key = 97 − (the 13-digit body modulo 97). For people born in
     Corsica, the department « 2A » is read as 19 and « 2B » as 18.
@@ -116,7 +119,7 @@ def nir_key(body: str) -> int:
     Parameters
     ----------
     body : str
-        The first 13 characters of the NIR (spaces allowed), e.g.
+        The first 13 characters of the NIR (separators allowed), e.g.
         ``"1 85 03 75 123 456"`` or ``"2 90 12 2A 004 017"``.
 
     Returns
@@ -134,24 +137,21 @@ def nir_key(body: str) -> int:
     >>> nir_key("1850375123456")
     41
     """
-    compact = _compact(body)
-    for code, digits in _CORSICA.items():
-        if compact[5:7] == code:
-            compact = compact[:5] + digits + compact[7:]
-    if len(compact) != 13 or not compact.isdigit():
-        raise ValueError(f"corps de NIR invalide : {body!r}")
-    return 97 - int(compact) % 97
+    return _identifiers().nir_key(body)
 
 
 def nir_is_valid(text: str) -> bool:
     """Tell whether ``text`` is a well-formed NIR with a correct key.
 
+    Same as :func:`mspr.case.identifiers.is_valid_nir`.
+
     Parameters
     ----------
     text : str
-        15 characters once spaces, dots and dashes are removed: sex (1, 2, or
-        3, 4, 7, 8 for provisional numbers), year, month, department (``2A``
-        and ``2B`` allowed), commune, order number, key.
+        15 characters once separators (spaces, no-break spaces, dots, dashes)
+        are removed: sex (1, 2, or 3, 4, 7, 8 for provisional numbers), year,
+        month, department (``2A`` and ``2B`` allowed), commune, order number,
+        key.
 
     Returns
     -------
@@ -166,14 +166,13 @@ def nir_is_valid(text: str) -> bool:
     >>> nir_is_valid("1 85 03 75 123 456 42")
     False
     """
-    compact = _compact(text)
-    if not _NIR_SHAPE.match(compact):
-        return False
-    return nir_key(compact[:13]) == int(compact[13:])
+    return _identifiers().is_valid_nir(text)
 
 
 def luhn_is_valid(digits: str) -> bool:
     """Luhn checksum (every second digit from the right doubled).
+
+    Same as :func:`mspr.case.identifiers.luhn_is_valid`.
 
     Parameters
     ----------
@@ -191,79 +190,58 @@ def luhn_is_valid(digits: str) -> bool:
     >>> luhn_is_valid("732829320")
     True
     """
-    if not digits or not digits.isdigit():
-        return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    return _identifiers().luhn_is_valid(digits)
 
 
 def siren_is_valid(text: str) -> bool:
     """Tell whether ``text`` is a SIREN (9 digits, Luhn-valid).
 
-    The SIREN, the company number of INSEE's Sirene register, has 8 digits
-    followed by a Luhn check digit (:func:`luhn_is_valid`).
+    Same as :func:`mspr.case.identifiers.is_valid_siren`.
 
     Parameters
     ----------
     text : str
-        The number; spaces, dots and dashes are ignored.
+        The number; spaces, no-break spaces, dots and dashes are ignored.
 
     Returns
     -------
     bool
-        True if ``text`` is exactly 9 digits once compacted and passes Luhn.
+        True if ``text`` is exactly 9 digits once compacted and passes Luhn
+        (INSEE, Sirene register).
 
     Examples
     --------
     >>> siren_is_valid("732 829 320")
     True
     """
-    compact = _compact(text)
-    return len(compact) == 9 and luhn_is_valid(compact)
-
-
-#: La Poste's SIREN: its establishments' SIRETs do not follow Luhn.
-LA_POSTE_SIREN = "356000000"
+    return _identifiers().is_valid_siren(text)
 
 
 def siret_is_valid(text: str) -> bool:
-    """Tell whether ``text`` is a SIRET (14 digits, Luhn-valid).
+    """Tell whether ``text`` is a SIRET (14 digits, Luhn-valid, or La Poste's rule).
 
-    Exception: La Poste has more establishments than Luhn keys allow, so a
-    SIRET starting with La Poste's SIREN ``356000000`` that fails Luhn is
-    still valid when the sum of its digits is a multiple of 5 (the rule
-    used by the usual SIRET validators).
+    Same as :func:`mspr.case.identifiers.is_valid_siret`: a SIRET starting
+    with La Poste's SIREN ``356000000`` that fails Luhn is still valid when
+    the sum of its digits is a multiple of 5.
 
     Parameters
     ----------
     text : str
-        The number: SIREN (9 digits) then NIC (5 digits, the
-        establishment's rank and key); spaces, dots and dashes are ignored.
+        The number: SIREN (9 digits) then NIC (5 digits); spaces, no-break
+        spaces, dots and dashes are ignored.
 
     Returns
     -------
     bool
         True if ``text`` is exactly 14 digits once compacted and passes Luhn
-        (Sirene rule), or satisfies La Poste's exception above.
+        (Sirene rule), or satisfies La Poste's exception.
 
     Examples
     --------
     >>> siret_is_valid("732 829 320 00074")
     True
     """
-    compact = _compact(text)
-    if len(compact) != 14 or not compact.isdigit():
-        return False
-    if luhn_is_valid(compact):
-        return True
-    return compact.startswith(LA_POSTE_SIREN) and sum(int(c) for c in compact) % 5 == 0
+    return _identifiers().is_valid_siret(text)
 
 
 # --------------------------------------------------------------------------
@@ -278,11 +256,14 @@ def _recognizer_classes() -> dict[str, type]:
     """Define the French recognizers; imports Presidio."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
+    validators = _identifiers().VALIDATORS
+
     class _ChecksumRecognizer(PatternRecognizer):
         """A pattern recognizer whose matches must also pass a check-digit test.
 
-        Subclasses set ``ENTITY``, ``PATTERNS`` and ``VALIDATOR`` (a function
-        of the matched text returning bool).
+        Subclasses set ``ENTITY`` and ``PATTERNS``; a match is kept if the
+        validator of ``ENTITY`` in :data:`mspr.case.identifiers.VALIDATORS`
+        accepts it.
 
         Parameters
         ----------
@@ -294,7 +275,6 @@ def _recognizer_classes() -> dict[str, type]:
 
         ENTITY: str
         PATTERNS: list
-        VALIDATOR: Any
 
         def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
             super().__init__(
@@ -307,12 +287,13 @@ def _recognizer_classes() -> dict[str, type]:
 
         def validate_result(self, pattern_text: str) -> bool:
             """Keep the match only if its check digits are right."""
-            return type(self).VALIDATOR(pattern_text)
+            return validators[self.ENTITY](pattern_text)
 
     class FrNirRecognizer(_ChecksumRecognizer):
         """French social-security number (NIR), checked with its INSEE key.
 
-        Matches are kept only if they pass the check (INSEE key, see :func:`nir_is_valid`).
+        Matches are kept only if they pass the check (INSEE key, see
+        :func:`mspr.case.identifiers.is_valid_nir`).
         """
 
         ENTITY = "FR_NIR"
@@ -324,12 +305,12 @@ def _recognizer_classes() -> dict[str, type]:
                 0.5,
             )
         ]
-        VALIDATOR = staticmethod(nir_is_valid)
 
     class FrSirenRecognizer(_ChecksumRecognizer):
         """French company number (SIREN, 9 digits), Luhn-checked.
 
-        Matches are kept only if they pass the check (Luhn, see :func:`siren_is_valid`).
+        Matches are kept only if they pass the check (Luhn, see
+        :func:`mspr.case.identifiers.is_valid_siren`).
         """
 
         ENTITY = "FR_SIREN"
@@ -340,12 +321,12 @@ def _recognizer_classes() -> dict[str, type]:
                 0.3,
             )
         ]
-        VALIDATOR = staticmethod(siren_is_valid)
 
     class FrSiretRecognizer(_ChecksumRecognizer):
         """French establishment number (SIRET, 14 digits), Luhn-checked.
 
-        Matches are kept only if they pass the check (Luhn or La Poste's rule, see :func:`siret_is_valid`).
+        Matches are kept only if they pass the check (Luhn or La Poste's rule,
+        see :func:`mspr.case.identifiers.is_valid_siret`).
         """
 
         ENTITY = "FR_SIRET"
@@ -356,7 +337,6 @@ def _recognizer_classes() -> dict[str, type]:
                 0.3,
             )
         ]
-        VALIDATOR = staticmethod(siret_is_valid)
 
     classes = {
         "FrNirRecognizer": FrNirRecognizer,

@@ -341,7 +341,7 @@ def _people(ctx: _Context, n: int, table: TableSpec) -> dict:
     first = np.array([faker.first_name_female() if f else faker.first_name_male() for f in female], dtype=object)
     last = np.array([faker.last_name() for _ in range(n)], dtype=object)
     street = np.array([faker.street_address() for _ in range(n)], dtype=object)
-    weights = communes["poids"].to_numpy(dtype=float)
+    weights = communes["population"].to_numpy(dtype=float)
     where = rng.choice(len(communes), size=n, p=weights / weights.sum())
     birth = next((c for c in table.colonnes.values() if c.generateur == "date_naissance"), None)
     ages = birth.dates.annees_avant_reference if birth is not None else _DEFAULT_AGE
