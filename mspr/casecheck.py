@@ -167,7 +167,10 @@ def served_predictions(model_dir: Path, sample: Path) -> tuple[list, list, list]
     as_csv = client.post("/invocations", content=sample.read_bytes(), headers={"Content-Type": "text/csv"})
     for answer, kind in ((as_json, "JSON"), (as_csv, "CSV")):
         assert answer.status_code == 200, f"{kind} : HTTP {answer.status_code} {answer.text[:300]}"
-    direct = [v.item() if hasattr(v, "item") else v for v in pd.Series(model.predict(frame)).tolist()]
+    from mspr.case.model import widen_integers
+
+    rows = widen_integers(frame, model.metadata.get_input_schema())
+    direct = [v.item() if hasattr(v, "item") else v for v in pd.Series(model.predict(rows)).tolist()]
     return as_json.json()["predictions"], as_csv.json()["predictions"], direct
 
 

@@ -462,7 +462,7 @@ def test_model_serves_in_a_fresh_process_without_mspr(build):
         doubles = [c.name for c in model.metadata.get_input_schema().inputs if c.type.name == "double"]
         sample = pd.read_csv({str(build.layout.sample)!r}, dtype={{c: float for c in doubles}})
         released = pd.read_csv({str(build.layout.table("adherents"))!r}).drop(columns=["resiliation"])
-        released[doubles] = released[doubles].apply(pd.to_numeric, errors="coerce")
+        released[doubles] = released[doubles].apply(pd.to_numeric, errors="coerce").astype(float)
         print(json.dumps([model.predict(sample).tolist(), int(len(model.predict(released)))]))
         """
     )

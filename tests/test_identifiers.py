@@ -11,7 +11,6 @@ import pytest
 
 import mspr.case.identifiers
 from mspr import pii
-from mspr.case import generate
 from mspr.case.identifiers import (
     VALIDATORS,
     email,
@@ -212,10 +211,6 @@ def test_pii_recognizers_use_the_same_validators():
     assert pii.nir_is_valid("1 80 05 971 05 123 15") and pii.siret_is_valid("356 000 000 00048")
     assert pii.FrNirRecognizer().validate_result("1" + NBSP + "85 03 75 123 456 41")
     assert not pii.FrSirenRecognizer().validate_result("732 829 321")
-
-
-def test_generate_keeps_its_names():
-    assert generate.nir_key is nir_key and generate.rib_key is rib_key
 
 
 # -- generators: 10,000 draws of each kind pass their validator ---------------------------------

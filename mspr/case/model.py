@@ -35,6 +35,8 @@ __all__ = [
     "parse_numbers",
     "prepare_training_data",
     "save_model",
+    "typed_example",
+    "widen_integers",
 ]
 
 YEAR_DAYS = 365.25
@@ -294,6 +296,38 @@ def typed_example(frame: pd.DataFrame, features: FeatureSpec) -> pd.DataFrame:
         out[column] = frame[column].astype(object).where(frame[column].notna(), None).astype(object)
         out[column] = out[column].map(lambda v: None if v is None else str(v)).astype(object)
     return out.reset_index(drop=True)
+
+
+def widen_integers(features, schema):
+    """Cast whole-number columns to float where the model's signature declares ``double``.
+
+    ``pandas.read_csv`` reads a complete integer column as ``int64``, which
+    MLflow refuses to widen to ``double`` (it does when it parses a request
+    itself, as the scoring server does): the same rows must get the same
+    predictions either way.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        The rows to predict, as read from CSV.
+    schema : mlflow.types.Schema or None
+        The model's input schema.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy, integer columns declared ``double`` cast to ``float64``.
+    """
+    from mlflow.types import DataType
+
+    features = features.copy()
+    if schema is None or not schema.has_input_names():
+        return features
+    for spec in schema.inputs:
+        if spec.name in features and getattr(spec, "type", None) == DataType.double \
+                and features[spec.name].dtype.kind in "iu":
+            features[spec.name] = features[spec.name].astype("float64")
+    return features
 
 
 def save_model(pipeline: Pipeline, path: str | Path, example: pd.DataFrame, features: FeatureSpec) -> None:

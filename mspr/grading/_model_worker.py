@@ -17,38 +17,6 @@ import sys
 import mspr  # noqa: F401  (offline settings before mlflow is imported)
 
 
-def widen_integers(features, schema):
-    """Cast whole-number columns to float where the model's signature declares ``double``.
-
-    ``pandas.read_csv`` reads a complete integer column as ``int64``, which
-    MLflow refuses to widen to ``double`` (it does when it parses a request
-    itself, as the scoring server does): the same rows must get the same
-    predictions either way.
-
-    Parameters
-    ----------
-    features : pandas.DataFrame
-        The rows to predict, as read from CSV.
-    schema : mlflow.types.Schema or None
-        The model's input schema.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy, integer columns declared ``double`` cast to ``float64``.
-    """
-    from mlflow.types import DataType
-
-    features = features.copy()
-    if schema is None or not schema.has_input_names():
-        return features
-    for spec in schema.inputs:
-        if spec.name in features and getattr(spec, "type", None) == DataType.double \
-                and features[spec.name].dtype.kind in "iu":
-            features[spec.name] = features[spec.name].astype("float64")
-    return features
-
-
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         spec = json.load(fh)
@@ -66,6 +34,8 @@ def main(argv: list[str]) -> int:
         else:
             values = model.predict(features)
     else:
+        from mspr.case.model import widen_integers
+
         model = mlflow.pyfunc.load_model(spec["model_uri"])
         values = model.predict(widen_integers(features, model.metadata.get_input_schema()))
     values = np.asarray(values, dtype=float).ravel().tolist()
