@@ -31,7 +31,7 @@ import string
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from mspr.specfile import fail, load_yaml_model
 
@@ -350,6 +350,26 @@ class Aggregate(_Model):
         return self
 
 
+def _check_template(template: str) -> str:
+    """A free-text template: ``{texte}`` once, at least one personal field, nothing else."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError:
+        raise fail(f"gabarit « {template} » mal formé : accolades non appariées") from None
+    unknown = [f for f in fields if f != "texte" and f not in TEXT_FIELDS]
+    if unknown:
+        raise fail(f"gabarit « {template} » : champ inconnu {{{unknown[0]}}} ; champs admis : "
+                   "{texte}, " + ", ".join(f"{{{f}}}" for f in TEXT_FIELDS))
+    personal = [f for f, (_, entity) in TEXT_FIELDS.items() if entity is not None]
+    if fields.count("texte") != 1 or not set(fields) & set(personal):
+        raise fail(f"gabarit « {template} » : mettez une fois {{texte}} et au moins une donnée "
+                   "personnelle (" + ", ".join(f"{{{f}}}" for f in personal) + ")")
+    return template
+
+
+Template = Annotated[str, Field(min_length=1), AfterValidator(_check_template)]
+
+
 class Texts(_Model):
     """Free-text templates, possibly embedding personal data.
 
@@ -376,24 +396,7 @@ class Texts(_Model):
     selon: Name | None = None
     corps: dict[str, Annotated[list[NonEmptyStr], Field(min_length=1)]]
     part_donnees_personnelles: Fraction = 0.0
-    gabarits: Annotated[list[NonEmptyStr], Field(min_length=1)] | None = None
-
-    @model_validator(mode="after")
-    def _templates(self) -> Texts:
-        for template in self.gabarits or ():
-            try:
-                fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-            except ValueError:
-                raise fail(f"gabarit « {template} » mal formé : accolades non appariées") from None
-            unknown = [f for f in fields if f != "texte" and f not in TEXT_FIELDS]
-            if unknown:
-                raise fail(f"gabarit « {template} » : champ inconnu {{{unknown[0]}}} ; champs admis : "
-                           "{texte}, " + ", ".join(f"{{{f}}}" for f in TEXT_FIELDS))
-            personal = [f for f, (_, entity) in TEXT_FIELDS.items() if entity is not None]
-            if fields.count("texte") != 1 or not set(fields) & set(personal):
-                raise fail(f"gabarit « {template} » : mettez une fois {{texte}} et au moins une donnée "
-                           "personnelle (" + ", ".join(f"{{{f}}}" for f in personal) + ")")
-        return self
+    gabarits: Annotated[list[Template], Field(min_length=1)] | None = None
 
 
 class Leak(_Model):
@@ -455,7 +458,7 @@ class Column(_Model):
         (e.g. a birth date, from which an age is derived).
     domaines : list of str, optional
         For the ``email`` generator: the domains addresses are drawn from
-        (e.g. the company's own, ``["hainaut-polymeres.fr"]``); default:
+        (e.g. the company's own, ``["exemple-industrie.fr"]``); default:
         French consumer mailboxes.
     """
 
@@ -619,8 +622,8 @@ class TableSpec(_Model):
     lignes : int, optional
         Row count of a top-level table other than the main one.
     personnes : int, optional
-        Number of distinct people behind the rows' personal data (e.g. 35
-        technicians signing thousands of interventions): each row gets one
+        Number of distinct people behind the rows' personal data (e.g. a team
+        of 35 agents signing thousands of reports): each row gets one
         of them at random. Default: one person per row.
     colonnes : dict of str to Column
         Columns in file order; the first is the primary key.
