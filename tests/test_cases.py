@@ -308,6 +308,8 @@ def test_scaffold_validates_builds_and_illustrates_everything(tmp_path):
     assert spec.cible.regression is not None and spec.cible.couts is not None
     build = build_case(path.parent, out=tmp_path / "out", rows=200)
     assert build.ground_truth.pii_spans and build.ground_truth.leaky_column is not None
+    trainees = read(build.layout.table("stagiaires"))
+    assert {e.split("@")[1] for e in trainees.email if e} <= {"orange.fr", "gmail.com", "free.fr"}  # domaines
     text = path.read_text(encoding="utf-8")
     assert text.count("\n#") + text.count("  # ") > 40  # commented throughout, in French
     assert "Campus Garonne Formation" not in (ROOT / "mspr" / "case" / "spec.py").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ Generation, in order:
    (``relation.nombre``). Personal data are drawn per row and coherent with
    each other and with the case's geography (:mod:`mspr.case.identifiers`,
    :mod:`mspr.case.geo`); free texts record where they embed personal data;
-2. aggregate columns of parents from their children (counts, sums, means
+2. aggregate columns of parents from their children (counts, sums, means, maxima
    over a window);
 3. the binary target from the spec's effects (intercept solved to reach
    ``taux_positifs``), the optional regression target, and the leaking
@@ -232,7 +232,8 @@ def _company_emails(ctx: _Context, table: _Table) -> None:
     emails = []
     for first, last, name in zip(table.people["prenom"], table.people["nom"], table.values[company]):
         words = [w for w in _ascii(name).lower().replace(".", "").replace(",", " ").split() if w not in _LEGAL_FORMS]
-        domain = "-".join("".join(ch for ch in w if ch.isalnum() or ch == "-") for w in words).strip("-") or "entreprise"
+        domain = "-".join("".join(ch for ch in w if ch.isalnum() or ch == "-") for w in words).strip("-")
+        domain = domain or "entreprise"
         emails.append(identifiers.email(ctx.rng, first, last, domains=[f"{domain}.fr"]))
     table.people["email"] = table.values[mail] = np.array(emails, dtype=object)
 

@@ -367,7 +367,7 @@ def _check_template(template: str) -> str:
     return template
 
 
-Template = Annotated[str, Field(min_length=1), AfterValidator(_check_template)]
+_Template = Annotated[str, Field(min_length=1), AfterValidator(_check_template)]
 
 
 class Texts(_Model):
@@ -396,7 +396,7 @@ class Texts(_Model):
     selon: Name | None = None
     corps: dict[str, Annotated[list[NonEmptyStr], Field(min_length=1)]]
     part_donnees_personnelles: Fraction = 0.0
-    gabarits: Annotated[list[Template], Field(min_length=1)] | None = None
+    gabarits: Annotated[list[_Template], Field(min_length=1)] | None = None
 
 
 class Leak(_Model):
