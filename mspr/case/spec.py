@@ -641,7 +641,17 @@ class TableSpec(_Model):
         return next(iter(self.colonnes))
 
     def by_role(self, role: str) -> list[str]:
-        """Names of the columns of one role, in file order."""
+        """Names of the columns of one role, in file order.
+
+        Parameters
+        ----------
+        role : str
+            A key of :data:`ROLES`.
+
+        Returns
+        -------
+        list of str
+        """
         return [name for name, column in self.colonnes.items() if column.role == role]
 
 
@@ -844,12 +854,28 @@ class CaseSpec(_Model):
         return [self.cible.colonne, *extra]
 
     def children(self, table: str) -> list[str]:
-        """Tables whose relation points to ``table``, in declaration order."""
+        """Tables whose relation points to ``table``, in declaration order.
+
+        Parameters
+        ----------
+        table : str
+            A table name.
+
+        Returns
+        -------
+        list of str
+        """
         return [name for name, spec in self.tables.items()
                 if spec.relation is not None and spec.relation.parent == table]
 
     def generation_order(self) -> list[str]:
-        """Tables parents first (top-level tables in declaration order)."""
+        """Tables parents first (top-level tables in declaration order).
+
+        Returns
+        -------
+        list of str
+            Every table once; a child table after its parent.
+        """
         order: list[str] = []
         pending = list(self.tables)
         while pending:
