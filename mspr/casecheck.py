@@ -19,7 +19,6 @@ returns a French verdict per point:
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -36,7 +35,7 @@ from mspr.case.spec import CaseSpec, load_case_spec
 from mspr.case.truth import GroundTruth
 from mspr.paths import ASSIGNMENTS, Workspace
 
-__all__ = ["CaseCheck", "Point", "check_case", "identifier_failures", "release_leaks", "served_predictions"]
+__all__ = ["CaseCheck", "Point", "check_case", "identifier_failures", "judge", "release_leaks", "served_predictions"]
 
 #: Generators whose values have a validator, and the validator's entity key.
 _VALIDATED = {"telephone": "PHONE_NUMBER", "nir": "FR_NIR", "iban": "IBAN_CODE", "siren": "FR_SIREN",
@@ -234,7 +233,7 @@ def check_case(case_dir: str | Path, *, workdir: str | Path | None = None, echo=
     case_dir : str or pathlib.Path
         Folder holding ``case.yaml``.
     workdir : str or pathlib.Path, optional
-        Keep the trial cohort there (must not exist or be empty); default: a
+        Keep the trial cohort there (in ``<workdir>/cohorte``); default: a
         temporary folder, deleted at the end.
     echo : callable, default print
         Receives French progress lines.
@@ -242,75 +241,85 @@ def check_case(case_dir: str | Path, *, workdir: str | Path | None = None, echo=
     Returns
     -------
     CaseCheck
-        One :class:`Point` per item of the module's list.
+        One :class:`Point` per item of the module's list (see :func:`judge`).
 
     Raises
     ------
     MsprError
-        If the spec is invalid (the first point cannot even be judged: the
-        message names the file, the line and the field).
+        If the spec is invalid (the message names the file, the line and the
+        field), or ``workdir`` holds the cohort of another case.
     """
-    from mspr.demo import FAULTS, submit_simulated_teams
+    from mspr.demo import submit_simulated_teams
     from mspr.grading import GradingError, autograde
     from mspr.release import build_cohort_case, release
-    from mspr.report import load_grades
 
     started = time.monotonic()
     spec = load_case_spec(case_dir)
-    result = CaseCheck()
-    points = result.points
-    tmp = None
-    if workdir is None:
-        tmp = tempfile.mkdtemp(prefix="mspr-case-check-")
-        workdir = tmp
-    ws = Workspace(Path(workdir) / "cohorte")
+    tmp = tempfile.mkdtemp(prefix="mspr-case-check-") if workdir is None else None
+    ws = Workspace(Path(tmp or workdir) / "cohorte")
     try:
         echo(f"1/4 Construction du cas {spec.id}")
-        t0 = time.monotonic()
         build_cohort_case(ws, case_dir)
-        truth = GroundTruth.load(ws.case.ground_truth)
-        points.append(Point("cas construit", True,
-                            f"{truth.rows} lignes dans {truth.main_table}, {len(truth.tables)} tables, "
-                            f"{_fmt(time.monotonic() - t0, 1)} s"))
-        checked, failures = identifier_failures(spec, ws.case, truth)
-        points.append(Point("identifiants générés valides", not failures,
-                            f"{checked} valeurs vérifiées" + (f" ; invalides : {', '.join(failures)}" if failures else "")))
-        metric = truth.reference_metric
-        reachable = 0.5 < metric.pass_threshold <= metric.reference_model <= metric.oracle < 1
-        points.append(Point("performance atteignable", reachable,
-                            f"ROC AUC : seuil {_fmt(metric.pass_threshold)}, modèle de référence "
-                            f"{_fmt(metric.reference_model)}, oracle {_fmt(metric.oracle)} "
-                            "(attendu : 0,5 < seuil ≤ référence ≤ oracle < 1)"))
-        try:
-            as_json, as_csv, direct = served_predictions(ws.case.model_dir, ws.case.sample)
-            same = as_json == as_csv == direct
-            points.append(Point("modèle servi : JSON et CSV", same,
-                                f"{sum(a == b for a, b in zip(as_json, as_csv))}/{len(direct)} prédictions "
-                                "identiques en JSON et en CSV" + ("" if as_json == direct else
-                                                                   " ; différentes de predict()")))
-        except AssertionError as error:
-            points.append(Point("modèle servi : JSON et CSV", False, str(error)))
-
         echo("2/4 Version étudiante (nbgrader)")
         release(ws)
-        leaks = release_leaks(ws, truth)
-        points.append(Point("version étudiante sans solution ni vérité terrain", not leaks,
-                            "aucune fuite trouvée" if not leaks else "; ".join(leaks[:5])))
-
         echo("3/4 Rendus simulés et correction (référence, vierge, fautive)")
         submit_simulated_teams(ws)
         try:
             autograde(ws, ["ref", "blank", "partial"], progress=lambda t, a: echo(f"    {t:8s} {a}"))
-        except GradingError as error:
-            points.append(Point("correction sans erreur du correcteur", False, error.message))
-        grades = load_grades(ws)
+        except GradingError:
+            pass  # recorded in the grade files; judged below
         echo("4/4 Verdict")
-        _judge_teams(points, grades, FAULTS)
+        result = CaseCheck(points=judge(ws, spec))
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     result.seconds = time.monotonic() - started
     return result
+
+
+def judge(ws: Workspace, spec: CaseSpec) -> list[Point]:
+    """Judge a cohort in which the case was built, released and the simulated teams graded.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The trial cohort (``mspr demo`` makes one too).
+    spec : CaseSpec
+        The case it was built from.
+
+    Returns
+    -------
+    list of Point
+        In the order of the module's list.
+    """
+    from mspr.demo import FAULTS
+    from mspr.report import load_grades
+
+    points = []
+    truth = GroundTruth.load(ws.case.ground_truth)
+    points.append(Point("cas construit", True,
+                        f"{truth.rows} lignes dans {truth.main_table}, {len(truth.tables)} tables"))
+    checked, failures = identifier_failures(spec, ws.case, truth)
+    points.append(Point("identifiants générés valides", not failures,
+                        f"{checked} valeurs vérifiées" + (f" ; invalides : {', '.join(failures)}" if failures else "")))
+    metric = truth.reference_metric
+    reachable = 0.5 < metric.pass_threshold <= metric.reference_model <= metric.oracle < 1
+    points.append(Point("performance atteignable", reachable,
+                        f"ROC AUC : seuil {_fmt(metric.pass_threshold)}, modèle de référence "
+                        f"{_fmt(metric.reference_model)}, oracle {_fmt(metric.oracle)} "
+                        "(attendu : 0,5 < seuil ≤ référence ≤ oracle < 1)"))
+    try:
+        as_json, as_csv, direct = served_predictions(ws.case.model_dir, ws.case.sample)
+        points.append(Point("modèle servi : JSON et CSV", as_json == as_csv == direct,
+                            f"{sum(a == b for a, b in zip(as_json, as_csv))}/{len(direct)} prédictions "
+                            "identiques en JSON et en CSV" + ("" if as_json == direct else " ; différentes de predict()")))
+    except AssertionError as error:
+        points.append(Point("modèle servi : JSON et CSV", False, str(error)))
+    leaks = release_leaks(ws, truth)
+    points.append(Point("version étudiante sans solution ni vérité terrain", not leaks,
+                        "aucune fuite trouvée" if not leaks else "; ".join(leaks[:5])))
+    _judge_teams(points, load_grades(ws), FAULTS)
+    return points
 
 
 def _judge_teams(points: list[Point], grades: dict, faults) -> None:

@@ -15,9 +15,11 @@ import nbformat
 import pandas as pd
 import pytest
 
+from mspr.case import load_case_spec
+from mspr.casecheck import identifier_failures, judge, release_leaks
 from mspr.demo import demo
 from mspr.grading import autograde
-from mspr.paths import ASSIGNMENTS, Workspace
+from mspr.paths import ASSIGNMENTS, DEFAULT_CASE, Workspace
 from mspr.referentiel import Referentiel
 from mspr.submissions import submit
 
@@ -112,6 +114,43 @@ def _solution_lines(ws: Workspace) -> set[str]:
                 elif len(line.strip()) > 25:
                     (inside_lines if inside else outside_lines).add(line.strip())
     return inside_lines - outside_lines
+
+
+def test_the_default_case_passes_the_case_check(ws):
+    points = judge(ws, load_case_spec(DEFAULT_CASE))
+    assert [(p.label, p.detail) for p in points if not p.ok] == []
+    partial = next(p for p in points if p.label.startswith("équipe fautive"))
+    assert all(f in partial.detail for f in ("A1C6.pii_columns", "A2C1.leaky_column", "A3C3.served_predictions",
+                                             "A4C1.project_duration"))
+
+
+def test_the_case_check_sees_a_leak_and_an_invalid_identifier(ws, tmp_path):
+    from mspr.case import GroundTruth
+
+    truth = GroundTruth.load(ws.case.ground_truth)
+    held = pd.read_csv(ws.case.holdout_labels, dtype=str)[truth.key].iloc[0]
+    planted = ws.release("a1_cadrage") / "notes.md"
+    planted.write_text(f"client {held}\n", encoding="utf-8")
+    try:
+        assert any(held in leak for leak in release_leaks(ws, truth))
+    finally:
+        planted.unlink()
+    assert release_leaks(ws, truth) == []
+    # A phone number outside the numbering plan, in a copy of the case build.
+    import shutil
+
+    from mspr.case import CaseLayout
+
+    copy = CaseLayout(tmp_path / "case")
+    shutil.copytree(ws.case.root, copy.root)
+    table = copy.table(truth.main_table)
+    frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+    defective = {i for d in truth.defects for i in d.ids}
+    row = next(i for i, key in enumerate(frame[truth.key]) if key not in defective)
+    frame.loc[row, "telephone"] = "07 00 00 00 00"  # 0700 is not an allocated block (ARCEP)
+    frame.to_csv(table, index=False, lineterminator="\n")
+    checked, failures = identifier_failures(load_case_spec(DEFAULT_CASE), copy, truth)
+    assert checked > 1000 and failures == ["adherents.telephone : '07 00 00 00 00'"]
 
 
 GOLDEN = Path(__file__).parent / "golden" / "release"
