@@ -1,23 +1,84 @@
-"""The lab catalogue: notebook sources and the files each assignment ships.
+"""The lab catalogue: notebook templates rendered from the case, and the files each ships.
 
-Each ``labs/<assignment_id>/`` folder holds the reviewed source of the
-solution notebook as a jupytext percent-format ``.py`` file (with nbgrader cell
-metadata in the cell headers) and a ``lab.yaml`` listing the case files the
-assignment ships. :func:`render_sources` turns them into nbgrader's
-``source/<assignment_id>/`` folders; the student versions are generated from
-these by :mod:`mspr.release`, never written by hand.
+Each ``labs/<assignment_id>/`` folder holds:
+
+- ``<assignment_id>.py.j2``: the reviewed source of the solution notebook, a
+  jupytext percent-format file (nbgrader cell metadata in the cell headers)
+  that is also a jinja2 template. Company, wording, tables, columns, target
+  and plan come from the case through :func:`lab_context`;
+- ``lab.yaml``: the assignment's title, template and the case files it ships,
+  named by symbolic sources (``tables``, ``brief``, ``model``, ``sample``,
+  ``plan``) that :class:`mspr.case.CaseLayout` resolves.
+
+:func:`render_sources` turns them into nbgrader's ``source/<assignment_id>/``
+folders for the case built in the workspace; the student versions are
+generated from these by :mod:`mspr.release`, never written by hand.
+
+The context separates what candidates are told from what they must find: the
+facts of the ground truth (personal columns, the leaky column, the critical
+paths…) live under the ``solution`` key, which a template may only use between
+``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader strips those blocks
+from the release; ``tests/test_labs.py`` checks every template).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from mspr.errors import MsprError
 from mspr.paths import ASSIGNMENTS, Workspace, labs_root
+from mspr.specfile import fail, load_yaml_model
+
+__all__ = [
+    "DATA_FOLDER",
+    "LabSpec",
+    "SOURCES",
+    "lab_context",
+    "load_built_case",
+    "load_lab",
+    "load_labs",
+    "render_lab",
+    "render_notebook",
+    "render_sources",
+    "shipped_files",
+]
+
+#: Symbolic sources a ``lab.yaml`` may name (see :meth:`mspr.case.CaseLayout.resolve`).
+SOURCES: dict[str, str] = {
+    "tables": "chaque table diffusée, copiée dans <destination>/<table>.csv",
+    "brief": "le cahier des charges (Markdown)",
+    "model": "le dossier du modèle MLflow de référence (le modèle de A3)",
+    "sample": "l'échantillon de requêtes de la table principale (A3)",
+    "plan": "le plan du projet (A4)",
+}
+
+#: Folder of the assignment where the tables are shipped (as in every template).
+DATA_FOLDER = "donnees"
+
+#: Template suffix: ``<assignment_id>.py.j2`` renders to a jupytext ``.py`` text.
+TEMPLATE_SUFFIX = ".py.j2"
+
+
+def _relative(path: str) -> str:
+    pure = PurePosixPath(path)
+    if not path or pure.is_absolute() or ".." in pure.parts:
+        raise fail(f"chemin {path!r} : doit être relatif, non vide et sans '..'")
+    return path
+
+
+def _source(source: str) -> str:
+    if source not in SOURCES and not (source.startswith("table:") and source[6:]):
+        raise fail(f"source {source!r} inconnue : choisissez parmi " + ", ".join(SOURCES) + " ou table:<nom>")
+    return source
+
+
+Destination = Annotated[str, AfterValidator(_relative)]
+Source = Annotated[str, AfterValidator(_source)]
 
 
 class LabSpec(BaseModel):
@@ -29,29 +90,29 @@ class LabSpec(BaseModel):
         nbgrader assignment id, equal to the lab folder's name.
     title : str
         French title shown to candidates.
-    notebook : str
-        File name of the jupytext source, e.g. ``a1_cadrage.py``.
+    template : str
+        File name of the jupytext template, ``<assignment_id>.py.j2``.
     files : dict of str to str
-        Destination inside the assignment folder → source path inside the
-        case build (a file or a whole folder), both relative POSIX paths.
+        Destination inside the assignment folder (relative POSIX path) →
+        symbolic source in the case build: a key of :data:`SOURCES` or
+        ``table:<name>``. For ``tables`` the destination is a folder that
+        receives every released table as ``<name>.csv``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    assignment_id: str
-    title: str
-    notebook: str
-    files: dict[str, str]
+    assignment_id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    title: Annotated[str, Field(min_length=1)]
+    template: Annotated[str, Field(min_length=1)]
+    files: dict[Destination, Source]
 
-    @field_validator("files")
+    @field_validator("template")
     @classmethod
-    def _relative_paths(cls, files: dict[str, str]) -> dict[str, str]:
-        for dest, src in files.items():
-            for p in (dest, src):
-                pure = PurePosixPath(p)
-                if pure.is_absolute() or ".." in pure.parts:
-                    raise ValueError(f"chemin {p!r} : doit être relatif et sans '..'")
-        return files
+    def _template_name(cls, template: str) -> str:
+        if not template.endswith(TEMPLATE_SUFFIX) or "/" in template:
+            raise fail(f"template {template!r} : nom de fichier du dossier du lab se terminant par "
+                       f"{TEMPLATE_SUFFIX}, ex. a1_cadrage{TEMPLATE_SUFFIX}")
+        return template
 
     @property
     def folder(self) -> Path:
@@ -61,7 +122,7 @@ class LabSpec(BaseModel):
     @property
     def notebook_name(self) -> str:
         """File name of the generated notebook, e.g. ``a1_cadrage.ipynb``."""
-        return Path(self.notebook).with_suffix(".ipynb").name
+        return self.template.removesuffix(TEMPLATE_SUFFIX) + ".ipynb"
 
 
 def load_lab(assignment_id: str, root: Path | None = None) -> LabSpec:
@@ -82,21 +143,20 @@ def load_lab(assignment_id: str, root: Path | None = None) -> LabSpec:
     Raises
     ------
     MsprError
-        If the file is missing or invalid, or its ``assignment_id`` differs
-        from its folder's name.
+        If the file is missing or invalid (French message with the line and
+        the field), its ``assignment_id`` differs from its folder's name, or
+        its template is missing.
     """
-    path = (root or labs_root()) / assignment_id / "lab.yaml"
-    if not path.is_file():
-        raise MsprError("fichier de lab introuvable", path=path,
-                        hint="chaque dossier labs/<assignment_id>/ doit contenir un lab.yaml")
-    try:
-        spec = LabSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise MsprError(f"lab.yaml invalide : {exc}", path=path,
-                        hint="corrigez le champ indiqué (voir docs/architecture.md)") from None
+    folder = (root or labs_root()) / assignment_id
+    path = folder / "lab.yaml"
+    spec = load_yaml_model(path, LabSpec, what="fichier de lab",
+                           example="labs/a1_cadrage/lab.yaml")
     if spec.assignment_id != assignment_id:
         raise MsprError(f"assignment_id {spec.assignment_id!r} différent du nom du dossier",
                         path=path, hint=f"mettez assignment_id: {assignment_id}")
+    if not (folder / spec.template).is_file():
+        raise MsprError(f"gabarit de notebook introuvable : {spec.template}", path=path,
+                        hint=f"créez {folder / spec.template} ou corrigez le champ template")
     return spec
 
 
@@ -117,13 +177,258 @@ def load_labs() -> list[LabSpec]:
     return [load_lab(a) for a in ASSIGNMENTS]
 
 
-def render_notebook(lab: LabSpec, dest: Path) -> Path:
-    """Convert the lab's jupytext source into an ``.ipynb`` file.
+# --------------------------------------------------------------------------- context
+
+
+def _one_line(text: str) -> str:
+    """Collapse a YAML block (descriptions) to one line, for Markdown comment lines."""
+    return " ".join(str(text).split())
+
+
+def _number(value: float) -> int | float:
+    """``5.0`` → ``5`` (ranges read better in the notebooks), other floats unchanged."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def lab_context(spec, truth) -> dict[str, Any]:
+    """Everything the lab templates may say about a case.
+
+    Parameters
+    ----------
+    spec : mspr.case.CaseSpec
+        The case the build was made from.
+    truth : mspr.case.GroundTruth
+        The build's ground truth.
+
+    Returns
+    -------
+    dict
+        Public keys (candidates may read them in instructions and locked
+        cells):
+
+        - ``case_id`` : str
+        - ``company`` : dict with ``name``, ``sector``, ``city``, ``headcount``
+        - ``individual``, ``individuals`` : str, the word for one row of the
+          main table (``"adhérent"``, ``"adhérents"``)
+        - ``need`` : str, the brief's need, one line
+        - ``reference_date`` : str, ISO (``AAAA-MM-JJ``);
+          ``reference_date_fr`` : ``JJ/MM/AAAA``
+        - ``data_folder`` : str, ``"donnees"``
+        - ``tables`` : list of dict, in file order, each with ``name``,
+          ``file`` (``donnees/<name>.csv``), ``description`` (one line),
+          ``key``, ``parent`` (or None), ``foreign_keys`` (column → table),
+          ``rows``, ``free_text`` (free-text columns) and ``columns`` (list of
+          dict ``name``, ``type``, ``description``)
+        - ``free_text`` : dict table → free-text columns (tables that have some);
+          ``free_text_columns`` : list of ``table.column``
+        - ``table_names`` : list of str; ``main_table`` : the dict of the main
+          table; ``key`` : its primary key
+        - ``target`` : dict with ``column``, ``label``, ``columns`` (every
+          target column: the binary one, then the regression one if any)
+        - ``costs`` : dict ``false_negative``, ``false_positive`` (EUR) or None
+        - ``entity_types`` : list of str, the Presidio entity types a
+          personal column may hold (:data:`mspr.case.spec.ENTITY_TYPES`)
+        - ``gdpr_categories`` : dict of str to str, category → French meaning
+        - ``plan`` : dict ``tasks`` (number of tasks)
+
+        and ``solution``, the facts candidates must find, for solution blocks
+        only:
+
+        - ``features`` : dict ``numeric``, ``date``, ``categorical`` → list of
+          str (explanatory columns of the main table)
+        - ``ranges`` : dict of str to [low, high], plausible range of each
+          numeric feature (its unit) or date feature (years before the
+          reference date)
+        - ``leaky_column`` : str or None; ``leak_explanation`` : str or None
+        - ``personal`` : dict table → column → dict ``entities`` (sorted list
+          of str) and ``category`` (GDPR category), for every table (empty
+          dict when it holds none)
+        - ``personal_by_category`` : dict GDPR category → list of
+          ``table.column`` (every category of ``gdpr_categories``)
+        - ``critical_paths`` : list of list of str; ``duration_days`` : int
+        - ``defects`` : list of dict ``table``, ``column``, ``kind``, ``count``
+    """
+    from mspr.case.spec import ENTITY_TYPES, GDPR_CATEGORIES
+
+    tables = []
+    for name, table in truth.tables.items():
+        declared = spec.tables[name].colonnes
+        tables.append({
+            "name": name,
+            "file": f"{DATA_FOLDER}/{name}.csv",
+            "description": _one_line(spec.tables[name].description),
+            "key": table.key,
+            "parent": table.parent,
+            "foreign_keys": dict(table.foreign_keys),
+            "rows": table.rows,
+            "free_text": [c for c in table.columns
+                          if declared[c].type == "texte" and declared[c].modeles is not None],
+            "columns": [{"name": c, "type": declared[c].type, "description": _one_line(declared[c].description)}
+                        for c in table.columns],
+        })
+    main = next(t for t in tables if t["name"] == truth.main_table)
+    kinds = truth.feature_types
+    costs = truth.target.costs
+    return {
+        "case_id": truth.case_id,
+        "company": {"name": spec.entreprise.nom, "sector": spec.entreprise.secteur,
+                    "city": spec.entreprise.ville, "headcount": spec.entreprise.effectif},
+        "individual": spec.entreprise.vocabulaire.individu,
+        "individuals": spec.entreprise.vocabulaire.individus,
+        "need": _one_line(spec.cahier_des_charges.besoin),
+        "reference_date": truth.reference_date,
+        "reference_date_fr": "/".join(reversed(truth.reference_date.split("-"))),
+        "data_folder": DATA_FOLDER,
+        "tables": tables,
+        "table_names": [t["name"] for t in tables],
+        "free_text": {t["name"]: t["free_text"] for t in tables if t["free_text"]},
+        "free_text_columns": [f"{t['name']}.{c}" for t in tables for c in t["free_text"]],
+        "main_table": main,
+        "key": truth.key,
+        "target": {
+            "column": truth.target.column,
+            "label": truth.target.label,
+            "columns": [truth.target.column, *([truth.target.regression_column]
+                                               if truth.target.regression_column else [])],
+        },
+        "costs": ({"false_negative": _number(costs["faux_negatif"]),
+                   "false_positive": _number(costs["faux_positif"])} if costs else None),
+        "entity_types": list(ENTITY_TYPES),
+        "gdpr_categories": dict(GDPR_CATEGORIES),
+        "plan": {"tasks": len(truth.plan.tasks)},
+        "solution": {
+            "features": {
+                "numeric": [c for c in truth.features if kinds[c] == "numerique"],
+                "date": [c for c in truth.features if kinds[c] == "date"],
+                "categorical": [c for c in truth.features if kinds[c] == "categorielle"],
+            },
+            "ranges": {c: [_number(low), _number(high)] for c, (low, high) in truth.plausible_ranges.items()},
+            "leaky_column": truth.leaky_column.column if truth.leaky_column else None,
+            "leak_explanation": truth.leak_explanation,
+            "personal": {
+                name: {column: {"entities": sorted(entities),
+                                "category": truth.gdpr_categories.get(name, {}).get(column)}
+                       for column, entities in truth.pii.get(name, {}).items() if entities}
+                for name in truth.tables
+            },
+            "personal_by_category": {
+                category: [f"{t}.{c}" for t, cols in truth.gdpr_categories.items() for c, cat in cols.items()
+                           if cat == category]
+                for category in GDPR_CATEGORIES
+            },
+            "critical_paths": [list(p) for p in truth.plan.critical_paths],
+            "duration_days": truth.plan.duration_days,
+            "defects": [{"table": d.table, "column": d.column, "kind": d.kind, "count": len(d.ids)}
+                        for d in truth.defects],
+        },
+    }
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _inline(value: Any) -> str:
+    """One-line Python literal; strings in double quotes, accents kept."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_inline(k)}: {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_inline(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    return repr(value)
+
+
+def _py(value: Any, indent: int = 0) -> str:
+    """A Python literal for a context value (the ``py`` filter), one item a line when long.
+
+    Parameters
+    ----------
+    value : str, int, float, bool, None, list, tuple or dict
+        Nested values allowed.
+    indent : int, default=0
+        Column where the literal starts (for the continuation lines).
+
+    Returns
+    -------
+    str
+        Valid Python source; one line when it fits in 100 columns.
+    """
+    line = _inline(value)
+    if len(line) + indent <= 100 or not isinstance(value, (list, tuple, dict)) or not value:
+        return line
+    pad = " " * (indent + 4)
+    if isinstance(value, dict):
+        items = [f"{pad}{_inline(k)}: {_py(v, indent + 4)}," for k, v in value.items()]
+        opening, closing = "{", "}"
+    else:
+        items = [f"{pad}{_py(v, indent + 4)}," for v in value]
+        opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
+    return opening + "\n" + "\n".join(items) + "\n" + " " * indent + closing
+
+
+def _codes(names: list[str]) -> str:
+    """Markdown inline code list (the ``codes`` filter): ``a``, ``b`` → "`a`, `b`"."""
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _environment(folder: Path):
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["py"] = _py
+    env.filters["codes"] = _codes
+    return env
+
+
+def render_lab(lab: LabSpec, context: dict[str, Any]) -> str:
+    """Render a lab's template into jupytext percent-format text.
 
     Parameters
     ----------
     lab : LabSpec
-        The lab whose jupytext percent-format source is converted.
+        The lab whose ``template`` is rendered.
+    context : dict
+        From :func:`lab_context`.
+
+    Returns
+    -------
+    str
+        The solution notebook as jupytext ``py:percent`` text.
+
+    Raises
+    ------
+    MsprError
+        If the template names a key the context lacks, or is not valid jinja2.
+    """
+    import jinja2
+
+    try:
+        return _environment(lab.folder).get_template(lab.template).render(context)
+    except jinja2.UndefinedError as error:
+        raise MsprError(f"gabarit : {error.message}", path=lab.folder / lab.template,
+                        hint="utilisez une clé du contexte décrit par mspr.labs.lab_context") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise MsprError(f"gabarit : erreur de syntaxe jinja2 ligne {error.lineno} : {error.message}",
+                        path=lab.folder / lab.template, hint="corrigez la balise {% … %} ou {{ … }}") from None
+
+
+def render_notebook(lab: LabSpec, context: dict[str, Any], dest: Path) -> Path:
+    """Render a lab for a case and write it as an ``.ipynb`` file.
+
+    Parameters
+    ----------
+    lab : LabSpec
+        The lab to render.
+    context : dict
+        From :func:`lab_context`.
     dest : pathlib.Path
         Folder to write ``<notebook_name>`` into.
 
@@ -134,8 +439,7 @@ def render_notebook(lab: LabSpec, dest: Path) -> Path:
     """
     import jupytext
 
-    source = lab.folder / lab.notebook
-    notebook = jupytext.read(source, fmt="py:percent")
+    notebook = jupytext.reads(render_lab(lab, context), fmt="py:percent")
     notebook.metadata.pop("jupytext", None)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
@@ -145,12 +449,65 @@ def render_notebook(lab: LabSpec, dest: Path) -> Path:
     return out
 
 
-def render_sources(ws: Workspace) -> list[Path]:
-    """Write nbgrader's ``source/<assignment_id>/`` folders from the labs.
+def shipped_files(lab: LabSpec, layout, truth) -> list[tuple[str, Path]]:
+    """The case files an assignment ships, resolved in a case build.
 
-    Each folder gets the solution notebook and the case files listed in
-    ``lab.yaml``, copied from ``ws.case_dir``. Existing source folders are
-    replaced: they are derived data.
+    Parameters
+    ----------
+    lab : LabSpec
+    layout : mspr.case.CaseLayout
+        The case build.
+    truth : mspr.case.GroundTruth
+        Its ground truth (names the released tables).
+
+    Returns
+    -------
+    list of (str, pathlib.Path)
+        Destination inside the assignment folder (POSIX), and the file or
+        folder of the case build to copy there.
+    """
+    files = []
+    for dest, source in lab.files.items():
+        if source == "tables":
+            files += [(f"{dest.rstrip('/')}/{name}.csv", layout.resolve(f"table:{name}")) for name in truth.tables]
+        else:
+            files.append((dest, layout.resolve(source)))
+    return files
+
+
+def load_built_case(case_dir: Path):
+    """Read the spec copy and the ground truth of a case build.
+
+    Parameters
+    ----------
+    case_dir : pathlib.Path
+        A folder written by :func:`mspr.case.build_case`.
+
+    Returns
+    -------
+    spec : mspr.case.CaseSpec
+    truth : mspr.case.GroundTruth
+
+    Raises
+    ------
+    MsprError
+        If the build is missing or from an older version of the workbench.
+    """
+    from mspr.case import CaseLayout, GroundTruth, load_case_spec
+
+    layout = CaseLayout(case_dir)
+    truth = GroundTruth.load(layout.ground_truth)
+    spec = load_case_spec(layout.spec_copy)
+    return spec, truth
+
+
+def render_sources(ws: Workspace) -> list[Path]:
+    """Write nbgrader's ``source/<assignment_id>/`` folders for the workspace's case.
+
+    Each folder gets the solution notebook rendered with the context of the
+    case built in ``ws.case_dir`` (:func:`lab_context`) and the case files
+    named in ``lab.yaml``. Existing source folders are replaced: they are
+    derived data.
 
     Parameters
     ----------
@@ -165,18 +522,23 @@ def render_sources(ws: Workspace) -> list[Path]:
     Raises
     ------
     MsprError
-        If a file listed in a ``lab.yaml`` is missing from the case build.
+        If the case build is missing or outdated, a template is invalid, or
+        a file named in a ``lab.yaml`` is missing from the case build.
     """
+    from mspr.case import CaseLayout
+
+    spec, truth = load_built_case(ws.case_dir)
+    layout = CaseLayout(ws.case_dir)
+    context = lab_context(spec, truth)
     notebooks = []
     for lab in load_labs():
         dest = ws.source(lab.assignment_id)
         if dest.exists():
             shutil.rmtree(dest)
-        notebooks.append(render_notebook(lab, dest))
-        for target, origin in lab.files.items():
-            src = ws.case_dir / origin
+        notebooks.append(render_notebook(lab, context, dest))
+        for target, src in shipped_files(lab, layout, truth):
             if not src.exists():
-                raise MsprError(f"fichier du cas manquant : {origin}", path=src,
+                raise MsprError(f"fichier du cas manquant : {src.relative_to(ws.case_dir)}", path=src,
                                 hint="reconstruisez le cas avec `mspr case build`")
             out = dest / target
             out.parent.mkdir(parents=True, exist_ok=True)

