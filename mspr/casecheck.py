@@ -186,7 +186,8 @@ def release_leaks(ws: Workspace, truth: GroundTruth) -> list[str]:
     -------
     list of str
         French descriptions of each leak found: solution delimiters or
-        solution lines (of 25 characters or more) of the source notebooks, a
+        solution lines (of 25 characters or more, and written nowhere else in
+        the source notebooks or the public files) of the source notebooks, a
         ground-truth file copied as is, a held-out row's key.
     """
     import nbformat
@@ -194,8 +195,11 @@ def release_leaks(ws: Workspace, truth: GroundTruth) -> list[str]:
     leaks = []
     released = {p: p.read_bytes() for a in ASSIGNMENTS for p in ws.release(a).rglob("*") if p.is_file()}
     text = {p: b.decode("utf-8", "replace") for p, b in released.items()}
-    solution_lines = set()
+    solution_lines, public_lines = set(), set()
     for assignment in ASSIGNMENTS:
+        for path in ws.source(assignment).rglob("*"):
+            if path.is_file() and path.suffix != ".ipynb" and path.stat().st_size < 5_000_000:
+                public_lines.update(line.strip() for line in path.read_text("utf-8", "replace").splitlines())
         for notebook in ws.source(assignment).glob("*.ipynb"):
             inside = False
             for cell in nbformat.read(notebook, as_version=4).cells:
@@ -206,6 +210,11 @@ def release_leaks(ws: Workspace, truth: GroundTruth) -> list[str]:
                         inside = False
                     elif inside and len(line.strip().lstrip("#").strip()) >= 25:
                         solution_lines.add(line.strip())
+                    else:
+                        public_lines.add(line.strip())
+    public = "\n".join(public_lines)
+    # A line also written outside the solutions (or in the brief, even wrapped otherwise) is public.
+    solution_lines = {line for line in solution_lines if line not in public}
     for path, content in text.items():
         name = path.relative_to(ws.root)
         if re.search(r"(BEGIN|END) (SOLUTION|HIDDEN TESTS)", content):
