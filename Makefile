@@ -10,7 +10,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv bench lock clean
+.PHONY: demo test venv bench bench-cases lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP)
 ## Benchmarks (timings are measured here, never asserted in tests).
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+## Time `mspr case check` on every bundled case.
+bench-cases: $(STAMP)
+	$(PY) benchmarks/case_check.py
 
 ## Regenerate requirements.lock from requirements.in (on purpose only).
 lock:

@@ -158,6 +158,9 @@ def served_predictions(model_dir: Path, sample: Path) -> tuple[list, list, list]
     from fastapi.testclient import TestClient
     from mlflow.pyfunc import scoring_server
 
+    import logging
+
+    logging.getLogger("mlflow.models.utils").setLevel(logging.ERROR)  # "extra inputs ignored": expected here
     model = mlflow.pyfunc.load_model(str(model_dir))
     frame = pd.read_csv(sample)
     client = TestClient(scoring_server.init(model))
