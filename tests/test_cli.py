@@ -140,3 +140,18 @@ def test_click_messages_are_french(capsys):
     assert main(["case", "build", "--inconnue"]) == 2
     err = capsys.readouterr().err
     assert "Option inconnue" in err and "Error" not in err and "Usage" not in err
+
+
+def test_case_build_out_onto_a_foreign_folder_or_a_file_exits_2_and_keeps_everything(tmp_path, capsys):
+    folder = tmp_path / "mes_documents"
+    folder.mkdir()
+    (folder / "rapport.docx").write_bytes(b"a moi")
+    assert main(["case", "build", str(DEFAULT_CASE), "--out", str(folder), "--rows", "300"]) == 2
+    err = capsys.readouterr().err
+    assert "rapport.docx" in err and "rien n'a été supprimé" in err and "Traceback" not in err
+    assert [p.name for p in folder.iterdir()] == ["rapport.docx"] and (folder / "rapport.docx").read_bytes() == b"a moi"
+    target = tmp_path / "sortie.csv"
+    target.write_text("x", encoding="utf-8")
+    assert main(["case", "build", str(DEFAULT_CASE), "--out", str(target), "--rows", "300"]) == 2
+    err = capsys.readouterr().err
+    assert "est un fichier" in err and "Traceback" not in err and target.read_text(encoding="utf-8") == "x"
