@@ -138,13 +138,13 @@ record("A1C6.pii_columns", {
     for table, colonnes in pii_columns.items()
 })
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e3116b4898fa3b64b9c46ae5a550970a", "grade": false, "grade_id": "consigne_mesures", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "43c0551b92af835b6eb4659f22f67daa", "grade": false, "grade_id": "consigne_mesures", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Mesures de protection (évaluées par le jury)
 #
 # À partir de votre audit : quelles données le projet (résiliation du contrat dans les 12 mois suivant la date de référence)
 # a-t-il réellement besoin d'utiliser ? Que faites-vous des autres
 # (suppression, pseudonymisation, anonymisation) ? Quelles obligations RGPD
-# s'appliquent (base légale, information des adhérents, données sensibles,
+# s'appliquent (base légale, information des personnes concernées, données sensibles,
 # analyse d'impact, durée de conservation) ?
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "89c0476a0c89ed2c8b1b0806f2433a97", "grade": true, "grade_id": "A1C6-mesures_rgpd", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
