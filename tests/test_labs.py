@@ -92,15 +92,28 @@ def _solution_lines(source: str) -> set[int]:
     return lines
 
 
+def _solution_uses_outside_solution_blocks(source: str) -> list[int]:
+    """Template lines that use the context's ``solution`` key outside a solution block."""
+    tree = jinja2.Environment().parse(source)
+    allowed = _solution_lines(source)
+    return sorted({node.lineno for node in tree.find_all(jinja2.nodes.Name)
+                   if node.name == "solution" and node.lineno not in allowed})
+
+
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_ground_truth_facts_appear_only_inside_solution_blocks(assignment_id):
     """Every use of the context's ``solution`` key lies in a block nbgrader strips from the release."""
     lab = load_lab(assignment_id)
     source = (lab.folder / lab.template).read_text(encoding="utf-8")
-    tree = jinja2.Environment(extensions=[]).parse(source)
-    uses = [node.lineno for node in tree.find_all(jinja2.nodes.Name) if node.name == "solution"]
-    allowed = _solution_lines(source)
-    assert not [line for line in uses if line not in allowed], "solution.* hors d'un bloc de solution"
+    assert _solution_uses_outside_solution_blocks(source) == []
+
+
+def test_a_fact_outside_a_solution_block_is_caught():
+    source = ("# %% [markdown]\n# La colonne `{{ solution.leaky_column }}` fuit.\n"
+              "# %%\n### BEGIN SOLUTION\nx = {{ solution.leaky_column | py }}\n### END SOLUTION\n"
+              "# %% [markdown]\n# ### BEGIN SOLUTION\n# {% for p in solution.critical_paths %}{{ p }}{% endfor %}\n"
+              "# ### END SOLUTION\n{% set c = solution.duration_days %}\n")
+    assert _solution_uses_outside_solution_blocks(source) == [2, 11]
 
 
 def test_templates_name_no_bundled_case():
