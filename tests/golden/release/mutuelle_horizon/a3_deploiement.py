@@ -12,17 +12,17 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "4c623509df04ee011fbcc37909920162", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "b03a9203d4d143af5c51635d95fa34e4", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A3 — Test de déploiement du modèle de prédiction
 #
 # **Mutuelle Horizon Santé** a validé son modèle de prédiction : pour chaque
-# adhérent, il estime le risque suivant :
-# résiliation du contrat dans les 12 mois suivant la date de référence.
-# Il est livré au format MLflow dans le dossier `modele/`. Avant la mise en
-# production, la DSI vous demande un **test de déploiement** : servir le modèle
-# comme une API REST sur votre poste, lui envoyer un échantillon de requêtes réelles
-# (`donnees/echantillon_requetes.csv`, une requête par adhérent), vérifier
-# les réponses et mesurer les temps de réponse.
+# adhérent, il estime le risque suivant : résiliation du contrat dans les 12
+# mois suivant la date de référence. Il est livré au format MLflow dans le
+# dossier `modele/`. Avant la mise en production, la DSI vous demande un **test
+# de déploiement** : servir le modèle comme une API REST sur votre poste, lui
+# envoyer un échantillon de requêtes réelles
+# (`donnees/echantillon_requetes.csv`, une requête par adhérent), vérifier les
+# réponses et mesurer les temps de réponse.
 #
 # **Compétence évaluée**
 #
