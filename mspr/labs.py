@@ -24,7 +24,9 @@ from the release; ``tests/test_labs.py`` checks every template).
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import textwrap
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
@@ -372,6 +374,31 @@ def _codes(names: list[str]) -> str:
     return ", ".join(f"`{name}`" for name in names)
 
 
+def _comment(text: str, first: str = "# ", rest: str = "# ", width: int = 80) -> str:
+    """Wrap text into Markdown comment lines (the ``comment`` filter) for jupytext Markdown cells.
+
+    Parameters
+    ----------
+    text : str
+        One paragraph (blank runs are collapsed).
+    first, rest : str, default="# "
+        Prefix of the first line and of the following ones, e.g. ``"# - "`` and ``"#   "``.
+    width : int, default=80
+        Maximum line length, prefixes included (a longer word stays whole).
+
+    Returns
+    -------
+    str
+        The lines, joined by newlines; a trailing newline is kept (so that
+        ``{% filter comment %}…{% endfilter %}`` blocks end their line).
+    """
+    # French spacing: never start a line with « ; : ? ! » » nor end one with « « »
+    glued = re.sub(r" ([;:?!»])", "\u00a0\\1", _one_line(text)).replace("« ", "«\u00a0")
+    lines = textwrap.fill(glued, width=width, initial_indent=first, subsequent_indent=rest,
+                          break_long_words=False, break_on_hyphens=False).replace("\u00a0", " ")
+    return lines + "\n" if str(text).endswith("\n") else lines
+
+
 def _environment(folder: Path):
     import jinja2
 
@@ -385,6 +412,7 @@ def _environment(folder: Path):
     )
     env.filters["py"] = _py
     env.filters["codes"] = _codes
+    env.filters["comment"] = _comment
     return env
 
 

@@ -12,17 +12,21 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "dc99418a202834014e5f8f273e7eb446", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "78523da010cac9b65a801eedc9424780", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A1 — Étude d'opportunité : cadrage et audit des données
 #
-# **Mutuelle Horizon Santé** — complémentaire santé (mutuelle régie par le Code de la mutualité) — veut estimer, pour chaque adhérent,
-# le risque suivant : résiliation du contrat dans les 12 mois suivant la date de référence.
-# Le cahier des charges (`cahier_des_charges.md`) décrit la demande de la
+# **Mutuelle Horizon Santé** — complémentaire santé (mutuelle régie par le Code
+# de la mutualité) — veut estimer, pour chaque adhérent, le risque suivant :
+# résiliation du contrat dans les 12 mois suivant la date de référence. Le
+# cahier des charges (`cahier_des_charges.md`) décrit la demande de la
 # direction ; la DSI vous a transmis un extrait de 3 tables dans `donnees/` :
 #
-# - `adherents.csv` — Un adhérent (titulaire du contrat) par ligne, avec ses coordonnées, son contrat et son activité sur les 12 derniers mois.
-# - `remboursements.csv` — Actes de soins remboursés par la mutuelle sur les 12 mois précédant la date de référence, un acte par ligne.
-# - `reclamations.csv` — Réclamations reçues par le service adhérents sur les trois dernières années, avec le texte saisi ou transmis par l'adhérent.
+# - `adherents.csv` — Un adhérent (titulaire du contrat) par ligne, avec ses
+#   coordonnées, son contrat et son activité sur les 12 derniers mois.
+# - `remboursements.csv` — Actes de soins remboursés par la mutuelle sur les 12
+#   mois précédant la date de référence, un acte par ligne.
+# - `reclamations.csv` — Réclamations reçues par le service adhérents sur les
+#   trois dernières années, avec le texte saisi ou transmis par l'adhérent.
 #
 # Avant de proposer une solution d'IA, il faut savoir quelles données
 # personnelles ces tables contiennent : c'est la base de l'analyse RGPD
@@ -138,14 +142,15 @@ record("A1C6.pii_columns", {
     for table, colonnes in pii_columns.items()
 })
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e3116b4898fa3b64b9c46ae5a550970a", "grade": false, "grade_id": "consigne_mesures", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "1438ac3b3864f61d5904ac31cee5bc3f", "grade": false, "grade_id": "consigne_mesures", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Mesures de protection (évaluées par le jury)
 #
-# À partir de votre audit : quelles données le projet (résiliation du contrat dans les 12 mois suivant la date de référence)
-# a-t-il réellement besoin d'utiliser ? Que faites-vous des autres
-# (suppression, pseudonymisation, anonymisation) ? Quelles obligations RGPD
-# s'appliquent (base légale, information des adhérents, données sensibles,
-# analyse d'impact, durée de conservation) ?
+# À partir de votre audit : quelles données le projet (résiliation du contrat
+# dans les 12 mois suivant la date de référence) a-t-il réellement besoin
+# d'utiliser ? Que faites-vous des autres (suppression, pseudonymisation,
+# anonymisation) ? Quelles obligations RGPD s'appliquent (base légale,
+# information des personnes concernées, données sensibles, analyse d'impact,
+# durée de conservation) ?
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "89c0476a0c89ed2c8b1b0806f2433a97", "grade": true, "grade_id": "A1C6-mesures_rgpd", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI

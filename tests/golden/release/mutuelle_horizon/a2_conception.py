@@ -12,20 +12,23 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "83cb13c715383a0ef0a5c1b996fe4207", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "de63c6503cb7f6ec120e77dae17a996c", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A2 — Conception : données, modèle et validation
 #
 # Le cadrage est validé : **Mutuelle Horizon Santé** veut un modèle qui estime,
-# pour chaque adhérent, la probabilité de l'événement suivant :
-# résiliation du contrat dans les 12 mois suivant la date de référence.
-# Colonne cible : `resiliation` de `donnees/adherents.csv` (1 si
-# l'événement a eu lieu, 0 sinon).
+# pour chaque adhérent, la probabilité de l'événement suivant : résiliation du
+# contrat dans les 12 mois suivant la date de référence. Colonne cible :
+# `resiliation` de `donnees/adherents.csv` (1 si l'événement a eu lieu, 0
+# sinon).
 #
 # Les données sont celles du bloc A1, dans `donnees/` :
 #
-# - `adherents.csv` — Un adhérent (titulaire du contrat) par ligne, avec ses coordonnées, son contrat et son activité sur les 12 derniers mois.
-# - `remboursements.csv` — Actes de soins remboursés par la mutuelle sur les 12 mois précédant la date de référence, un acte par ligne.
-# - `reclamations.csv` — Réclamations reçues par le service adhérents sur les trois dernières années, avec le texte saisi ou transmis par l'adhérent.
+# - `adherents.csv` — Un adhérent (titulaire du contrat) par ligne, avec ses
+#   coordonnées, son contrat et son activité sur les 12 derniers mois.
+# - `remboursements.csv` — Actes de soins remboursés par la mutuelle sur les 12
+#   mois précédant la date de référence, un acte par ligne.
+# - `reclamations.csv` — Réclamations reçues par le service adhérents sur les
+#   trois dernières années, avec le texte saisi ou transmis par l'adhérent.
 #
 # **Compétences évaluées**
 #

@@ -12,16 +12,17 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "6d9fb91cef301cb0f5162c65c5d68644", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "b03a9203d4d143af5c51635d95fa34e4", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A3 — Test de déploiement du modèle de prédiction
 #
-# Le modèle de **Mutuelle Horizon Santé** qui prédit, pour chaque adhérent, le
-# risque suivant : résiliation du contrat dans les 12 mois suivant la date de référence, a été validé ; il est livré au format
-# MLflow dans le dossier `modele/`. Avant la mise en production, la DSI vous
-# demande un **test de déploiement** : servir le modèle comme une API REST sur
-# votre poste, lui envoyer un échantillon de requêtes réelles
-# (`donnees/echantillon_requetes.csv`, une requête par adhérent), vérifier
-# les réponses et mesurer les temps de réponse.
+# **Mutuelle Horizon Santé** a validé son modèle de prédiction : pour chaque
+# adhérent, il estime le risque suivant : résiliation du contrat dans les 12
+# mois suivant la date de référence. Il est livré au format MLflow dans le
+# dossier `modele/`. Avant la mise en production, la DSI vous demande un **test
+# de déploiement** : servir le modèle comme une API REST sur votre poste, lui
+# envoyer un échantillon de requêtes réelles
+# (`donnees/echantillon_requetes.csv`, une requête par adhérent), vérifier les
+# réponses et mesurer les temps de réponse.
 #
 # **Compétence évaluée**
 #
@@ -113,12 +114,12 @@ record("A3C3.deployment_test", {
     "port": int(port),
 })
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "3327ca95c21ac85ad9586646a6870ef3", "grade": false, "grade_id": "consigne_analyse", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "cf1b46ff9419935edaf353902c876524", "grade": false, "grade_id": "consigne_analyse", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Analyse du test (évaluée par le jury)
 #
 # En une dizaine de lignes : que montre ce test (conformité des réponses,
 # latences, robustesse aux valeurs manquantes) ? Qu'est-ce qu'il ne montre pas
-# par rapport à l'environnement réel de Mutuelle Horizon Santé (volumétrie, concurrence,
+# par rapport à l'environnement réel de l'entreprise (volumétrie, concurrence,
 # sécurité, supervision) ? Quels tests complémentaires et quels critères
 # d'acceptation proposez-vous avant la mise en production ?
 

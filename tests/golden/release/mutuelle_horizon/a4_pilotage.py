@@ -12,13 +12,14 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "3158ed4eb210ddcec92d4b63c8b8218d", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "628b1c839531210e56bceb7c74718b33", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A4 — Pilotage du projet d'IA : planification
 #
 # **Mutuelle Horizon Santé** lance le projet cadré dans les blocs précédents :
-# prédire, pour chaque adhérent, le risque suivant : résiliation du contrat dans les 12 mois suivant la date de référence.
-# Le chef de projet vous transmet le plan prévisionnel (`donnees/plan_projet.csv`) :
-# une tâche par ligne, avec sa durée en jours ouvrés et ses prédécesseurs.
+# prédire, pour chaque adhérent, le risque suivant : résiliation du contrat dans
+# les 12 mois suivant la date de référence. Le chef de projet vous transmet le
+# plan prévisionnel (`donnees/plan_projet.csv`) : une tâche par ligne, avec sa
+# durée en jours ouvrés et ses prédécesseurs.
 #
 # **Compétence évaluée**
 #
