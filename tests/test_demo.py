@@ -153,23 +153,6 @@ def test_the_case_check_sees_a_leak_and_an_invalid_identifier(ws, tmp_path):
     assert checked > 1000 and failures == ["adherents.telephone : '07 00 00 00 00'"]
 
 
-GOLDEN = Path(__file__).parent / "golden" / "release"
-
-
-@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
-def test_student_notebooks_match_the_reviewed_goldens(ws, assignment_id, request):
-    """What candidates receive, as jupytext text; regenerate with ``pytest --update-goldens``."""
-    import jupytext
-
-    nb = nbformat.read(ws.release(assignment_id) / f"{assignment_id}.ipynb", as_version=4)
-    text = jupytext.writes(nb, fmt="py:percent")
-    golden = GOLDEN / f"{assignment_id}.py"
-    if request.config.getoption("--update-goldens"):
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
-    assert golden.read_text(encoding="utf-8") == text
-
-
 def test_release_holds_no_solution_no_hidden_test_no_ground_truth(ws):
     release = ws.step_dir("release")
     files = [p for p in release.rglob("*") if p.is_file()]
