@@ -8,7 +8,6 @@ the auto checks, exactly as any team would be.
 import csv
 import json
 import re
-from collections import defaultdict
 from pathlib import Path
 
 import nbformat
