@@ -5,7 +5,6 @@ graded by nbgrader in the sandbox): a few minutes per case on 2 cores. The
 default case is checked on the demo's cohort in tests/test_demo.py.
 """
 
-from pathlib import Path
 
 import pytest
 
