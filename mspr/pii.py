@@ -7,10 +7,10 @@ with French context words, and three French identifiers Presidio lacks:
 
 - :class:`FrNirRecognizer` — the *numéro d'inscription au répertoire* (NIR,
   « numéro de sécurité sociale »), 13 digits + a 2-digit key
-  (:func:`nir_is_valid`);
+  (:func:`mspr.case.identifiers.is_valid_nir`);
 - :class:`FrSirenRecognizer` / :class:`FrSiretRecognizer` — company and
-  establishment numbers, Luhn-checked (:func:`siren_is_valid`,
-  :func:`siret_is_valid`).
+  establishment numbers, Luhn-checked (:func:`mspr.case.identifiers.is_valid_siren`,
+  :func:`mspr.case.identifiers.is_valid_siret`).
 
 The key rules themselves live in :mod:`mspr.case.identifiers` (one place for
 the generators and validators of French identifiers); the recognizers keep a
@@ -45,11 +45,6 @@ __all__ = [
     "FrSiretRecognizer",
     "audit_dataframe",
     "build_analyzer",
-    "luhn_is_valid",
-    "nir_is_valid",
-    "nir_key",
-    "siren_is_valid",
-    "siret_is_valid",
 ]
 
 #: Entity types the labs reason about (Presidio names plus our ``FR_NIR``).
@@ -99,149 +94,11 @@ FRENCH_CONTEXT = {
 # Key checks, without Presidio: the rules live in mspr.case.identifiers
 # --------------------------------------------------------------------------
 
-#: La Poste's SIREN: its establishments' SIRETs do not all follow Luhn.
-LA_POSTE_SIREN = "356000000"
-
-
 def _identifiers():
     """:mod:`mspr.case.identifiers`, imported on first use (it loads the case package)."""
     from mspr.case import identifiers
 
     return identifiers
-
-
-def nir_key(body: str) -> int:
-    """Compute the control key of a NIR (see :func:`mspr.case.identifiers.nir_key`).
-
-    INSEE rule: key = 97 − (the 13-digit body modulo 97). For people born in
-    Corsica, the department « 2A » is read as 19 and « 2B » as 18.
-
-    Parameters
-    ----------
-    body : str
-        The first 13 characters of the NIR (separators allowed), e.g.
-        ``"1 85 03 75 123 456"`` or ``"2 90 12 2A 004 017"``.
-
-    Returns
-    -------
-    int
-        The key, in ``[1, 97]``.
-
-    Raises
-    ------
-    ValueError
-        If ``body`` is not 13 digits (with ``2A``/``2B`` allowed).
-
-    Examples
-    --------
-    >>> nir_key("1850375123456")
-    41
-    """
-    return _identifiers().nir_key(body)
-
-
-def nir_is_valid(text: str) -> bool:
-    """Tell whether ``text`` is a well-formed NIR with a correct key.
-
-    Same as :func:`mspr.case.identifiers.is_valid_nir`.
-
-    Parameters
-    ----------
-    text : str
-        15 characters once separators (spaces, no-break spaces, dots, dashes)
-        are removed: sex (1, 2, or 3, 4, 7, 8 for provisional numbers), year,
-        month, department (``2A`` and ``2B`` allowed), commune, order number,
-        key.
-
-    Returns
-    -------
-    bool
-        True if the shape is right and the last two digits equal
-        :func:`nir_key` of the first 13 characters (INSEE rule).
-
-    Examples
-    --------
-    >>> nir_is_valid("1 85 03 75 123 456 41")
-    True
-    >>> nir_is_valid("1 85 03 75 123 456 42")
-    False
-    """
-    return _identifiers().is_valid_nir(text)
-
-
-def luhn_is_valid(digits: str) -> bool:
-    """Luhn checksum (every second digit from the right doubled).
-
-    Same as :func:`mspr.case.identifiers.luhn_is_valid`.
-
-    Parameters
-    ----------
-    digits : str
-        Digits only.
-
-    Returns
-    -------
-    bool
-        True if the Luhn sum is a multiple of 10; False for an empty string
-        or one holding anything but digits.
-
-    Examples
-    --------
-    >>> luhn_is_valid("732829320")
-    True
-    """
-    return _identifiers().luhn_is_valid(digits)
-
-
-def siren_is_valid(text: str) -> bool:
-    """Tell whether ``text`` is a SIREN (9 digits, Luhn-valid).
-
-    Same as :func:`mspr.case.identifiers.is_valid_siren`.
-
-    Parameters
-    ----------
-    text : str
-        The number; spaces, no-break spaces, dots and dashes are ignored.
-
-    Returns
-    -------
-    bool
-        True if ``text`` is exactly 9 digits once compacted and passes Luhn
-        (INSEE, Sirene register).
-
-    Examples
-    --------
-    >>> siren_is_valid("732 829 320")
-    True
-    """
-    return _identifiers().is_valid_siren(text)
-
-
-def siret_is_valid(text: str) -> bool:
-    """Tell whether ``text`` is a SIRET (14 digits, Luhn-valid, or La Poste's rule).
-
-    Same as :func:`mspr.case.identifiers.is_valid_siret`: a SIRET starting
-    with La Poste's SIREN ``356000000`` that fails Luhn is still valid when
-    the sum of its digits is a multiple of 5.
-
-    Parameters
-    ----------
-    text : str
-        The number: SIREN (9 digits) then NIC (5 digits); spaces, no-break
-        spaces, dots and dashes are ignored.
-
-    Returns
-    -------
-    bool
-        True if ``text`` is exactly 14 digits once compacted and passes Luhn
-        (Sirene rule), or satisfies La Poste's exception.
-
-    Examples
-    --------
-    >>> siret_is_valid("732 829 320 00074")
-    True
-    """
-    return _identifiers().is_valid_siret(text)
 
 
 # --------------------------------------------------------------------------
@@ -251,7 +108,6 @@ def siret_is_valid(text: str) -> bool:
 _RECOGNIZER_NAMES = ("FrNirRecognizer", "FrSirenRecognizer", "FrSiretRecognizer")
 
 
-@functools.cache
 def _recognizer_classes() -> dict[str, type]:
     """Define the French recognizers; imports Presidio."""
     from presidio_analyzer import Pattern, PatternRecognizer
