@@ -97,10 +97,15 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         leftovers = self._leftovers()
         if leftovers:
-            record(kind="leftovers",
-                   processes={str(pid): cmd for pid, cmd in leftovers.items()})
+            from mspr.grading.execute import namespace_pid
+
+            record(kind="leftovers", processes={str(pid): cmd for pid, cmd in leftovers.items()},
+                   namespace={str(namespace_pid(pid)): cmd for pid in leftovers
+                              if namespace_pid(pid) is not None})
         provisioner = self.provisioner
         process = getattr(provisioner, "process", None) if provisioner else None
+        #: Exit status of the sandbox when the kernel had died by itself (None: it was alive).
+        self.exit_status = process.poll() if process is not None else None
         await super()._async_shutdown_kernel(now=now, restart=restart)
         if process is not None and process.poll() is None:
             try:
@@ -119,8 +124,11 @@ def _death_reason(returncode: int | None, limits: sandbox.Limits) -> str:
         sig = -returncode
     elif returncode is not None and returncode > 128:
         sig = returncode - 128
-    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and returncode is not None):
-        return f"limite de temps CPU atteinte ({limits.cpu_s} s) ou processus tué (signal {sig})"
+    if sig == signal.SIGXCPU:
+        return f"limite de temps CPU atteinte ({limits.cpu_s} s)"
+    if sig == signal.SIGKILL:
+        return (f"noyau tué (signal 9, SIGKILL : par lui-même ou à la limite dure de temps CPU, "
+                f"{limits.cpu_s + 5} s)")
     if sig == signal.SIGXFSZ:
         return f"limite de taille de fichier atteinte ({limits.fsize_bytes} octets)"
     if sig is not None:
@@ -145,11 +153,7 @@ class SafeExecute(Execute):
             return super().preprocess(nb, resources, km)
         except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as exc:
             limits = SETTINGS["limits"]
-            returncode = None
-            try:
-                returncode = self.km.provisioner.process.returncode if self.km and self.km.provisioner else None
-            except AttributeError:
-                pass
+            returncode = getattr(self.km, "exit_status", None)
             if isinstance(exc, DeadKernelError):
                 reason = _death_reason(returncode, limits)
             else:

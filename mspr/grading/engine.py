@@ -112,8 +112,65 @@ _NOTEBOOK_SIGNS = [
     (re.compile(r"Read-only file system|Errno 30\]"), "écriture refusée : l'environnement est en lecture seule"),
     (re.compile(r"PermissionError|Permission denied|Operation not permitted|Errno 13\]|Errno 1\]"),
      "accès refusé par le bac à sable (fichier ou processus hors de sa portée)"),
-    (re.compile(r"CellTimeoutError"), "cellule interrompue après {cell} s (délai par cellule)"),
+    (re.compile(r"CellTimeoutError|KeyboardInterrupt"), "cellule interrompue après {cell} s (délai par cellule)"),
+    (re.compile(r"SystemExit"), "sys.exit appelé dans une cellule : IPython l'a intercepté, le notebook a continué"),
 ]
+
+
+def tampering_incidents(submitted: Path, released: Path) -> list[str]:
+    """Return French sentences on the protected cells a team changed, deleted or retyped.
+
+    nbgrader restores locked and test cells from the gradebook and the kernel
+    name from the source; this says so for the jury.
+
+    Parameters
+    ----------
+    submitted : pathlib.Path
+        The team's ``.ipynb``.
+    released : pathlib.Path
+        The student release of the same notebook.
+
+    Returns
+    -------
+    list of str
+        One sentence per protected cell (locked or graded, by ``grade_id``)
+        whose source or type differs, or that is missing, and one if the
+        kernel name differs; empty if either notebook is unreadable.
+    """
+    try:
+        team = json.loads(submitted.read_text(encoding="utf-8"))
+        ref = json.loads(released.read_text(encoding="utf-8"))
+        cells = {c["metadata"]["nbgrader"]["grade_id"]: c for c in team.get("cells", [])
+                 if isinstance(c, dict) and isinstance(c.get("metadata", {}).get("nbgrader"), dict)
+                 and "grade_id" in c["metadata"]["nbgrader"]}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+    out = []
+
+    def text(cell):
+        source = cell.get("source", "")
+        return ("".join(source) if isinstance(source, list) else str(source)).strip()
+
+    for cell in ref.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not grade_id or not (meta.get("locked") or meta.get("grade")):
+            continue
+        mine = cells.get(grade_id)
+        if mine is None:
+            out.append(f"cellule protégée « {grade_id} » supprimée par l'équipe : nbgrader la compte comme absente "
+                       "(réponse non rédigée pour une cellule du jury)")
+        elif mine.get("cell_type") != cell.get("cell_type"):
+            out.append(f"type de la cellule protégée « {grade_id} » changé ({mine.get('cell_type')}) : "
+                       "nbgrader l'a rétablie depuis la version de référence")
+        elif meta.get("locked") and text(mine) != text(cell):
+            out.append(f"cellule verrouillée « {grade_id} » modifiée par l'équipe : nbgrader l'a rétablie depuis "
+                       "la version de référence")
+    name = team.get("metadata", {}).get("kernelspec", {}).get("name")
+    expected = ref.get("metadata", {}).get("kernelspec", {}).get("name")
+    if name != expected:
+        out.append(f"noyau déclaré « {name} » remplacé par celui de la version distribuée (« {expected} »)")
+    return out
 
 
 def notebook_incidents(notebook: Path, limits) -> list[str]:
@@ -264,6 +321,8 @@ def run_task(task: Task, *, ground_truth: dict | None = None, limits=None, run_i
                                 "\n".join(problems), incidents=["notebook refusé avant exécution : " + problems[0]],
                                 isolation=isolation, submission_sha256=checksum, run_id=run_id)
         return Outcome(task, grade, None, None)
+    tampering = tampering_incidents(ws.submitted(team_id, assignment_id) / f"{assignment_id}.ipynb",
+                                    ws.release(assignment_id) / f"{assignment_id}.ipynb")
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     staging = None
     try:
@@ -273,14 +332,21 @@ def run_task(task: Task, *, ground_truth: dict | None = None, limits=None, run_i
         with SandboxWatch(scratch) as watch:
             execution, pgid = run_autograde(root, f"sqlite:///{gradebook}", team_id, assignment_id,
                                             home=scratch / "home", watch=watch, limits=limits, scratch=scratch)
-        incidents = _execution_incidents(execution.incidents, limits)
+        incidents = tampering + _execution_incidents(execution.incidents, limits)
         try:
             notebook = execution.workdir / f"{assignment_id}.ipynb"
             if execution.workdir.is_dir():
                 answers, note = _read_answers(execution.workdir)
+                isolated = probe().bwrap is not None
+                processes, leftovers = dict(watch.seen), dict(execution.leftovers)
+                if isolated:  # the notebook records the pids of its own namespace
+                    processes.update(watch.namespace_pids)
+                    for incident in execution.incidents:
+                        if incident.get("kind") == "leftovers":
+                            leftovers.update({int(p): c for p, c in incident.get("namespace", {}).items()})
                 ctx = CheckContext(answers, ground_truth, ws.ground_truth_dir, execution.workdir,
-                                   reference_model=ws.case_dir / "model", processes=watch.seen,
-                                   leftovers=execution.leftovers)
+                                   reference_model=ws.case_dir / "model", processes=processes,
+                                   leftovers=leftovers, isolated=isolated)
                 results = run_checks(assignment_id, ctx)
                 jury = jury_answers(notebook) if notebook.is_file() else {}
                 incidents += [i for i in notebook_incidents(notebook, limits) if i not in incidents]

@@ -216,6 +216,30 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
     return Execution(ok=ok, workdir=workdir, log=log, leftovers=leftovers, incidents=incidents), proc.pid
 
 
+def namespace_pid(pid: str | int) -> int | None:
+    """Return the pid a process has in its innermost pid namespace, or None when it runs in the host's.
+
+    Parameters
+    ----------
+    pid : str or int
+        Host pid.
+
+    Returns
+    -------
+    int or None
+        Last value of the ``NSpid`` line of ``/proc/<pid>/status`` when it
+        has more than one (the process is in a nested pid namespace).
+    """
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                values = line.split()[1:]
+                return int(values[-1]) if len(values) > 1 else None
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def _last_json_line(output: str) -> dict:
     for line in reversed(output.splitlines()):
         if line.startswith("{"):
@@ -264,12 +288,16 @@ class SandboxWatch:
     root_pid : int or None
         When set (by :func:`run_autograde`), the descendants of this process
         count as inside the sandbox too, wherever they run.
+    namespace_pids : dict of int to str
+        The same processes by the pid they have in their own pid namespace
+        (the one the notebook sees and records), when they run in one.
     """
 
     def __init__(self, scratch: Path, interval_s: float = 0.2):
         self.scratch = str(Path(scratch).resolve())
         self.interval_s = interval_s
         self.seen: dict[int, str] = {}
+        self.namespace_pids: dict[int, str] = {}
         self.root_pid: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -284,7 +312,11 @@ class SandboxWatch:
     def _run(self) -> None:
         while not self._stop.is_set():
             for pid in self._inside():
-                self.seen.setdefault(int(pid), cmdline_of(pid))
+                if int(pid) not in self.seen:
+                    self.seen[int(pid)] = command = cmdline_of(pid)
+                    inner = namespace_pid(pid)
+                    if inner is not None:
+                        self.namespace_pids[inner] = command
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> "SandboxWatch":

@@ -40,6 +40,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -409,3 +410,63 @@ def describe(limits: Limits) -> str:
                      f"{limits.nproc} processus, fichiers {limits.fsize_bytes // 10**6} Mo, "
                      f"durée {limits.wall_s} s (cellule {limits.cell_s} s)")
     return ", ".join(parts)
+
+
+def _not_regular(folder: str, names: list[str]) -> list[str]:
+    return [n for n in names if not (os.path.islink(p := os.path.join(folder, n)) or os.path.isfile(p)
+                                     or os.path.isdir(p))]
+
+
+def run_model_worker(tmp: Path, *, workdir: Path, readable: list[Path] = (), env: dict[str, str],
+                     timeout: float, limits: Limits | None = None) -> subprocess.CompletedProcess:
+    """Run :mod:`mspr.grading._model_worker` on ``tmp/spec.json`` in a sandbox.
+
+    The candidate's model is code: it is loaded where it can see only the
+    features copied into ``tmp``, a throw-away copy of its team's folder
+    (shown at the folder's own path, so that the absolute paths of its
+    MLflow store still work), and ``readable``; never the labels, the
+    workspace or the grader's files. Whatever it writes is thrown away.
+
+    Parameters
+    ----------
+    tmp : pathlib.Path
+        Grader-made folder with ``spec.json``, the features and ``home/``;
+        the worker writes its predictions there.
+    workdir : pathlib.Path
+        The folder the team's notebook executed in.
+    readable : list of pathlib.Path, optional
+        Extra paths bound read-only (e.g. the case's reference model).
+    env : dict of str to str
+        Environment of the worker.
+    timeout : float
+        Seconds before the worker is killed.
+    limits : Limits, optional
+        Default ``Limits()``.
+
+    Returns
+    -------
+    subprocess.CompletedProcess
+        With ``stdout`` and ``stderr`` as text.
+
+    Raises
+    ------
+    subprocess.TimeoutExpired
+        If the worker ran longer than ``timeout`` (it is killed, with its sandbox).
+    """
+    limits = limits or Limits()
+    copy = tmp / "equipe"
+    shutil.copytree(workdir, copy, symlinks=True, ignore=_not_regular)
+    for base, dirs, files in os.walk(copy):  # nbgrader leaves the executed folder read-only
+        os.chmod(base, 0o755)
+        for name in files:
+            if not os.path.islink(path := os.path.join(base, name)):
+                os.chmod(path, 0o644)
+    etc = Path(tempfile.mkdtemp(prefix="etc-", dir=tmp.parent if tmp.parent.is_dir() else None))
+    try:
+        cmd = command([sys.executable, "-m", "mspr.grading._model_worker", str(tmp / "spec.json")], scratch=etc,
+                      writable=[tmp], readable=list(readable), binds={Path(workdir): copy}, chdir=tmp,
+                      limits=limits, home=tmp / "home")
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, start_new_session=True)
+    finally:
+        shutil.rmtree(etc, ignore_errors=True)
