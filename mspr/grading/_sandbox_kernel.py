@@ -88,24 +88,30 @@ class SandboxKernelManager(AsyncKernelManager):
         provisioner = self.provisioner
         if provisioner is None or getattr(provisioner, "process", None) is None:
             return {}
-        found = descendants(provisioner.process.pid)
-        kernel = [pid for pid, cmd in found.items() if "ipykernel_launcher" in cmd and self.connection_file in cmd]
         bwrap = sandbox.probe().bwrap or "\0"
-        return {pid: cmd for pid, cmd in found.items()
-                if pid not in kernel[:1] and not cmd.startswith(bwrap) and not cmd.startswith(("setpriv", "prlimit"))}
+        found = {pid: cmd for pid, cmd in descendants(provisioner.process.pid).items()
+                 if not cmd.startswith((bwrap, "setpriv", "prlimit"))}  # the sandbox's own machinery
+        kernel = [pid for pid, cmd in found.items() if "ipykernel_launcher" in cmd and self.connection_file in cmd]
+        return {pid: cmd for pid, cmd in found.items() if pid not in kernel[:1]}
+
+    async def _async_post_start_kernel(self, **kw) -> None:
+        # Kept to read the sandbox's exit status once the kernel died (the provisioner is dropped on shutdown).
+        SETTINGS["process"] = self.provisioner.process if self.provisioner else None
+        await super()._async_post_start_kernel(**kw)
 
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-        leftovers = self._leftovers()
-        if leftovers:
-            from mspr.grading.execute import namespace_pid
+        try:
+            leftovers = self._leftovers()
+            if leftovers:
+                from mspr.grading.execute import namespace_pid
 
-            record(kind="leftovers", processes={str(pid): cmd for pid, cmd in leftovers.items()},
-                   namespace={str(namespace_pid(pid)): cmd for pid in leftovers
-                              if namespace_pid(pid) is not None})
+                inner = {pid: namespace_pid(pid) for pid in leftovers}
+                record(kind="leftovers", processes={str(pid): cmd for pid, cmd in leftovers.items()},
+                       namespace={str(inner[pid]): cmd for pid, cmd in leftovers.items() if inner[pid] is not None})
+        except Exception as exc:  # noqa: BLE001 - never let the census stop the shutdown
+            record(kind="census_error", error=repr(exc))
         provisioner = self.provisioner
         process = getattr(provisioner, "process", None) if provisioner else None
-        #: Exit status of the sandbox when the kernel had died by itself (None: it was alive).
-        self.exit_status = process.poll() if process is not None else None
         await super()._async_shutdown_kernel(now=now, restart=restart)
         if process is not None and process.poll() is None:
             try:
@@ -113,6 +119,9 @@ class SandboxKernelManager(AsyncKernelManager):
                 process.wait(timeout=10)
             except Exception:  # noqa: BLE001 - best effort: the sandbox dies with it anyway
                 pass
+
+    # jupyter_client binds the public name to its own coroutine at class creation.
+    shutdown_kernel = _async_shutdown_kernel
 
 
 def _death_reason(returncode: int | None, limits: sandbox.Limits) -> str:
@@ -153,11 +162,15 @@ class SafeExecute(Execute):
             return super().preprocess(nb, resources, km)
         except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as exc:
             limits = SETTINGS["limits"]
-            returncode = getattr(self.km, "exit_status", None)
+            process = SETTINGS.get("process")
+            returncode = process.poll() if process is not None else None
             if isinstance(exc, DeadKernelError):
                 reason = _death_reason(returncode, limits)
+            elif isinstance(exc, CellTimeoutError):
+                reason = (f"cellule bloquée au-delà du délai de {limits.cell_s} s malgré l'interruption, "
+                          "noyau arrêté")
             else:
-                reason = f"exécution interrompue : {type(exc).__name__}"
+                reason = f"exécution interrompue ({type(exc).__name__})"
             record(kind="kernel_death", reason=reason,
                    returncode=returncode)
             for index, cell in enumerate(self.nb.cells):

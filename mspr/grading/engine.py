@@ -568,8 +568,8 @@ class _Local:
             self.pool.shutdown(wait=True)
             return
         # Interrupted: stop every worker (each kills its sandbox and removes its scratch folder).
-        self.pool.shutdown(wait=False, cancel_futures=True)
         processes = list((self.pool._processes or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
             if proc.is_alive():
                 try:
@@ -654,7 +654,41 @@ def run_cohort(ws: Workspace, team_ids: list[str] | None = None, assignment_ids:
     if workers < 1:
         raise MsprError(f"nombre de correcteurs invalide : {workers}", hint="donnez un entier ≥ 1 à --workers")
     ground_truth = load_ground_truth(ws)
+    with _run_lock(ws):
+        return _run_locked(ws, team_ids, assignment_ids, progress=progress, workers=workers, engine=engine,
+                           limits=limits, resume=resume, scheduler=scheduler, ground_truth=ground_truth)
+
+
+class _run_lock:
+    """Exclusive lock on ``WS/.engine/lock`` for the length of a run (released by the kernel if killed)."""
+
+    def __init__(self, ws: Workspace):
+        self.path = _engine_dir(ws) / "lock"
+
+    def __enter__(self):
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.handle.close()
+            raise MsprError("une autre correction est déjà en cours sur cette cohorte", path=self.path,
+                            hint="attendez qu'elle se termine, ou arrêtez-la (Ctrl-C) : elle reprendra où elle "
+                                 "en était") from None
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
+def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limits, resume, scheduler,
+                ground_truth):
+    from mspr.grading import GradingError
+
     clean_stale_scratch()
+    shutil.rmtree(_engine_dir(ws) / "staging", ignore_errors=True)  # left by a killed run
     report = progress or (lambda team, assignment, state: None)
     tasks = [Task(str(ws.root), team, assignment) for team in (team_ids or ws.teams())
              for assignment in (assignment_ids or ASSIGNMENTS) if ws.submitted(team, assignment).is_dir()]

@@ -53,6 +53,9 @@ SLOTS = 64
 #: Folder of the slot lock files.
 SLOT_DIR = Path("/tmp/mspr-slots")
 
+#: Environment variable that turns the sandbox off (``MSPR_SANDBOX=off``: benchmarks, debugging).
+DISABLE_VAR = "MSPR_SANDBOX"
+
 #: User name of the candidate inside the sandbox.
 SANDBOX_USER = "candidat"
 
@@ -99,7 +102,13 @@ class Limits:
     model_s: int = 300
 
     def to_json(self) -> dict:
-        """Return the limits as a JSON object (field name → int)."""
+        """Return the limits as a JSON object.
+
+        Returns
+        -------
+        dict of str to int
+            Field name → value (seconds, bytes or counts, as documented above).
+        """
         return asdict(self)
 
 
@@ -139,6 +148,9 @@ def _bwrap_works(bwrap: str, *, as_root: bool) -> bool:
 def probe() -> Isolation:
     """Find out which protections this machine can enforce (cached).
 
+    ``MSPR_SANDBOX=off`` in the environment turns every protection off (for
+    the benchmark of the isolation's cost); the grades then say so.
+
     Returns
     -------
     Isolation
@@ -146,6 +158,9 @@ def probe() -> Isolation:
     """
     notes = []
     as_root = os.geteuid() == 0
+    if os.environ.get(DISABLE_VAR, "").lower() in ("off", "0", "non"):  # benchmarks and debugging only
+        return Isolation(None, False, False, (f"isolation désactivée par la variable {DISABLE_VAR} : le notebook "
+                                              "s'exécute sans bac à sable ni limites",))
     bwrap = shutil.which("bwrap")
     if bwrap and not _bwrap_works(bwrap, as_root=as_root):
         notes.append("bubblewrap est installé mais ne peut pas créer d'espaces de noms sur cette machine")
@@ -174,10 +189,18 @@ class Slot:
     concurrent gradings never share a uid (whose process limit, files and
     signals they would share).
 
-    Attributes
+    Parameters
     ----------
     index : int
         Slot number, in ``[0, SLOTS)``.
+    handle : file object
+        The open lock file, locked by the caller (kept open: closing it
+        releases the slot).
+
+    Attributes
+    ----------
+    index : int
+        Slot number.
     uid : int
         Host uid (and gid) of the sandboxes of this slot.
     """
@@ -188,6 +211,7 @@ class Slot:
         self.index = index
         self.uid = SANDBOX_UID_BASE + index
         self._handle = handle
+        self._pid = os.getpid()
 
     @classmethod
     def claim(cls) -> "Slot":
@@ -213,7 +237,6 @@ class Slot:
                 handle.close()
                 continue
             slot = cls(index, handle)
-            slot._pid = os.getpid()
             cls._mine = slot
             return slot
         raise RuntimeError(f"all {SLOTS} grading slots are taken")

@@ -13,6 +13,11 @@ TEST_LIMITS = Limits(cpu_s=40, wall_s=300, cell_s=15, memory_bytes=3 * 1024**3, 
                      fsize_bytes=50_000_000, output_bytes=100_000, tmp_bytes=64_000_000, model_s=120)
 
 
+#: Limits for the corpus's A2 cases (MLflow and scikit-learn imports take longer than 15 s on a loaded machine).
+MODEL_LIMITS = Limits(cpu_s=300, wall_s=900, cell_s=300, memory_bytes=4 * 1024**3, nproc=256,
+                      fsize_bytes=50_000_000, output_bytes=100_000, tmp_bytes=64_000_000, model_s=300)
+
+
 def build_cohort(folder: Path) -> Workspace:
     """Build the default case and release its four assignments into ``folder``."""
     from mspr.case import build_case

@@ -100,12 +100,16 @@ def ctx_dict(ctx: Context) -> dict:
             "package": str(ctx.package)}
 
 
-# A cheat: record the ground truth's answers if it can read them, a wrong answer otherwise.
-CHEAT = r'''
+# Set-up of the cheats: what they are told, then where they look (CANDIDATES).
+HEAD = r'''
 import json, os
 from pathlib import Path
 from mspr.answers import record
 CTX = @CTX@
+'''
+
+# A cheat: record the ground truth's answers if it can read them, a wrong answer otherwise.
+CHEAT = r'''
 found = []
 def attempt(path):
     try:
@@ -124,7 +128,7 @@ if isinstance(gt, dict) and "plan" in gt:
     record("A4C1.critical_path", gt["plan"]["critical_path"])
     record("A4C1.project_duration", gt["plan"]["duration_days"])
 else:
-    record("A4C1.critical_path", ["T01"])
+    record("A4C1.critical_path", ["T99"])
     record("A4C1.project_duration", 1)
 Path("fouille.json").write_text(json.dumps({"found": found}))
 '''
@@ -362,13 +366,13 @@ CASES = [
          "cellule interrompue", "while True: pass en dernière cellule : le délai par cellule l'interrompt"),
     Case("boucle-obstinee", "a4_pilotage", "source",
          _append("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"), 3,
-         "limite de temps CPU", "boucle qui ignore l'interruption : la limite de temps CPU tue le noyau"),
+         "malgré l'interruption", "boucle qui ignore l'interruption : le noyau est arrêté"),
     Case("bombe-memoire", "a4_pilotage", "source", _append("blocs = [bytearray(2**28) for _ in range(64)]"), 3,
          "limite de mémoire", "alloue 16 Gio"),
     Case("bombe-fork", "a4_pilotage", "source",
          _append("import subprocess, time\nsubprocess.Popen(['sh', '-c', 'f() { f | f & }; f'])\ntime.sleep(3)\n"
-                 "for _ in range(200):\n    subprocess.Popen(['sleep', '60'])"), 3,
-         "limite du nombre de processus", "bombe fork en shell, puis des processus en boucle"),
+                 "for _ in range(400):\n    subprocess.Popen(['sleep', '60'])"), 3,
+         "laissé(s) en marche", "bombe fork en shell, puis des processus en boucle"),
     Case("sortie-enorme", "a4_pilotage", "source", _append("print('x' * 20_000_000)"), 3,
          "tronquée", "imprime 20 Mo"),
     Case("artefact-200-mo", "a4_pilotage", "source",
@@ -385,20 +389,20 @@ CASES = [
     Case("noyau-tue", "a4_pilotage", "source", _insert_before_answers("import os, signal\nos.kill(os.getpid(), 9)"),
          0, "signal 9", "le noyau se tue avant d'enregistrer ses réponses"),
     Case("tue-le-correcteur", "a4_pilotage", "source", _append(KILL_GRADER), 3,
-         "noyau arrêté", "SIGKILL à tous les processus visibles (dont le correcteur, s'il le voyait)"),
+         "processus et fichiers privés", "SIGKILL à tous les processus visibles (dont le correcteur, s'il le voyait)"),
     Case("processus-restant", "a4_pilotage", "source",
          _append("import subprocess\nsubprocess.Popen(['sleep', '300'], start_new_session=True)"), 3,
          "laissé(s) en marche", "laisse un processus détaché"),
     Case("change-de-pid", "a4_pilotage", "source", _append(PID_CHANGER), 3,
          "laissé(s) en marche", "un enfant qui change de pid sans cesse et vise les réponses d'une autre équipe"),
     # -- reading what it must not see ----------------------------------------------
-    Case("lit-chemin-absolu", "a4_pilotage", "release", _append(ABSOLUTE + CHEAT), 0, "attendu 100 j",
+    Case("lit-chemin-absolu", "a4_pilotage", "release", _append(HEAD + ABSOLUTE + CHEAT), 0, "attendu 100 j",
          "lit vérité terrain, étiquettes, gradebook et autre équipe par chemin absolu"),
-    Case("lit-par-proc", "a4_pilotage", "release", _append(PROC + CHEAT), 0, "attendu 100 j",
+    Case("lit-par-proc", "a4_pilotage", "release", _append(HEAD + PROC + CHEAT), 0, "attendu 100 j",
          "cherche l'espace de travail par /proc (cwd et cmdline des autres processus, du parent)"),
-    Case("lit-par-mspr-paths", "a4_pilotage", "release", _append(MSPR_PATHS + CHEAT), 0, "attendu 100 j",
+    Case("lit-par-mspr-paths", "a4_pilotage", "release", _append(HEAD + MSPR_PATHS + CHEAT), 0, "attendu 100 j",
          "parcourt mspr.paths.REPO_ROOT"),
-    Case("lien-symbolique", "a4_pilotage", "release", _append(SYMLINK + CHEAT), 0, "attendu 100 j",
+    Case("lien-symbolique", "a4_pilotage", "release", _append(HEAD + SYMLINK + CHEAT), 0, "attendu 100 j",
          "lien symbolique vers la vérité terrain"),
     Case("reseau", "a4_pilotage", "source", _append(NETWORK), 3, "accès réseau bloqué",
          "se connecte à un port de l'hôte, à l'extérieur, et résout un nom"),
