@@ -117,9 +117,23 @@ def submit_cmd(workspace: Path, team_id: str, assignment_id: str, folder: Path) 
 @click.option("--team", "teams", multiple=True, help="Équipe(s) à corriger (défaut : toutes).")
 @click.option("--assignment", "assignments", multiple=True, type=click.Choice(ASSIGNMENTS),
               help="Assignment(s) à corriger (défaut : tous).")
-def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[str, ...]) -> None:
-    """Exécute les rendus avec nbgrader et calcule les critères automatiques."""
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Nombre de rendus corrigés en même temps.")
+@click.option("--engine", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
+              help="processes : processus locaux ; dask : grappe Dask distributed (locale par défaut).")
+@click.option("--scheduler", default=None,
+              help="Adresse d'un ordonnanceur Dask existant (tcp://…), avec --engine dask.")
+@click.option("--restart", is_flag=True, default=False,
+              help="Tout recorriger, même si une correction interrompue peut être reprise.")
+def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[str, ...], workers: int,
+                  engine: str, scheduler: str | None, restart: bool) -> None:
+    """Exécute les rendus avec nbgrader (bac à sable) et calcule les critères automatiques.
+
+    Une correction interrompue (Ctrl-C, arrêt brutal) reprend là où elle
+    s'était arrêtée : les rendus déjà corrigés et inchangés sont sautés.
+    """
     from mspr.grading import autograde
+    from mspr.grading.sandbox import probe
 
     ws = Workspace(workspace)
     submitted = [t for t in ws.teams() if any(ws.submitted(t, a).is_dir() for a in assignments or ASSIGNMENTS)]
@@ -130,13 +144,49 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
     if missing:
         raise MsprError(f"aucun rendu à corriger pour l'équipe : {', '.join(missing)}",
                         path=ws.step_dir("submitted"), hint=f"équipes ayant rendu : {', '.join(submitted)}")
-    grades = autograde(ws, list(teams) or None, list(assignments) or None,
-                       progress=lambda t, a: click.echo(f"Correction : {t} / {a}"))
+    for note in probe().notes:
+        click.echo(f"Attention : {note}.", err=True)
+    with _TeamProgress() as progress:
+        grades = autograde(ws, list(teams) or None, list(assignments) or None, progress=progress.update,
+                           workers=workers, engine=engine, scheduler=scheduler, resume=not restart)
     for g in grades:
         total = sum(c.score for c in g.checks)
         top = sum(c.max_score for c in g.checks)
         state = "exécuté" if g.executed else "NON EXÉCUTÉ"
         click.echo(f"  {g.team_id:10s} {g.assignment_id:16s} {state:12s} {total:g}/{top:g}")
+        for line in g.incidents:
+            click.echo(f"      ! {line}")
+
+
+class _TeamProgress:
+    """rich progress: one bar per team (its submissions graded) and the time left for the run."""
+
+    def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[state]}"), TimeRemainingColumn(),
+                                 transient=False)
+        self.bars: dict[str, int] = {}
+        self.states: dict[str, dict[str, str]] = {}
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.stop()
+
+    def update(self, team_id: str, assignment_id: str, state: str) -> None:
+        """Record that ``team_id``'s ``assignment_id`` is now in ``state`` (French)."""
+        states = self.states.setdefault(team_id, {})
+        states[assignment_id] = state
+        if team_id not in self.bars:
+            self.bars[team_id] = self.progress.add_task(f"Équipe {team_id}", total=0, state="")
+        done = sum(s in ("corrigé", "déjà corrigé", "échec du correcteur") for s in states.values())
+        running = [a for a, s in states.items() if s == "en cours"]
+        label = ("en cours : " + ", ".join(running)) if running else ("terminé" if done == len(states) else "")
+        self.progress.update(self.bars[team_id], total=len(states), completed=done, state=label)
 
 
 @cli.command("report")

@@ -219,13 +219,31 @@ def test_a_snooping_submission_finds_no_ground_truth(ws, snoop):
     assert snoop["found"] == [] and snoop["env"] == []
 
 
-def test_processes_left_by_a_notebook_do_not_survive_grading(snoop):
-    pid = snoop["detached_pid"]
+def test_processes_left_by_a_notebook_do_not_survive_grading(ws, snoop):
+    from mspr.grading.sandbox import SANDBOX_UID_BASE, SLOTS, probe
+
+    if probe().bwrap is None:  # the notebook's pid is the host's
+        pid = snoop["detached_pid"]
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            state = "gone"
+        assert state in ("gone", "Z"), f"process {pid} still running"
+        return
+    # In the sandbox the notebook sees its own pid namespace: the grade lists the
+    # process as left running, and no process of a sandbox uid survives.
+    grade = json.loads(ws.grades("snoop", "a4_pilotage").read_text(encoding="utf-8"))
+    assert any("sleep 300" in line for line in grade["incidents"])
+    uids = range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SLOTS)
+    survivors = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) in uids]
+    assert survivors == []
+
+
+def _uid(path: Path) -> int:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return path.stat().st_uid
     except OSError:
-        state = "gone"
-    assert state in ("gone", "Z"), f"process {pid} still running"
+        return -1
 
 
 def test_regrading_keeps_the_previous_grade(ws, snoop):

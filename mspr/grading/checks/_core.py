@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +165,11 @@ class CheckContext:
         Results shared between checks of one submission (e.g. holdout AUC).
     check : Check or None
         The check being run (set by :func:`run_checks`).
+    isolated : bool, default=False
+        True when the notebook ran in its own pid and network namespaces
+        (:mod:`mspr.grading.sandbox`): nothing of it survives its end, its
+        pids and ports are not the host's, so they are not probed on the host
+        (``processes`` and ``leftovers`` then hold its namespace's pids too).
     """
 
     answers: dict
@@ -177,6 +181,7 @@ class CheckContext:
     leftovers: dict[int, str] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
     check: Check | None = None
+    isolated: bool = False
 
     def inside(self, relative: str) -> Path:
         """Resolve a path recorded by the candidate, refusing escapes from ``workdir``.
@@ -237,6 +242,8 @@ class CheckContext:
         AnswerError
             If the model cannot be loaded or fails to predict.
         """
+        from mspr.grading.sandbox import run_model_worker
+
         with tempfile.TemporaryDirectory(prefix="mspr-model-") as tmp:
             tmp = Path(tmp)
             # The worker gets a copy of the features alone, not the folder they came from.
@@ -245,16 +252,18 @@ class CheckContext:
                     "method": method, "input": str(tmp / "features.csv"), "output": str(tmp / "out.json")}
             (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
             (tmp / "home").mkdir()
+            # In the sandbox: the team's folder (a throw-away copy at the same path), the
+            # reference model when that is what is scored, never the labels.
+            local = Path(model_uri)
+            extra = [local] if local.is_absolute() and local.exists() and not local.is_relative_to(self.workdir) else []
             try:
-                proc = subprocess.run(
-                    [sys.executable, "-m", "mspr.grading._model_worker", str(tmp / "spec.json")],
-                    cwd=tmp, env=sandbox_env(tmp / "home"), capture_output=True, text=True,
-                    timeout=MODEL_TIMEOUT_S, stdin=subprocess.DEVNULL)
+                proc = run_model_worker(tmp, workdir=self.workdir, readable=extra, env=sandbox_env(tmp / "home"),
+                                        timeout=MODEL_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 raise AnswerError(f"le modèle n'a pas répondu en {MODEL_TIMEOUT_S} s") from None
-            if proc.returncode != 0:
+            if proc.returncode != 0 or not (tmp / "out.json").is_file():
                 last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-                raise AnswerError(f"modèle inutilisable ({model_uri}) : {last}")
+                raise AnswerError(f"modèle inutilisable ({model_uri}) : {last[:300]}")
             return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
 
 

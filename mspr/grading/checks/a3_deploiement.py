@@ -147,8 +147,8 @@ def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, 
     _deployment(ctx)
     pid, port = answer.server_pid, answer.port
     timed = len(answer.latencies_ms) == len(answer.predictions) > 0
-    alive = pid in ctx.leftovers or _pid_alive(pid)
-    listening = _port_open(port)
+    alive = pid in ctx.leftovers or (not ctx.isolated and _pid_alive(pid))
+    listening = not ctx.isolated and _port_open(port)
     ok = timed and not alive and not listening
     return float(ok), (f"{len(answer.latencies_ms)} latences mesurées ; serveur (pid {pid}, port {port}) "
                        f"{'encore actif' if alive or listening else 'arrêté'}")
