@@ -277,7 +277,9 @@ def check_case(case_dir: str | Path, *, workdir: str | Path | None = None, echo=
         echo("3/4 Rendus simulés et correction (référence, vierge, fautive)")
         submit_simulated_teams(ws)
         try:
-            autograde(ws, ["ref", "blank", "partial"], progress=lambda t, a: echo(f"    {t:8s} {a}"))
+            autograde(ws, ["ref", "blank", "partial"],
+                      progress=lambda t, a, state: echo(f"    {t:8s} {a:16s} {state}")
+                      if state in ("corrigé", "échec du correcteur") else None)
         except GradingError:
             pass  # recorded in the grade files; judged below
         echo("4/4 Verdict")
