@@ -280,10 +280,8 @@ def _team_view(ws: Workspace, team_id: str, grades: dict, referentiel: Referenti
 
 def _profile_svg(result, referentiel: Referentiel, scale) -> Markup:
     """A horizontal bar per competency: its level on the scale (text alternative in ``<desc>``)."""
-    from mspr.jury.records import DISAGREEMENT, EXEMPT, PENDING
-
     levels = list(scale.levels)
-    row_h, label_w, bar_w = 18, 70, 300
+    row_h, label_w, bar_w = 18, 60, 450
     codes = list(referentiel.competencies)
     height = row_h * len(codes) + 40
     parts = []
@@ -305,7 +303,6 @@ def _profile_svg(result, referentiel: Referentiel, scale) -> Markup:
         desc.append(f"{code} : {comp.level}")
     ticks = "".join(f'<text x="{label_w + bar_w * (k + 1) / len(levels) - 4:.0f}" y="18" font-size="11" '
                     f'text-anchor="end" fill="#1b1b1b">{escape(lv)}</text>' for k, lv in enumerate(levels))
-    del EXEMPT, PENDING, DISAGREEMENT
     return Markup(
         f'<svg role="img" aria-labelledby="profil-titre profil-desc" width="{label_w + bar_w + 200}" '
         f'height="{height}" viewBox="0 0 {label_w + bar_w + 200} {height}" xmlns="http://www.w3.org/2000/svg">'
