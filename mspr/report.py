@@ -412,7 +412,7 @@ def report(ws: Workspace, roster_path: Path | None = None, *, pdf: bool = True) 
             results.extend(candidate_result(roster, cid, marks, decisions, referentiel) for cid in team.candidates)
     env = _environment()
     common = dict(referentiel=referentiel, roster=roster, teams=teams, results=results, disputes=disputes,
-                  totals=block_totals(rows), generated=fr_now())
+                  totals=block_totals(rows), generated=fr_now(), pdf=pdf)
     (out / "index.html").write_text(env.get_template("report.html.j2").render(**common), encoding="utf-8")
     _cohort_workbook(ws.cohort_workbook, results, teams, referentiel, roster)
     pages = []

@@ -84,5 +84,5 @@ def fr_extension(extension: Fraction) -> str:
     if extension == 0:
         return "aucune"
     if extension == Fraction(1, 3):
-        return "un tiers du temps (tiers-temps)"
+        return "un tiers du temps"
     return f"{fr_number(float(extension) * 100, 1)} % du temps"

@@ -1,0 +1,72 @@
+"""The sealed appeal record, end to end on the default case: seal, verify, tamper."""
+
+import json
+import zipfile
+
+import pytest
+
+from mspr.case import build_case
+from mspr.cli import main
+from mspr.grading import autograde
+from mspr.jury.appeal import MANIFEST, seal, verify
+from mspr.paths import DEFAULT_CASE, Workspace
+from mspr.release import release
+from mspr.submissions import submit
+
+NOTEBOOK = "submitted/a4_pilotage/a4_pilotage.ipynb"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    """The reference solution of a4_pilotage, really graded, then sealed (about 15 s)."""
+    ws = Workspace(tmp_path_factory.mktemp("appeal") / "ws")
+    build_case(DEFAULT_CASE, out=ws.case_dir)
+    release(ws)
+    submit(ws, "ref", "a4_pilotage", ws.source("a4_pilotage"))
+    autograde(ws, ["ref"], ["a4_pilotage"])
+    return seal(ws, "ref")
+
+
+def test_bundle_holds_what_the_grading_rests_on(bundle):
+    with zipfile.ZipFile(bundle) as zf:
+        names = set(zf.namelist())
+        manifest = json.loads(zf.read(MANIFEST))
+    assert {NOTEBOOK, "grades/a4_pilotage.json", "case/case.yaml", "environment/requirements.lock",
+            "environment/installed.txt", "SEAL"} <= names
+    assert manifest["case"]["seed"] is not None and manifest["case"]["spec_included"]
+    assert manifest["grader"]["mspr"] and len(manifest["files"][NOTEBOOK]) == 64
+    grade = json.loads(zipfile.ZipFile(bundle).read("grades/a4_pilotage.json"))
+    assert grade["checks"] and all(c["evidence"] for c in grade["checks"])
+
+
+def test_verify_reexecutes_an_untouched_bundle_and_finds_no_difference(bundle, capsys):
+    assert main(["verify", str(bundle)]) == 0
+    out = capsys.readouterr().out
+    assert "Réexécuté : a4_pilotage" in out and "Aucune différence" in out, out
+
+
+def test_one_changed_byte_of_a_submission_is_named(bundle, tmp_path, capsys):
+    tampered = tmp_path / "altere.zip"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == NOTEBOOK:
+                i = data.index(b"duree")
+                data = data[:i] + b"D" + data[i + 1:]
+            dst.writestr(info, data)
+    result = verify(tampered)
+    assert len(result.differences) == 1 and result.differences[0].startswith(f"fichier modifié : {NOTEBOOK}")
+    assert main(["verify", str(tampered)]) == 1
+    assert NOTEBOOK in capsys.readouterr().out
+
+
+def test_a_rewritten_manifest_breaks_the_seal(bundle, tmp_path):
+    forged = tmp_path / "faux.zip"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(forged, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == MANIFEST:
+                data = data.replace(b'"team_id": "ref"', b'"team_id": "autre"')
+            dst.writestr(info, data)
+    assert any("sceau rompu" in d for d in verify(forged, regrade=False).differences)
+    assert main(["verify", str(tmp_path / "absent.zip")]) == 2
