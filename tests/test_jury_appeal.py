@@ -17,14 +17,35 @@ NOTEBOOK = "submitted/a4_pilotage/a4_pilotage.ipynb"
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    """The reference solution of a4_pilotage, really graded, then sealed (about 15 s)."""
+def graded(tmp_path_factory) -> Workspace:
+    """The reference solution of a4_pilotage, really graded (about 15 s)."""
     ws = Workspace(tmp_path_factory.mktemp("appeal") / "ws")
     build_case(DEFAULT_CASE, out=ws.case_dir)
     release(ws)
     submit(ws, "ref", "a4_pilotage", ws.source("a4_pilotage"))
     autograde(ws, ["ref"], ["a4_pilotage"])
-    return seal(ws, "ref")
+    return ws
+
+
+@pytest.fixture(scope="module")
+def bundle(graded):
+    return seal(graded, "ref")
+
+
+def test_report_of_a_really_graded_team_links_the_cleaned_notebook(graded):
+    from _jury_helpers import ROSTER, write_roster
+
+    from mspr.report import report
+
+    write_roster(graded, ROSTER.replace("id: t1", "id: ref"))
+    report(graded, pdf=False)
+    page = graded.notebook_page("ref", "a4_pilotage").read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in page and "END SOLUTION" not in page and "HIDDEN TESTS" not in page
+    assert 'id="cell-id=A4C1-organisation_projet"' in page and 'id="cell-id=reponses"' in page
+    html = graded.candidate_report("c01").read_text(encoding="utf-8")
+    assert "notebooks/ref/a4_pilotage.html#cell-id=reponses\">cellule de A4C1.critical_path" in html
+    assert "BEGIN SOLUTION" not in html and "[INFO]" not in html
+    assert "3 / 3" in html  # the reference gets every A4C1 auto point
 
 
 def test_bundle_holds_what_the_grading_rests_on(bundle):

@@ -4,6 +4,8 @@ import csv
 import json
 import re
 
+import pytest
+
 from pathlib import Path
 
 from mspr.grading import SubmissionGrade
@@ -158,6 +160,11 @@ def test_evidence_is_sanitised_and_the_notebook_page_hides_tests_and_delimiters(
 
 def test_candidate_pdf_is_written(tmp_path):
     import sys
+
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as exc:  # Pango missing: « make deps-systeme » installs it
+        pytest.skip(f"bibliothèques de WeasyPrint absentes : {exc}")
 
     sys.path.insert(0, str(Path(__file__).parent))
     from _jury_helpers import write_roster
