@@ -225,6 +225,8 @@ def render_markdown(text: str) -> Markup:
 
 
 def _environment():
+    from datetime import datetime
+
     from jinja2 import Environment, PackageLoader
 
     from mspr.jury import fmt
@@ -232,7 +234,7 @@ def _environment():
     env = Environment(loader=PackageLoader("mspr", "templates"), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(num=fmt.fr_number, points=fmt.fr_points, when=fmt.fr_datetime, extension=fmt.fr_extension,
-                       markdown=render_markdown)
+                       markdown=render_markdown, iso_when=lambda text: fmt.fr_datetime(datetime.fromisoformat(text)))
     return env
 
 

@@ -163,6 +163,10 @@ def test_an_invalid_cell_records_nothing_and_the_corrected_file_is_recorded_and_
     again = export(ws, team_ids=["t1"])[0]
     assert cell_of(again, "c02", "A2C3") == cell and _value(again, "c02", cell) == "en cours d'acquisition"
     assert list(ws.archive_dir.glob("jury/export/t1/jmartin.*.xlsx"))  # the previous export is kept
+    fill(again, {("c02", "A2C3"): ("acquis", "")})
+    import_files(ws, [again])  # a new import replaces the marks, the previous ones are kept
+    kept = list(ws.archive_dir.glob("jury/marks/t1/jmartin.*.json"))
+    assert len(kept) == 1 and json.loads(kept[0].read_text(encoding="utf-8"))["candidates"] == marks
 
 
 def _value(path, sheet, cell):

@@ -51,8 +51,29 @@ def test_candidate_report_passes_axe_in_headless_chromium(page_path):
             assert page.url.endswith("#contenu")
         finally:
             browser.close()
+    _assert_no_serious(results)
+    assert (SCREENSHOTS / "candidat.png").stat().st_size > 10_000
+
+
+def _assert_no_serious(results):
     violations = results.response["violations"]
     serious = [(v["id"], v["impact"], len(v["nodes"])) for v in violations if v["impact"] in ("serious", "critical")]
     assert results.response["passes"], "axe did not run"
     assert not serious, serious
-    assert (SCREENSHOTS / "candidat.png").stat().st_size > 10_000
+
+
+def test_cohort_summary_passes_axe_too(page_path):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1800})
+            page.goto((page_path.parent.parent / "index.html").as_uri())
+            results = Axe().run(page)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "cohorte.png"))
+        finally:
+            browser.close()
+    _assert_no_serious(results)
