@@ -533,6 +533,9 @@ def _cross_check(roster: Roster, root: yaml.Node) -> list[str]:
         if c.id not in member_of:
             problems.append(f"ligne {_line(root, ('candidats', i))} : le candidat {c.id} n'est dans aucune équipe")
     scale = roster.scale
+    if any("," in lv or '"' in lv for lv in scale.levels) or len(",".join(scale.levels)) > 250:
+        problems.append(f"ligne {_line(root, ('echelle', 'niveaux'))} : niveaux sans virgule ni guillemet, "
+                        "250 caractères au total au plus (liste déroulante du tableur)")
     if scale.acquired and scale.acquired not in scale.levels:
         problems.append(f"ligne {_line(root, ('echelle', 'acquis'))} : le niveau « {scale.acquired} » n'est pas "
                         "dans « niveaux »")
