@@ -212,7 +212,7 @@ def render_markdown(text: str) -> Markup:
     -------
     markupsafe.Markup
         CommonMark rendered with raw HTML disabled, then sanitised with nh3
-        (no script, no event handler, no ``javascript:`` link); nbgrader
+        (no script, no event handler, no image, no ``javascript:`` link); nbgrader
         solution delimiters and hidden-test blocks removed first.
     """
     import nh3
@@ -221,7 +221,21 @@ def render_markdown(text: str) -> Markup:
     from mspr.jury.grid import strip_grading_markup
 
     rendered = MarkdownIt("commonmark", {"html": False}).render(strip_grading_markup(text))
-    return Markup(nh3.clean(rendered, url_schemes={"http", "https", "mailto"}))
+    return Markup(nh3.clean(rendered, tags=SAFE_TAGS(), url_schemes={"http", "https", "mailto"}))
+
+
+def SAFE_TAGS() -> set[str]:  # noqa: N802 - reads as the constant it stands for
+    """Return the HTML tags kept in a candidate's content: nh3's defaults without ``img``.
+
+    Returns
+    -------
+    set of str
+        nh3's allowed tags minus ``img`` (an image could fetch a remote address
+        when the jury opens the page).
+    """
+    import nh3
+
+    return set(nh3.ALLOWED_TAGS) - {"img"}
 
 
 def _environment():

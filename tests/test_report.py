@@ -117,6 +117,9 @@ def _graded_notebook(ws, team_id, assignment_id):
     ]
     nb.cells[2].outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="",
                                                   traceback=["assert duree == 100  # caché"])]
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": "<b>tableau</b><script>alert(4)</script><img src=x onerror=alert(5)>",
+        "application/javascript": "alert(6)", "text/plain": "tableau"})]
     folder = ws.autograded(team_id, assignment_id)
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / f"{assignment_id}.ipynb")
@@ -142,6 +145,7 @@ def test_evidence_is_sanitised_and_the_notebook_page_hides_tests_and_delimiters(
         for bad in ("<script", "<img", 'href="javascript', "BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS",
                     "secret == 42"):
             assert bad not in html, (page.name, bad)
+        assert not re.search(r"<[^>]*\son\w+\s*=", html), page.name  # no event handler in any tag
     html = ws.candidate_report("c01").read_text(encoding="utf-8")
     assert "1 / 2" in html and "0,5 / 1" in html  # French decimal comma
     assert "0.5 / 1" not in html
@@ -149,8 +153,10 @@ def test_evidence_is_sanitised_and_the_notebook_page_hides_tests_and_delimiters(
     nb_page = ws.notebook_page("t1", "a4_pilotage")
     text = nb_page.read_text(encoding="utf-8")
     assert 'id="cell-id=A4C1-organisation_projet"' in text
-    for bad in ("BEGIN SOLUTION", "HIDDEN TESTS", "== 100", "<script>alert", "<img"):
+    for bad in ("BEGIN SOLUTION", "HIDDEN TESTS", "== 100", "<script", "<img", "alert(6)"):
         assert bad not in text, bad
+    assert not re.search(r"<[^>]*\son\w+\s*=", text) and not re.search(r"<[^>]*javascript:", text)
+    assert "<strong>Plan</strong>" in text and "<b>tableau</b>" in text  # Markdown and HTML still rendered
     assert "duree" in text and "sortie masquée" in text
     rel = nb_page.relative_to(ws.report_dir).as_posix()
     assert f'href="../{rel}#cell-id=A4C1-organisation_projet"' in html  # grid line → the answer's cell

@@ -1,14 +1,15 @@
 """The team's graded notebook as the jury sees it: HTML with outputs, no hidden test, no solution delimiter.
 
 :func:`render_notebook` converts ``autograded/<team>/<assignment>/<assignment>.ipynb``
-with nbconvert (``basic`` template inside a French page, candidates' HTML
-sanitised). Each cell gets a stable anchor: the nbgrader ``grade_id`` of a
+with nbconvert (``basic`` template inside a French page; the candidates'
+Markdown and HTML outputs sanitised with nh3 first). Each cell gets a stable anchor: the nbgrader ``grade_id`` of a
 graded cell, so a grid line can link to ``…/a1_cadrage.html#cell-id=A1C1-note_cadrage``;
 :func:`answer_anchor` finds the cell that records an auto check's answer.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -50,6 +51,54 @@ délimiteurs de solution sont retirés ; le HTML écrit par l'équipe est neutra
 </body>
 </html>
 """
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """One nbconvert HTML exporter (its set-up dominates a small notebook's conversion)."""
+    from jinja2 import pass_context
+    from nbconvert import HTMLExporter
+
+    from mspr.report import render_markdown
+
+    class JuryHTMLExporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context, source):
+            return str(render_markdown(source))
+
+    return JuryHTMLExporter(template_name="basic")
+
+
+#: Output types shown as they are (text, escaped by nbconvert, or images as data URIs).
+_SAFE_OUTPUTS = ("text/plain", "image/png", "image/jpeg", "text/latex")
+
+
+def _sanitise(nb) -> None:
+    """Make a candidate's notebook safe to open in the jury's browser, in place.
+
+    HTML and Markdown outputs are sanitised with nh3; JavaScript, SVG and
+    widget outputs are dropped. Markdown cells are rendered by
+    :func:`mspr.report.render_markdown` (see :func:`_exporter`); nbconvert's
+    own sanitiser escapes headings, so it is not used; raw cells go through
+    nbconvert's ``clean_html``.
+    """
+    import nh3
+
+    from mspr.report import SAFE_TAGS, render_markdown
+
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                data = output.get("data")
+                if not data:
+                    continue
+                kept = {k: v for k, v in data.items() if k in _SAFE_OUTPUTS}
+                if "text/html" in data:
+                    text = data["text/html"]
+                    kept["text/html"] = nh3.clean("".join(text) if isinstance(text, list) else text, tags=SAFE_TAGS())
+                if "text/markdown" in data:
+                    kept["text/html"] = str(render_markdown("".join(data["text/markdown"])))
+                output["data"] = kept or {"text/plain": "(sortie non affichée : type non sûr)"}
 
 
 def cell_anchor(cell_id: str) -> str:
@@ -126,7 +175,6 @@ def render_notebook(ws: Workspace, team_id: str, assignment_id: str, back: str =
         traceback would show it).
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
     source = ws.autograded(team_id, assignment_id) / f"{assignment_id}.ipynb"
     if not source.is_file():
@@ -145,8 +193,8 @@ def render_notebook(ws: Workspace, team_id: str, assignment_id: str, back: str =
                 cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
                                                        text="(sortie masquée : cellule de tests cachés)\n")]
             cell.get("metadata", {}).pop("nbgrader", None)
-        exporter = HTMLExporter(template_name="basic", sanitize_html=True)
-        body, _ = exporter.from_notebook_node(nb)
+        _sanitise(nb)
+        body, _ = _exporter().from_notebook_node(nb)
         body = body.replace('<div class="prompt input_prompt">In', '<div class="prompt input_prompt">Entrée')
     out = ws.notebook_page(team_id, assignment_id)
     out.parent.mkdir(parents=True, exist_ok=True)
