@@ -264,3 +264,21 @@ def test_a_file_for_another_team_or_a_renamed_sheet_is_refused(ws):
         import_files(ws, [path])
     assert "feuille « c09 »" in err.value.format()
     assert main(["jury", "import", "-w", str(ws.root), str(ws.root / "absent.xlsx")]) == 2
+
+
+def test_jury_commands_without_roster_say_where_to_write_it(tmp_path, capsys):
+    ws = Workspace(tmp_path / "ws")
+    assert main(["jury", "export", "-w", str(ws.root)]) == 2
+    err = capsys.readouterr().err
+    assert "roster du jury introuvable" in err and str(ws.roster_path) in err
+
+
+def test_jury_export_and_import_from_the_command_line(ws, capsys):
+    assert main(["jury", "export", "-w", str(ws.root), "--team", "t1"]) == 0
+    assert "jmartin.xlsx" in capsys.readouterr().out
+    path = ws.jury_export("t1", "jmartin")
+    fill(path, {}, default=ACQUIS)
+    assert main(["jury", "import", "-w", str(ws.root), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Importé : équipe t1, juré jmartin" in out and "Aucun désaccord" in out
+    assert main(["jury", "disagreements", "-w", str(ws.root)]) == 0

@@ -91,3 +91,16 @@ def test_a_rewritten_manifest_breaks_the_seal(bundle, tmp_path):
             dst.writestr(info, data)
     assert any("sceau rompu" in d for d in verify(forged, regrade=False).differences)
     assert main(["verify", str(tmp_path / "absent.zip")]) == 2
+
+
+def test_run_ids_are_found_in_nested_answers():
+    from mspr.jury.appeal import _run_ids
+
+    answers = {"A2C6.model": {"tracking_uri": "sqlite:////x/mlflow.db", "model_uri": "models:/m-1", "run_id": "abc"},
+               "autre": [{"run_id": "def"}, {"rien": 1}]}
+    assert _run_ids(answers) == ["abc", "def"]
+
+
+def test_appeal_of_a_team_without_submission_is_a_french_error(tmp_path, capsys):
+    assert main(["appeal", "-w", str(tmp_path / "ws"), "personne"]) == 2
+    assert "aucun rendu pour l'équipe personne" in capsys.readouterr().err
