@@ -221,10 +221,10 @@ def render_markdown(text: str) -> Markup:
     from mspr.jury.grid import strip_grading_markup
 
     rendered = MarkdownIt("commonmark", {"html": False}).render(strip_grading_markup(text))
-    return Markup(nh3.clean(rendered, tags=SAFE_TAGS(), url_schemes={"http", "https", "mailto"}))
+    return Markup(nh3.clean(rendered, tags=safe_tags(), url_schemes={"http", "https", "mailto"}))
 
 
-def SAFE_TAGS() -> set[str]:  # noqa: N802 - reads as the constant it stands for
+def safe_tags() -> set[str]:
     """Return the HTML tags kept in a candidate's content: nh3's defaults without ``img``.
 
     Returns

@@ -41,7 +41,8 @@ def test_report_escapes_answers_and_flags_missing_and_failed_gradings(tmp_path):
     assert re.search(r"A2 \(a2_conception\)</th><td class=\"ko\">erreur du correcteur</td>", status)
     assert re.search(r"A1 \(a1_cadrage\)</th><td class=\"ko\">non rendu</td>", status)
     assert re.search(r"A3 \(a3_deploiement\)</th><td class=\"wait\">rendu, non corrigé</td>", status)
-    assert re.search(r"A4 \(a4_pilotage\)</th><td class=\"ok\">corrigé</td>\s*<td>\d\d/\d\d/20\d\d à \d\d:\d\d", status)
+    assert re.search(r"A4 \(a4_pilotage\)</th><td class=\"ok\">corrigé</td>\s*"
+                     r"<td>\d\d/\d\d/20\d\d à \d\d:\d\d", status)
 
     with (ws.report_dir / "details.csv").open(encoding="utf-8") as fh:
         rows = {r["criterion_id"]: r for r in csv.DictReader(fh) if r["kind"] == "auto"}

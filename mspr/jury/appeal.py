@@ -289,14 +289,15 @@ def _compare(assignment_id: str, old, new, result: Verification) -> None:
     if old.grader_error:
         result.notes.append(f"{assignment_id} : la note scellée était une erreur du correcteur")
     if old.executed != new.executed:
-        result.differences.append(f"{assignment_id} : notebook {'exécuté' if old.executed else 'non exécuté'} "
-                                  f"au scellement, {'exécuté' if new.executed else 'non exécuté'} à la réexécution")
+        before, after = ("exécuté" if g.executed else "non exécuté" for g in (old, new))
+        result.differences.append(f"{assignment_id} : notebook {before} au scellement, {after} à la réexécution")
     before = {c.check_id: c for c in old.checks}
     after = {c.check_id: c for c in new.checks}
     for check_id in sorted(set(before) | set(after)):
         b, a = before.get(check_id), after.get(check_id)
         if b is None or a is None:
-            result.differences.append(f"{check_id} : critère {'absent du dossier' if b is None else 'non réévalué'}")
+            missing = "absent du dossier" if b is None else "non réévalué"
+            result.differences.append(f"{check_id} : critère {missing}")
         elif b.score != a.score:
             result.differences.append(f"{check_id} : {fr_number(b.score)} / {fr_number(b.max_score)} au scellement, "
                                       f"{fr_number(a.score)} / {fr_number(a.max_score)} à la réexécution")

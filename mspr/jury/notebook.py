@@ -84,7 +84,7 @@ def _sanitise(nb) -> None:
     """
     import nh3
 
-    from mspr.report import SAFE_TAGS, render_markdown
+    from mspr.report import render_markdown, safe_tags
 
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -95,7 +95,7 @@ def _sanitise(nb) -> None:
                 kept = {k: v for k, v in data.items() if k in _SAFE_OUTPUTS}
                 if "text/html" in data:
                     text = data["text/html"]
-                    kept["text/html"] = nh3.clean("".join(text) if isinstance(text, list) else text, tags=SAFE_TAGS())
+                    kept["text/html"] = nh3.clean("".join(text) if isinstance(text, list) else text, tags=safe_tags())
                 if "text/markdown" in data:
                     kept["text/html"] = str(render_markdown("".join(data["text/markdown"])))
                 output["data"] = kept or {"text/plain": "(sortie non affichée : type non sûr)"}

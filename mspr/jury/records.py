@@ -121,7 +121,8 @@ def record_decision(ws: Workspace, roster: Roster, candidate_id: str, competency
         raise MsprError(f"{candidate.name} est dispensé(e) de {competency} : pas de décision à enregistrer")
     levels = {parse_level(lv): lv for lv in roster.scale.levels}
     if parse_level(level) not in levels:
-        raise MsprError(f"niveau « {level} » hors échelle", hint="niveaux admis : " + " / ".join(roster.scale.levels))
+        raise MsprError(f"niveau « {level} » hors échelle",
+                        hint="niveaux admis : " + " / ".join(roster.scale.levels))
     if not comment.strip():
         raise MsprError("commentaire obligatoire pour une décision du jury",
                         hint="indiquez en une phrase le motif de la décision (--commentaire)")

@@ -39,7 +39,7 @@ from mspr.errors import MsprError
 from mspr.referentiel import Referentiel
 
 __all__ = ["Candidate", "DecisionRule", "Juror", "LevelScale", "Roster", "Session", "Team", "load_roster",
-           "exemptable_competencies", "MAX_TEAM_SIZE", "MAX_EXTENSION"]
+           "parse_level", "exemptable_competencies", "MAX_TEAM_SIZE", "MAX_EXTENSION"]
 
 #: Largest team ("Préparation de la MSPR par équipe de 4 max").
 MAX_TEAM_SIZE = 4
@@ -498,7 +498,8 @@ def load_roster(path: str | Path, referentiel: Referentiel | None = None) -> Ros
     problems = _cross_check(roster, root)
     if problems:
         raise MsprError("roster invalide\n  " + "\n  ".join(problems), path=path,
-                        hint="chaque candidat est dans une seule équipe ; chaque juré et candidat cité est déclaré")
+                        hint="chaque candidat est dans une seule équipe ; "
+                        "chaque juré et candidat cité est déclaré")
     return roster
 
 

@@ -110,7 +110,8 @@ def _build(roster: Roster, team_id: str, juror_id: str, grid: TeamGrid, marks: d
         f"Un commentaire est obligatoire pour toute compétence dont le niveau n'est pas « {acquired} ».",
         "Échelle : " + " / ".join(scale.levels),
         *[f"  • {lv} : {scale.descriptors.get(lv, '')}" for lv in scale.levels],
-        "Les éléments de preuve (rendus, points automatiques) sont ceux de l'équipe ; la décision est individuelle.",
+        "Les éléments de preuve (rendus, points automatiques) sont ceux de l'équipe ; "
+        "la décision est individuelle.",
         "Ne renommez pas les feuilles et ne modifiez pas la colonne « Code » : l'import vérifie chaque cellule.",
         f"Renvoyez le fichier puis : mspr jury import -w <cohorte> {juror_id}.xlsx",
     ]
@@ -145,7 +146,7 @@ def _build(roster: Roster, team_id: str, juror_id: str, grid: TeamGrid, marks: d
         sheet["A3"] = (f"Fin du temps de préparation : {fr_datetime(roster.deadline(candidate))} — majoration : "
                        f"{fr_extension(candidate.extension)}")
         sheet["A4"] = f"Durée de soutenance : {fr_number(roster.oral_minutes(candidate), 1)} min"
-        sheet["A5"] = ("Dispenses : " + ", ".join(candidate.exemptions)) if candidate.exemptions else "Dispenses : aucune"
+        sheet["A5"] = "Dispenses : " + (", ".join(candidate.exemptions) or "aucune")
         for col, title in enumerate(COLUMNS, start=1):
             c = sheet.cell(HEADER_ROW, col, title)
             c.font = bold
@@ -350,12 +351,13 @@ def import_workbook(ws: Workspace, roster: Roster, path: str | Path,
                 known = code in referentiel.competencies
             elif CRITERION.match(code):
                 comp = code.split(".")[0]
-                known = comp in referentiel.competencies and code in {c.id for c in referentiel.competency(comp).criteria}
+                known = (comp in referentiel.competencies
+                         and code in {c.id for c in referentiel.competency(comp).criteria})
             else:
                 known = False
             if not known:
-                errors.append(f"{where} {code_cell.coordinate} : code inconnu « {code} » (ni compétence, ni critère "
-                              "du référentiel, ni critère automatique) ; rétablissez le code exporté")
+                errors.append(f"{where} {code_cell.coordinate} : code inconnu « {code} » (ni compétence, "
+                              "ni critère du référentiel, ni critère automatique) ; rétablissez le code exporté")
                 continue
             competency = code.split(".")[0]
             if competency in candidate.exemptions:
