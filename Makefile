@@ -10,7 +10,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv bench bench-cases bench-engine lock clean sandbox
+.PHONY: demo test venv bench bench-cases bench-engine lock clean sandbox deps-systeme
 
 ## Each submission is executed in a bubblewrap sandbox (Debian package
 ## "bubblewrap"; setpriv and prlimit come with util-linux). Installed here when
@@ -39,8 +39,25 @@ venv: $(STAMP)
 demo: $(STAMP) sandbox
 	$(VENV)/bin/mspr demo --out build/demo
 
+## System packages (Debian): headless Chromium for the accessibility test of the
+## candidate report, Pango/HarfBuzz and a font for WeasyPrint's PDF reports.
+## Installed with apt when missing and run as root; otherwise a French message says what to install.
+SYSTEM_DEPS := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core
+
+deps-systeme:
+	@missing=$$(for p in $(SYSTEM_DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	  | grep -q "install ok installed" || echo $$p; done | tr '\n' ' '); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installation des paquets système manquants : $$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq $$missing; \
+	else \
+	  echo "Paquets système manquants : $$missing(PDF des rapports, test d'accessibilité ignoré)."; \
+	  echo "  → installez-les en root : make deps-systeme, ou : sudo apt-get install $$missing"; \
+	fi
+
 ## The test suite.
-test: $(STAMP) sandbox
+test: $(STAMP) sandbox deps-systeme
 	$(PY) -m pytest
 
 ## Benchmarks (timings are measured here, never asserted in tests).

@@ -189,19 +189,138 @@ class _TeamProgress:
         self.progress.update(self.bars[team_id], total=len(states), completed=done, state=label)
 
 
+ROSTER = click.option("--roster", "roster_path", type=click.Path(path_type=Path), default=None,
+                      help="Roster du jury (défaut : <cohorte>/jury/roster.yaml).")
+
+
 @cli.command("report")
 @HELP
 @WORKSPACE
-def report_cmd(workspace: Path) -> None:
-    """Écrit le rapport du jury par compétence (CSV et HTML)."""
+@ROSTER
+@click.option("--no-pdf", is_flag=True, help="Ne pas produire les rapports PDF des candidats.")
+def report_cmd(workspace: Path, roster_path: Path | None, no_pdf: bool) -> None:
+    """Écrit le rapport du jury : cohorte, équipes, candidats (HTML, PDF, xlsx)."""
     from mspr.report import report
 
     ws = Workspace(workspace)
-    if not ws.teams():
+    if not ws.teams() and roster_path is None and not ws.roster_path.is_file():
         raise MsprError("aucun rendu dans cette cohorte : pas de rapport à écrire", path=ws.step_dir("submitted"),
                         hint="vérifiez l'option -w, ou enregistrez et corrigez d'abord les rendus "
                         "(« mspr submit » puis « mspr autograde »)")
-    click.echo(f"Rapport : {report(ws)}")
+    click.echo(f"Rapport : {report(ws, roster_path, pdf=not no_pdf)}")
+
+
+@cli.group()
+@HELP
+def jury() -> None:
+    """Jury : grilles des jurés (xlsx), import des notes, décisions."""
+
+
+@jury.command("export")
+@HELP
+@WORKSPACE
+@ROSTER
+@click.option("--team", "teams", multiple=True, help="Équipe(s) (défaut : toutes celles du roster).")
+def jury_export_cmd(workspace: Path, roster_path: Path | None, teams: tuple[str, ...]) -> None:
+    """Écrit une grille .xlsx par juré et par équipe (les notes déjà importées y sont reprises)."""
+    from mspr.jury import export
+
+    for path in export(Workspace(workspace), roster_path=roster_path, team_ids=list(teams) or None):
+        click.echo(f"Grille : {path}")
+
+
+@jury.command("import")
+@HELP
+@WORKSPACE
+@ROSTER
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def jury_import_cmd(workspace: Path, roster_path: Path | None, files: tuple[Path, ...]) -> None:
+    """Valide et enregistre les grilles remplies FILES (chaque import est conservé)."""
+    from mspr.jury import import_files
+
+    for res in import_files(Workspace(workspace), list(files), roster_path=roster_path):
+        click.echo(f"Importé : équipe {res.team_id}, juré {res.juror_id}, {res.marks} niveau(x) "
+                   f"(SHA-256 {res.sha256[:12]}…, copie : {res.kept})")
+        _echo_disagreements(res.disagreements)
+
+
+def _echo_disagreements(items) -> None:
+    pending = [d for d in items if not d[3]]
+    if not pending:
+        click.echo("Aucun désaccord à trancher entre les jurés.")
+        return
+    click.echo(f"Désaccords à trancher ({len(pending)}) :")
+    for candidate_id, code, levels, _ in pending:
+        click.echo(f"  {candidate_id} {code} : " + ", ".join(f"{j} « {lv} »" for j, lv in levels.items()))
+    click.echo("  → une fois d'accord : mspr jury decide CANDIDAT COMPETENCE NIVEAU --comment \"motif\"")
+
+
+@jury.command("disagreements")
+@HELP
+@WORKSPACE
+@ROSTER
+def jury_disagreements_cmd(workspace: Path, roster_path: Path | None) -> None:
+    """Liste les compétences sur lesquelles les deux jurés d'une équipe diffèrent."""
+    from mspr.jury import roster_of
+    from mspr.jury.records import disagreements
+
+    ws = Workspace(workspace)
+    roster = roster_of(ws, roster_path)
+    _echo_disagreements([d for t in roster.teams for d in disagreements(ws, roster, t.id)])
+
+
+@jury.command("decide")
+@HELP
+@WORKSPACE
+@ROSTER
+@click.argument("candidate_id")
+@click.argument("competency")
+@click.argument("level")
+@click.option("--comment", required=True, help="Motif de la décision (obligatoire).")
+def jury_decide_cmd(workspace: Path, roster_path: Path | None, candidate_id: str, competency: str, level: str,
+                    comment: str) -> None:
+    """Enregistre le niveau LEVEL retenu d'un commun accord pour CANDIDATE_ID sur COMPETENCY."""
+    from mspr.jury import decide
+
+    decision = decide(Workspace(workspace), candidate_id, competency, level, comment, roster_path=roster_path)
+    click.echo(f"Décision enregistrée : {candidate_id} {competency} « {decision['level']} »")
+
+
+@cli.command("appeal")
+@HELP
+@WORKSPACE
+@click.argument("team_id")
+def appeal_cmd(workspace: Path, team_id: str) -> None:
+    """Scelle le dossier de recours de l'équipe TEAM_ID (rendus, empreintes, notes, imports du jury)."""
+    from mspr.jury.appeal import seal
+
+    click.echo(f"Dossier de recours : {seal(Workspace(workspace), team_id)}")
+
+
+@cli.command("verify")
+@HELP
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--assignment", "assignments", multiple=True, type=click.Choice(ASSIGNMENTS),
+              help="Épreuve(s) à réexécuter (défaut : toutes celles du dossier).")
+@click.option("--no-regrade", is_flag=True, help="Vérifier les empreintes sans réexécuter la correction.")
+@click.pass_context
+def verify_cmd(ctx: click.Context, bundle: Path, assignments: tuple[str, ...], no_regrade: bool) -> None:
+    """Vérifie le dossier de recours BUNDLE et réexécute la correction (code 1 si une différence)."""
+    from mspr.jury.appeal import verify
+
+    result = verify(bundle, assignments=list(assignments) or None, regrade=not no_regrade)
+    for note in result.notes:
+        click.echo(f"Remarque : {note}")
+    if result.regraded:
+        click.echo("Réexécuté : " + ", ".join(result.regraded))
+    if result.ok:
+        click.echo("Aucune différence : le dossier est intact" + (" et la correction se reproduit."
+                                                                  if result.regraded else "."))
+        return
+    click.echo(f"{len(result.differences)} différence(s) :")
+    for diff in result.differences:
+        click.echo(f"  {diff}")
+    ctx.exit(1)
 
 
 @cli.command("demo")
@@ -251,10 +370,11 @@ def main(argv: list[str] | None = None) -> int:
         (:class:`~mspr.errors.MsprError`) or a usage error (unknown option,
         missing or invalid argument: click's ``UsageError``); 1 on any other
         ``click.ClickException`` or on an interruption (Ctrl-C, click's
-        ``Abort``).
+        ``Abort``); a command's own exit code otherwise (``mspr verify``
+        exits 1 when it finds a difference).
     """
     try:
-        cli.main(args=argv, prog_name="mspr", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="mspr", standalone_mode=False)
     except MsprError as exc:
         click.echo(f"Erreur : {exc.format()}", err=True)
         return 2
@@ -264,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("Interrompu.", err=True)
         return 1
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":

@@ -69,7 +69,9 @@ class Workspace:
         submitted/<team>/<assignment>/
         autograded/<team>/<assignment>/
         grades/<team>/<assignment>.json
-        report/
+        report/                     index.html, synthese.xlsx, candidats/<id>.html|pdf, notebooks/<team>/<a>.html
+        jury/                       roster.yaml, export/, imports/, imports.jsonl, marks/, decisions/
+        appeal/<team>.zip           sealed appeal records
         archive/...                 every replaced submission or grade, by item
     """
 
@@ -232,6 +234,132 @@ class Workspace:
     def report_dir(self) -> Path:
         """Folder of the jury report (``scores.csv``, ``index.html``)."""
         return self.root / "report"
+
+    def candidate_report(self, candidate_id: str, suffix: str = ".html") -> Path:
+        """``report/candidats/<candidate_id>.html`` (or ``.pdf``): one candidate's report.
+
+        Parameters
+        ----------
+        candidate_id : str
+            A candidate of the roster.
+        suffix : {".html", ".pdf"}, default=".html"
+
+        Returns
+        -------
+        pathlib.Path
+            Not created.
+        """
+        return self.report_dir / "candidats" / f"{candidate_id}{suffix}"
+
+    def notebook_page(self, team_id: str, assignment_id: str) -> Path:
+        """``report/notebooks/<team_id>/<assignment_id>.html``: the graded notebook shown to the jury.
+
+        Parameters
+        ----------
+        team_id : str
+        assignment_id : str
+
+        Returns
+        -------
+        pathlib.Path
+            Not created.
+        """
+        return self.report_dir / "notebooks" / team_id / f"{assignment_id}.html"
+
+    @property
+    def cohort_workbook(self) -> Path:
+        """``report/synthese.xlsx``: the cohort summary, basis of the jury's procès-verbal."""
+        return self.report_dir / "synthese.xlsx"
+
+    # -- jury ------------------------------------------------------------------
+    @property
+    def jury_dir(self) -> Path:
+        """Folder of the jury's records (roster, imports, marks, decisions)."""
+        return self.root / "jury"
+
+    @property
+    def roster_path(self) -> Path:
+        """``jury/roster.yaml``: the default roster of the cohort."""
+        return self.jury_dir / "roster.yaml"
+
+    def jury_export(self, team_id: str, juror_id: str) -> Path:
+        """``jury/export/<team_id>/<juror_id>.xlsx``: the grid handed to one juror.
+
+        Parameters
+        ----------
+        team_id, juror_id : str
+
+        Returns
+        -------
+        pathlib.Path
+            Not created.
+        """
+        return self.jury_dir / "export" / team_id / f"{juror_id}.xlsx"
+
+    def jury_import_copy(self, team_id: str, juror_id: str, stamp: str, sha256: str) -> Path:
+        """``jury/imports/<team>/<juror>/<stamp>-<sha256[:12]>.xlsx``: a kept copy of an imported file.
+
+        Parameters
+        ----------
+        team_id, juror_id : str
+        stamp : str
+            UTC time of the import (:func:`utc_stamp`).
+        sha256 : str
+            Hex digest of the file.
+
+        Returns
+        -------
+        pathlib.Path
+            Not created.
+        """
+        return self.jury_dir / "imports" / team_id / juror_id / f"{stamp}-{sha256[:12]}.xlsx"
+
+    @property
+    def jury_import_log(self) -> Path:
+        """``jury/imports.jsonl``: one JSON line per import attempt (time, file, sha256, outcome)."""
+        return self.jury_dir / "imports.jsonl"
+
+    def jury_marks(self, team_id: str, juror_id: str) -> Path:
+        """``jury/marks/<team_id>/<juror_id>.json``: one juror's current marks for a team.
+
+        Parameters
+        ----------
+        team_id, juror_id : str
+
+        Returns
+        -------
+        pathlib.Path
+            Not created.
+        """
+        return self.jury_dir / "marks" / team_id / f"{juror_id}.json"
+
+    def jury_decisions(self, team_id: str) -> Path:
+        """``jury/decisions/<team_id>.json``: the decisions the two jurors agreed on.
+
+        Parameters
+        ----------
+        team_id : str
+
+        Returns
+        -------
+        pathlib.Path
+            Not created.
+        """
+        return self.jury_dir / "decisions" / f"{team_id}.json"
+
+    def appeal_bundle(self, team_id: str) -> Path:
+        """``appeal/<team_id>.zip``: the sealed appeal record of a team.
+
+        Parameters
+        ----------
+        team_id : str
+
+        Returns
+        -------
+        pathlib.Path
+            Not created.
+        """
+        return self.root / "appeal" / f"{team_id}.zip"
 
     @property
     def archive_dir(self) -> Path:

@@ -1,7 +1,12 @@
-"""The report from hand-made grade files: escaping, missing and failed gradings."""
+"""The report from hand-made grade files: escaping, states, French formats, notebooks, PDF."""
 
 import csv
 import json
+import re
+
+import pytest
+
+from pathlib import Path
 
 from mspr.grading import SubmissionGrade
 from mspr.grading.checks import CheckResult, checks_for
@@ -15,21 +20,29 @@ def write_grade(ws, grade):
     path.write_text(json.dumps(grade.to_json()), encoding="utf-8")
 
 
+def _section(html, start, end="</table>"):
+    i = html.index(start)
+    return html[i:html.index(end, i)]
+
+
 def test_report_escapes_answers_and_flags_missing_and_failed_gradings(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.submitted("t1", "a4_pilotage").mkdir(parents=True)
+    ws.submitted("t1", "a3_deploiement").mkdir(parents=True)  # submitted, not graded yet
     checks = [CheckResult(c.check_id, c.competency, "a4_pilotage", c.label, c.max_score, c.max_score, "ok")
               for c in checks_for("a4_pilotage")]
     write_grade(ws, SubmissionGrade("t1", "a4_pilotage", True, checks,
                                     {"A4C1-organisation_projet": "<script>alert('x')</script>"}, ""))
     write_grade(ws, SubmissionGrade("t1", "a2_conception", False, [], {}, "",
                                     grader_error="Traceback…\nKeyError: 'boom'"))
-    html = report(ws).read_text(encoding="utf-8")
+    html = report(ws, pdf=False).read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html
-    status = html[html.index("Exécution des rendus"):html.index("</table>", html.index("Exécution des rendus"))]
-    assert "<td>a2_conception</td>\n<td><span class=\"low\">erreur du correcteur</span>" in status
-    assert "<td>a1_cadrage</td>\n<td>non rendu ou non corrigé" in status
-    assert "<td>a4_pilotage</td>\n<td>exécuté" in status
+    status = _section(html, "Rendus de l'équipe t1")
+    assert re.search(r"A2 \(a2_conception\)</th><td class=\"ko\">erreur du correcteur</td>", status)
+    assert re.search(r"A1 \(a1_cadrage\)</th><td class=\"ko\">non rendu</td>", status)
+    assert re.search(r"A3 \(a3_deploiement\)</th><td class=\"wait\">rendu, non corrigé</td>", status)
+    assert re.search(r"A4 \(a4_pilotage\)</th><td class=\"ok\">corrigé</td>\s*"
+                     r"<td>\d\d/\d\d/20\d\d à \d\d:\d\d", status)
 
     with (ws.report_dir / "details.csv").open(encoding="utf-8") as fh:
         rows = {r["criterion_id"]: r for r in csv.DictReader(fh) if r["kind"] == "auto"}
@@ -38,13 +51,15 @@ def test_report_escapes_answers_and_flags_missing_and_failed_gradings(tmp_path):
     assert "erreur du correcteur" in rows["A2C6.holdout_auc"]["evidence"]
     assert "KeyError" in rows["A2C6.holdout_auc"]["evidence"]
     assert float(rows["A1C6.pii_columns"]["score"]) == 0 and rows["A1C6.pii_columns"]["evidence"] == "non rendu"
+    assert rows["A3C3.served_predictions"]["score"] == ""  # submitted, not graded: no score, not 0
+    assert rows["A3C3.served_predictions"]["evidence"] == "rendu, non corrigé"
 
 
 def test_a_new_report_keeps_the_previous_one(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.submitted("t1", "a4_pilotage").mkdir(parents=True)
-    first = report(ws).read_text(encoding="utf-8")
-    report(ws)
+    first = report(ws, pdf=False).read_text(encoding="utf-8")
+    report(ws, pdf=False)
     kept = list(ws.archive_dir.glob("report/*/index.html"))
     assert [p.read_text(encoding="utf-8") for p in kept] == [first]
 
@@ -78,3 +93,96 @@ def test_a_grader_failure_on_one_submission_does_not_stop_the_others(tmp_path, m
     assert "ko/a4_pilotage" in str(err.value) and "ok/" not in str(err.value)
     failed = json.loads(ws.grades("ko", "a4_pilotage").read_text(encoding="utf-8"))
     assert "KeyError: 'bug du correcteur'" in failed["grader_error"]
+
+
+# -- evidence rendered safely, French formats, the graded notebook ------------------------------
+
+HOSTILE = """### BEGIN SOLUTION
+**Plan** du projet : <script>alert(1)</script> <img src=x onerror=alert(2)>
+[lien](javascript:alert(3))
+### END SOLUTION
+### BEGIN HIDDEN TESTS
+assert secret == 42
+### END HIDDEN TESTS"""
+
+
+def _graded_notebook(ws, team_id, assignment_id):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(HOSTILE, metadata={"nbgrader": {"grade_id": "A4C1-organisation_projet",
+                                                                     "grade": True, "solution": True}}),
+        nbformat.v4.new_code_cell("### BEGIN SOLUTION\nduree = 100\n### END SOLUTION\n"
+                                  "record(\"A4C1.project_duration\", duree)"),
+        nbformat.v4.new_code_cell("assert duree > 0\n### BEGIN HIDDEN TESTS\nassert duree == 100  # caché\n"
+                                  "### END HIDDEN TESTS", metadata={"nbgrader": {"grade_id": "test_duree",
+                                                                                  "grade": True}}),
+    ]
+    nb.cells[2].outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="",
+                                                  traceback=["assert duree == 100  # caché"])]
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": "<b>tableau</b><script>alert(4)</script><img src=x onerror=alert(5)>",
+        "application/javascript": "alert(6)", "text/plain": "tableau"})]
+    folder = ws.autograded(team_id, assignment_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{assignment_id}.ipynb")
+
+
+def test_evidence_is_sanitised_and_the_notebook_page_hides_tests_and_delimiters(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _jury_helpers import write_roster
+
+    ws = Workspace(tmp_path / "ws")
+    write_roster(ws)
+    ws.submitted("t1", "a4_pilotage").mkdir(parents=True)
+    checks = [CheckResult(c.check_id, c.competency, "a4_pilotage", c.label, c.max_score / 2, c.max_score,
+                          "chemin trouvé 0.5") for c in checks_for("a4_pilotage")]
+    write_grade(ws, SubmissionGrade("t1", "a4_pilotage", True, checks, {"A4C1-organisation_projet": HOSTILE}, ""))
+    _graded_notebook(ws, "t1", "a4_pilotage")
+    report(ws, pdf=False)
+    for page in (ws.candidate_report("c01"), ws.report_dir / "index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<strong>Plan</strong>" in html  # Markdown rendered
+        for bad in ("<script", "<img", 'href="javascript', "BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS",
+                    "secret == 42"):
+            assert bad not in html, (page.name, bad)
+        assert not re.search(r"<[^>]*\son\w+\s*=", html), page.name  # no event handler in any tag
+    html = ws.candidate_report("c01").read_text(encoding="utf-8")
+    assert "1 / 2" in html and "0,5 / 1" in html  # French decimal comma
+    assert "0.5 / 1" not in html
+
+    nb_page = ws.notebook_page("t1", "a4_pilotage")
+    text = nb_page.read_text(encoding="utf-8")
+    assert 'id="cell-id=A4C1-organisation_projet"' in text
+    for bad in ("BEGIN SOLUTION", "HIDDEN TESTS", "== 100", "<script", "<img", "alert(6)"):
+        assert bad not in text, bad
+    assert not re.search(r"<[^>]*\son\w+\s*=", text) and not re.search(r"<[^>]*javascript:", text)
+    assert "<strong>Plan</strong>" in text and "<b>tableau</b>" in text  # Markdown and HTML still rendered
+    assert "duree" in text and "sortie masquée" in text
+    rel = nb_page.relative_to(ws.report_dir).as_posix()
+    assert f'href="../{rel}#cell-id=A4C1-organisation_projet"' in html  # grid line → the answer's cell
+    anchor = re.search(rf'href="../{re.escape(rel)}#cell-id=([^"]+)">cellule de A4C1.project_duration', html)
+    assert anchor and f'id="cell-id={anchor.group(1)}"' in text  # grid line → the cell recording the answer
+
+
+def test_candidate_pdf_is_written(tmp_path):
+    import sys
+
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as exc:  # Pango missing: « make deps-systeme » installs it
+        pytest.skip(f"bibliothèques de WeasyPrint absentes : {exc}")
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _jury_helpers import write_roster
+
+    ws = Workspace(tmp_path / "ws")
+    write_roster(ws)
+    ws.submitted("t1", "a4_pilotage").mkdir(parents=True)
+    report(ws, pdf=True)
+    pdf = ws.candidate_report("c01", ".pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    assert ws.cohort_workbook.is_file()

@@ -1,0 +1,106 @@
+"""The sealed appeal record, end to end on the default case: seal, verify, tamper."""
+
+import json
+import zipfile
+
+import pytest
+
+from mspr.case import build_case
+from mspr.cli import main
+from mspr.grading import autograde
+from mspr.jury.appeal import MANIFEST, seal, verify
+from mspr.paths import DEFAULT_CASE, Workspace
+from mspr.release import release
+from mspr.submissions import submit
+
+NOTEBOOK = "submitted/a4_pilotage/a4_pilotage.ipynb"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Workspace:
+    """The reference solution of a4_pilotage, really graded (about 15 s)."""
+    ws = Workspace(tmp_path_factory.mktemp("appeal") / "ws")
+    build_case(DEFAULT_CASE, out=ws.case_dir)
+    release(ws)
+    submit(ws, "ref", "a4_pilotage", ws.source("a4_pilotage"))
+    autograde(ws, ["ref"], ["a4_pilotage"])
+    return ws
+
+
+@pytest.fixture(scope="module")
+def bundle(graded):
+    return seal(graded, "ref")
+
+
+def test_report_of_a_really_graded_team_links_the_cleaned_notebook(graded):
+    from _jury_helpers import ROSTER, write_roster
+
+    from mspr.report import report
+
+    write_roster(graded, ROSTER.replace("id: t1", "id: ref"))
+    report(graded, pdf=False)
+    page = graded.notebook_page("ref", "a4_pilotage").read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in page and "END SOLUTION" not in page and "HIDDEN TESTS" not in page
+    assert 'id="cell-id=A4C1-organisation_projet"' in page and 'id="cell-id=reponses"' in page
+    html = graded.candidate_report("c01").read_text(encoding="utf-8")
+    assert "notebooks/ref/a4_pilotage.html#cell-id=reponses\">cellule de A4C1.critical_path" in html
+    assert "BEGIN SOLUTION" not in html and "[INFO]" not in html
+    assert "3 / 3" in html  # the reference gets every A4C1 auto point
+
+
+def test_bundle_holds_what_the_grading_rests_on(bundle):
+    with zipfile.ZipFile(bundle) as zf:
+        names = set(zf.namelist())
+        manifest = json.loads(zf.read(MANIFEST))
+    assert {NOTEBOOK, "grades/a4_pilotage.json", "case/case.yaml", "environment/requirements.lock",
+            "environment/installed.txt", "SEAL"} <= names
+    assert manifest["case"]["seed"] is not None and manifest["case"]["spec_included"]
+    assert manifest["grader"]["mspr"] and len(manifest["files"][NOTEBOOK]) == 64
+    grade = json.loads(zipfile.ZipFile(bundle).read("grades/a4_pilotage.json"))
+    assert grade["checks"] and all(c["evidence"] for c in grade["checks"])
+
+
+def test_verify_reexecutes_an_untouched_bundle_and_finds_no_difference(bundle, capsys):
+    assert main(["verify", str(bundle)]) == 0
+    out = capsys.readouterr().out
+    assert "Réexécuté : a4_pilotage" in out and "Aucune différence" in out, out
+
+
+def test_one_changed_byte_of_a_submission_is_named(bundle, tmp_path, capsys):
+    tampered = tmp_path / "altere.zip"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == NOTEBOOK:
+                i = data.index(b"duree")
+                data = data[:i] + b"D" + data[i + 1:]
+            dst.writestr(info, data)
+    result = verify(tampered)
+    assert len(result.differences) == 1 and result.differences[0].startswith(f"fichier modifié : {NOTEBOOK}")
+    assert main(["verify", str(tampered)]) == 1
+    assert NOTEBOOK in capsys.readouterr().out
+
+
+def test_a_rewritten_manifest_breaks_the_seal(bundle, tmp_path):
+    forged = tmp_path / "faux.zip"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(forged, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == MANIFEST:
+                data = data.replace(b'"team_id": "ref"', b'"team_id": "autre"')
+            dst.writestr(info, data)
+    assert any("sceau rompu" in d for d in verify(forged, regrade=False).differences)
+    assert main(["verify", str(tmp_path / "absent.zip")]) == 2
+
+
+def test_run_ids_are_found_in_nested_answers():
+    from mspr.jury.appeal import _run_ids
+
+    answers = {"A2C6.model": {"tracking_uri": "sqlite:////x/mlflow.db", "model_uri": "models:/m-1", "run_id": "abc"},
+               "autre": [{"run_id": "def"}, {"rien": 1}]}
+    assert _run_ids(answers) == ["abc", "def"]
+
+
+def test_appeal_of_a_team_without_submission_is_a_french_error(tmp_path, capsys):
+    assert main(["appeal", "-w", str(tmp_path / "ws"), "personne"]) == 2
+    assert "aucun rendu pour l'équipe personne" in capsys.readouterr().err
