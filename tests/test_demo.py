@@ -112,7 +112,10 @@ def _solution_lines(ws: Workspace) -> set[str]:
                     inside = False
                 elif len(line.strip()) > 25:
                     (inside_lines if inside else outside_lines).add(line.strip())
-    return inside_lines - outside_lines
+    # What the brief and the data say is public even when a solution quotes it.
+    public = "\n".join(p.read_text(encoding="utf-8", errors="ignore") for a in ASSIGNMENTS
+                       for p in ws.source(a).rglob("*") if p.is_file() and p.suffix != ".ipynb")
+    return {line for line in inside_lines - outside_lines if line.lstrip("# ") not in public}
 
 
 def test_the_default_case_passes_the_case_check(ws):
