@@ -114,7 +114,7 @@ def test_the_bystander_keeps_full_marks_and_nothing_protected_changed(corpus):
 def test_secrets_are_nowhere_in_the_sandbox(corpus):
     ws = corpus["ws"]
     for case in CASES:
-        if case.name.startswith(("lit-", "lien-")):
+        if case.name.startswith(("lit-", "lien-", "honnete")):
             found = json.loads((ws.autograded(case.team, case.assignment) / "fouille.json").read_text())["found"]
             secrets = [f for f in found if f.startswith(str(ws.root))
                        or any(s in f for s in ("ground_truth", "holdout", BYSTANDER))]

@@ -22,7 +22,7 @@ everything again.
 Interruptions: Ctrl-C (or SIGTERM) in the grading process stops the workers;
 each kills its nbgrader worker and the sandbox (kernel and everything it
 started), and removes its scratch folder. Scratch folders left by a killed run
-(``mspr-exec-<pid>-*`` of a dead pid) are removed at the start of the next.
+(``mspr-grade-<pid>-*`` of a dead pid) are removed at the start of the next.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from mspr.paths import ASSIGNMENTS, Workspace
 ENGINES = ("processes", "dask")
 
 #: Prefix of the scratch folders (followed by the grading process's pid).
-SCRATCH_PREFIX = "mspr-exec-"
+SCRATCH_PREFIX = "mspr-grade-"
 
 #: Largest executed folder copied back into the workspace, bytes (files past it are left out, and said so).
 MAX_COPY_BYTES = 200_000_000
@@ -512,6 +512,14 @@ def _init_pool_worker() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
+def _pool_task(task: Task, **kwargs) -> Outcome:
+    """Pool entry point: once an interruption has cleaned up (sandbox killed, scratch removed), leave."""
+    try:
+        return run_task(task, **kwargs)
+    except KeyboardInterrupt:
+        os._exit(130)  # concurrent.futures would otherwise wait for the next task
+
+
 def _failure(task: Task, trace: str, run_id: str):
     from mspr.grading import SubmissionGrade
 
@@ -543,7 +551,7 @@ class _Local:
             return
         from concurrent.futures import as_completed
 
-        futures = {self.pool.submit(run_task, task, **kwargs): task for task in tasks}
+        futures = {self.pool.submit(_pool_task, task, **kwargs): task for task in tasks}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result(), None
@@ -577,7 +585,10 @@ class _Local:
                 except ProcessLookupError:
                     pass
         for proc in processes:
-            proc.join(timeout=60)
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()  # its sandbox dies with it (parent-death signals)
+                proc.join()
 
 
 class _Dask:
@@ -654,9 +665,27 @@ def run_cohort(ws: Workspace, team_ids: list[str] | None = None, assignment_ids:
     if workers < 1:
         raise MsprError(f"nombre de correcteurs invalide : {workers}", hint="donnez un entier ≥ 1 à --workers")
     ground_truth = load_ground_truth(ws)
-    with _run_lock(ws):
+    with _run_lock(ws), _sigterm_interrupts():
         return _run_locked(ws, team_ids, assignment_ids, progress=progress, workers=workers, engine=engine,
                            limits=limits, resume=resume, scheduler=scheduler, ground_truth=ground_truth)
+
+
+class _sigterm_interrupts:
+    """During a run, SIGTERM (a service manager, ``kill``) interrupts like Ctrl-C: workers and sandboxes are stopped."""
+
+    def __enter__(self):
+        import threading
+
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            def interrupted(signum, frame):
+                raise KeyboardInterrupt
+            self.previous = signal.signal(signal.SIGTERM, interrupted)
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
 
 
 class _run_lock:

@@ -402,6 +402,11 @@ CASES = [
          "cherche l'espace de travail par /proc (cwd et cmdline des autres processus, du parent)"),
     Case("lit-par-mspr-paths", "a4_pilotage", "release", _append(HEAD + MSPR_PATHS + CHEAT), 0, "attendu 100 j",
          "parcourt mspr.paths.REPO_ROOT"),
+    Case("honnete-et-fouineur", "a4_pilotage", "source",
+         _append(HEAD + ABSOLUTE + "ALL = list(CANDIDATES)\n" + PROC + "ALL += CANDIDATES\n" + MSPR_PATHS
+                 + "CANDIDATES += ALL\n" + CHEAT.replace('record("A4C1.critical_path", ["T99"])', "pass")
+                 .replace('record("A4C1.project_duration", 1)', "pass")), 3, "exact",
+         "réponses justes, et cherche en plus la vérité terrain par les trois routes : ne trouve rien, garde 3/3"),
     Case("lien-symbolique", "a4_pilotage", "release", _append(HEAD + SYMLINK + CHEAT), 0, "attendu 100 j",
          "lien symbolique vers la vérité terrain"),
     Case("reseau", "a4_pilotage", "source", _append(NETWORK), 3, "accès réseau bloqué",
