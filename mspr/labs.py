@@ -221,6 +221,8 @@ def lab_context(spec, truth) -> dict[str, Any]:
           ``key``, ``parent`` (or None), ``foreign_keys`` (column → table),
           ``rows``, ``free_text`` (free-text columns) and ``columns`` (list of
           dict ``name``, ``type``, ``description``)
+        - ``foreign_keys`` : dict table → column → table whose key it holds
+          (tables that have some)
         - ``free_text`` : dict table → free-text columns (tables that have some);
           ``free_text_columns`` : list of ``table.column``
         - ``table_names`` : list of str; ``main_table`` : the dict of the main
@@ -284,6 +286,7 @@ def lab_context(spec, truth) -> dict[str, Any]:
         "tables": tables,
         "table_names": [t["name"] for t in tables],
         "free_text": {t["name"]: t["free_text"] for t in tables if t["free_text"]},
+        "foreign_keys": {t["name"]: t["foreign_keys"] for t in tables if t["foreign_keys"]},
         "free_text_columns": [f"{t['name']}.{c}" for t in tables for c in t["free_text"]],
         "main_table": main,
         "key": truth.key,
