@@ -10,7 +10,22 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv bench lock clean
+.PHONY: demo test venv bench bench-cases bench-engine lock clean sandbox
+
+## Each submission is executed in a bubblewrap sandbox (Debian package
+## "bubblewrap"; setpriv and prlimit come with util-linux). Installed here when
+## missing and run as root; otherwise grading still runs, says in French which
+## protections it cannot apply, and records that in every grade file.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installation de bubblewrap (bac à sable des rendus)…"; \
+	    apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+	      { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; } || \
+	      echo "Attention : installation du paquet Debian « bubblewrap » impossible : les rendus seront exécutés sans isolation du système."; \
+	  else \
+	    echo "Attention : bubblewrap (bwrap) est absent : installez le paquet Debian « bubblewrap » (sudo apt-get install bubblewrap), sinon les rendus sont exécutés sans isolation du système."; \
+	  fi; }
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,16 +36,24 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)
 
 ## The main job: every stage on the bundled default case, three simulated teams.
-demo: $(STAMP)
+demo: $(STAMP) sandbox
 	$(VENV)/bin/mspr demo --out build/demo
 
 ## The test suite.
-test: $(STAMP)
+test: $(STAMP) sandbox
 	$(PY) -m pytest
 
 ## Benchmarks (timings are measured here, never asserted in tests).
-bench: $(STAMP)
+bench: $(STAMP) sandbox
 	$(PY) benchmarks/run.py
+
+## Time `mspr case check` on every bundled case.
+bench-cases: $(STAMP) sandbox
+	$(PY) benchmarks/case_check.py
+
+## The grading engine's benchmark (parallel vs nbgrader alone, isolation cost, vs nbconvert).
+bench-engine: $(STAMP) sandbox
+	$(PY) benchmarks/engine.py
 
 ## Regenerate requirements.lock from requirements.in (on purpose only).
 lock:

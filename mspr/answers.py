@@ -22,7 +22,7 @@ from typing import Any
 
 from mspr.errors import MsprError
 
-__all__ = ["ANSWERS_FILE", "CHECK_ID_PATTERN", "load", "record", "to_json_value"]
+__all__ = ["ANSWERS_FILE", "CHECK_ID_PATTERN", "MAX_ANSWERS_BYTES", "load", "record", "to_json_value"]
 
 #: Name of the answers file, in the notebook's folder.
 ANSWERS_FILE = "reponses.json"
@@ -86,8 +86,16 @@ def to_json_value(value: Any) -> Any:
     )
 
 
+#: Largest ``reponses.json`` read, bytes; a larger one is refused.
+MAX_ANSWERS_BYTES = 1_000_000
+
+
 def load(folder: str | os.PathLike = ".") -> dict[str, Any]:
-    """Read the answers recorded in ``folder``.
+    """Read the answers recorded in ``folder``: the one reader of ``reponses.json``.
+
+    Used by the labs (to show what was recorded), by ``mspr valider`` and by
+    the grader, which reads the file of an executed submission outside the
+    candidate's kernel.
 
     Parameters
     ----------
@@ -102,25 +110,24 @@ def load(folder: str | os.PathLike = ".") -> dict[str, Any]:
     Raises
     ------
     MsprError
-        If the file is not valid JSON or does not hold a JSON object.
+        If the file is larger than :data:`MAX_ANSWERS_BYTES`, is not valid
+        UTF-8 JSON (numbers too long and nesting too deep included), or does
+        not hold a JSON object.
     """
     path = Path(folder) / ANSWERS_FILE
-    if not path.exists():
+    if not path.is_file():
         return {}
+    hint = "supprimez-le et réexécutez les cellules d'enregistrement des réponses."
+    if path.stat().st_size > MAX_ANSWERS_BYTES:
+        raise MsprError(f"fichier de réponses trop gros (plus de {MAX_ANSWERS_BYTES} octets)", path=path, hint=hint)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise MsprError(
-            f"fichier de réponses illisible (JSON invalide : {error})",
-            path=path,
-            hint="supprimez-le et réexécutez les cellules d'enregistrement des réponses.",
-        ) from error
+    except (ValueError, RecursionError) as error:  # invalid JSON or UTF-8, numbers too long, nesting too deep
+        raise MsprError(f"fichier de réponses illisible (JSON invalide : {str(error)[:200]})", path=path,
+                        hint=hint) from None
     if not isinstance(data, dict):
-        raise MsprError(
-            "le fichier de réponses doit contenir un objet JSON {identifiant: valeur}",
-            path=path,
-            hint="supprimez-le et réexécutez les cellules d'enregistrement des réponses.",
-        )
+        raise MsprError("le fichier de réponses doit contenir un objet JSON {identifiant: valeur}", path=path,
+                        hint=hint)
     return data
 
 

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import click
 
+from mspr._click_fr import install as _french_click
 from mspr.errors import MsprError
 from mspr.paths import ASSIGNMENTS, DEFAULT_CASE, Workspace
+
+_french_click()
 
 WORKSPACE = click.option("--workspace", "-w", type=click.Path(path_type=Path), default=Path("build/cohorte"),
                          show_default=True, help="Dossier de la cohorte (racine du cours nbgrader).")
@@ -38,16 +41,48 @@ def case() -> None:
 @HELP
 @click.argument("case_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Dossier de sortie (défaut : build/cases/<nom du cas>).")
+              help="Dossier de sortie, vide ou construction précédente du même cas (défaut : build/cases/<nom du cas>).")
 @click.option("--seed", type=int, default=None, help="Graine aléatoire (défaut : celle du case.yaml).")
-@click.option("--rows", type=int, default=None, help="Nombre d'adhérents (défaut : celui du case.yaml).")
+@click.option("--rows", type=int, default=None,
+              help="Nombre de lignes de la table principale (défaut : celui du case.yaml).")
 def case_build(case_dir: Path, out: Path | None, seed: int | None, rows: int | None) -> None:
     """Génère les données et la vérité terrain du cas CASE_DIR."""
     from mspr.case import build_case
 
     out = out or Path("build/cases") / case_dir.resolve().name
     build = build_case(case_dir, out=out, seed=seed, rows=rows)
-    click.echo(f"Cas généré dans {build.out}")
+    click.echo(f"Cas généré dans {build.layout.root}")
+
+
+@case.command("new")
+@HELP
+@click.argument("case_dir", type=click.Path(path_type=Path))
+@click.option("--id", "case_id", default=None, help="Identifiant du cas (défaut : nom du dossier).")
+def case_new(case_dir: Path, case_id: str | None) -> None:
+    """Écrit dans CASE_DIR un case.yaml d'exemple commenté, à compléter."""
+    from mspr.case.scaffold import new_case
+
+    path = new_case(case_dir, case_id=case_id)
+    click.echo(f"Cas à compléter : {path}\nVérifiez-le ensuite avec « mspr case check {case_dir} ».")
+
+
+@case.command("check")
+@HELP
+@click.argument("case_dir", type=click.Path(path_type=Path))
+@click.option("--keep", type=click.Path(path_type=Path), default=None,
+              help="Garder la cohorte d'essai dans ce dossier (défaut : dossier temporaire supprimé).")
+def case_check(case_dir: Path, keep: Path | None) -> None:
+    """Vérifie le cas CASE_DIR de bout en bout avant une session (verdict par point)."""
+    from mspr.casecheck import check_case
+
+    result = check_case(case_dir, workdir=keep, echo=click.echo)
+    for point in result.points:
+        click.echo(f"  {'✔' if point.ok else '✘'} {point.label} : {point.detail}")
+    if not result.ok:
+        failed = sum(not p.ok for p in result.points)
+        raise MsprError(f"le cas n'est pas prêt : {failed} point(s) en échec", path=case_dir,
+                        hint="corrigez le case.yaml selon les points marqués ✘ (voir docs/guide-formateur.md)")
+    click.echo(f"Cas prêt pour une session (vérifié en {result.seconds:.0f} s).")
 
 
 @cli.command("release")
@@ -57,18 +92,9 @@ def case_build(case_dir: Path, out: Path | None, seed: int | None, rows: int | N
               help=f"Cas à construire dans la cohorte s'il ne l'est pas encore (défaut : {DEFAULT_CASE.name}).")
 def release_cmd(workspace: Path, case_dir: Path | None) -> None:
     """Génère la version étudiante des quatre assignments (nbgrader)."""
-    from mspr.case import build_case, load_case_spec
     from mspr.release import release
 
-    ws = Workspace(workspace)
-    if case_dir is not None:
-        load_case_spec(case_dir)  # a wrong --case is an error even when the cohort already has its case
-    if not ws.ground_truth_dir.is_dir():
-        build_case(case_dir or DEFAULT_CASE, out=ws.case_dir)
-    elif case_dir is not None:
-        click.echo(f"Cas déjà construit dans {ws.case_dir} : il est conservé (--case {case_dir} ignoré ; "
-                   "pour un autre cas, utilisez une nouvelle cohorte).")
-    for folder in release(ws):
+    for folder in release(Workspace(workspace), case_dir=case_dir):
         click.echo(f"Version étudiante : {folder}")
 
 
@@ -91,9 +117,23 @@ def submit_cmd(workspace: Path, team_id: str, assignment_id: str, folder: Path) 
 @click.option("--team", "teams", multiple=True, help="Équipe(s) à corriger (défaut : toutes).")
 @click.option("--assignment", "assignments", multiple=True, type=click.Choice(ASSIGNMENTS),
               help="Assignment(s) à corriger (défaut : tous).")
-def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[str, ...]) -> None:
-    """Exécute les rendus avec nbgrader et calcule les critères automatiques."""
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Nombre de rendus corrigés en même temps.")
+@click.option("--engine", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
+              help="processes : processus locaux ; dask : grappe Dask distributed (locale par défaut).")
+@click.option("--scheduler", default=None,
+              help="Adresse d'un ordonnanceur Dask existant (tcp://…), avec --engine dask.")
+@click.option("--restart", is_flag=True, default=False,
+              help="Tout recorriger, même si une correction interrompue peut être reprise.")
+def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[str, ...], workers: int,
+                  engine: str, scheduler: str | None, restart: bool) -> None:
+    """Exécute les rendus avec nbgrader (bac à sable) et calcule les critères automatiques.
+
+    Une correction interrompue (Ctrl-C, arrêt brutal) reprend là où elle
+    s'était arrêtée : les rendus déjà corrigés et inchangés sont sautés.
+    """
     from mspr.grading import autograde
+    from mspr.grading.sandbox import probe
 
     ws = Workspace(workspace)
     submitted = [t for t in ws.teams() if any(ws.submitted(t, a).is_dir() for a in assignments or ASSIGNMENTS)]
@@ -104,13 +144,49 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
     if missing:
         raise MsprError(f"aucun rendu à corriger pour l'équipe : {', '.join(missing)}",
                         path=ws.step_dir("submitted"), hint=f"équipes ayant rendu : {', '.join(submitted)}")
-    grades = autograde(ws, list(teams) or None, list(assignments) or None,
-                       progress=lambda t, a: click.echo(f"Correction : {t} / {a}"))
+    for note in probe().notes:
+        click.echo(f"Attention : {note}.", err=True)
+    with _TeamProgress() as progress:
+        grades = autograde(ws, list(teams) or None, list(assignments) or None, progress=progress.update,
+                           workers=workers, engine=engine, scheduler=scheduler, resume=not restart)
     for g in grades:
         total = sum(c.score for c in g.checks)
         top = sum(c.max_score for c in g.checks)
         state = "exécuté" if g.executed else "NON EXÉCUTÉ"
         click.echo(f"  {g.team_id:10s} {g.assignment_id:16s} {state:12s} {total:g}/{top:g}")
+        for line in g.incidents:
+            click.echo(f"      ! {line}")
+
+
+class _TeamProgress:
+    """rich progress: one bar per team (its submissions graded) and the time left for the run."""
+
+    def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[state]}"), TimeRemainingColumn(),
+                                 transient=False)
+        self.bars: dict[str, int] = {}
+        self.states: dict[str, dict[str, str]] = {}
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.stop()
+
+    def update(self, team_id: str, assignment_id: str, state: str) -> None:
+        """Record that ``team_id``'s ``assignment_id`` is now in ``state`` (French)."""
+        states = self.states.setdefault(team_id, {})
+        states[assignment_id] = state
+        if team_id not in self.bars:
+            self.bars[team_id] = self.progress.add_task(f"Équipe {team_id}", total=0, state="")
+        done = sum(s in ("corrigé", "déjà corrigé", "échec du correcteur") for s in states.values())
+        running = [a for a, s in states.items() if s == "en cours"]
+        label = ("en cours : " + ", ".join(running)) if running else ("terminé" if done == len(states) else "")
+        self.progress.update(self.bars[team_id], total=len(states), completed=done, state=label)
 
 
 @cli.command("report")
@@ -132,16 +208,19 @@ def report_cmd(workspace: Path) -> None:
 @HELP
 @click.option("--out", type=click.Path(path_type=Path), default=Path("build/demo"), show_default=True,
               help="Dossier de la cohorte de démonstration.")
+@click.option("--case", "case_dir", type=click.Path(path_type=Path), default=DEFAULT_CASE,
+              help=f"Dossier du cas (défaut : cases/{DEFAULT_CASE.name}).")
 @click.option("--seed", type=int, default=None, help="Graine aléatoire (défaut : celle du case.yaml).")
-@click.option("--rows", type=int, default=None, help="Nombre d'adhérents (défaut : celui du case.yaml).")
-def demo_cmd(out: Path, seed: int | None, rows: int | None) -> None:
-    """Tout le parcours sur le cas par défaut avec trois équipes simulées."""
+@click.option("--rows", type=int, default=None,
+              help="Nombre de lignes de la table principale (défaut : celui du case.yaml).")
+def demo_cmd(out: Path, case_dir: Path, seed: int | None, rows: int | None) -> None:
+    """Tout le parcours sur un cas (par défaut le cas fourni) avec trois équipes simulées."""
     from rich.console import Console
     from rich.table import Table
 
     from mspr.demo import demo
 
-    totals = demo(out, seed=seed, rows=rows, echo=click.echo)
+    totals = demo(out, case_dir=case_dir, seed=seed, rows=rows, echo=click.echo)
     table = Table(title="Points automatiques par bloc")
     blocks = ["A1", "A2", "A3", "A4"]
     for col in ["Équipe", *blocks, "Total"]:

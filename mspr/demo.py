@@ -1,18 +1,23 @@
-"""The main job: every stage on the bundled default case, with three teams.
+"""The main job: every stage on a case, with three simulated teams.
 
-``demo(out)`` builds the case, releases the four assignments, submits three
-simulated teams, grades them through the same path as any team, and writes the
-report:
+``demo(out, case_dir=...)`` builds the case into the cohort, releases the four
+assignments, submits three simulated teams, grades them through the same path
+as any team, and writes the report:
 
 - ``ref``: the reference solutions (the source notebooks, executed for real);
 - ``blank``: the untouched student release;
-- ``partial``: the reference with the scripted changes of
-  :data:`PARTIAL_CHANGES` (deliberately wrong answers), so that its auto total
-  lies strictly between the two others.
+- ``partial``: the reference with the scripted faults of :data:`FAULTS`, one
+  per assignment, each aimed at one auto criterion, so that its total lies
+  strictly between the two others.
+
+A fault alters, just before it is recorded, a variable that the recording
+cell passes to :func:`mspr.answers.record`, so it applies to the lab rendered
+for any case.
 """
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,109 +25,142 @@ from pathlib import Path
 
 import nbformat
 
-from mspr.case import build_case
 from mspr.errors import MsprError
 from mspr.grading import autograde
 from mspr.paths import ASSIGNMENTS, DEFAULT_CASE, Workspace
-from mspr.release import release
+from mspr.release import build_cohort_case, release
 from mspr.report import block_totals, build_rows, report
 from mspr.submissions import submit
 
+__all__ = ["FAULTS", "Fault", "TEAMS", "apply_faults", "demo", "submit_simulated_teams"]
+
 
 @dataclass(frozen=True)
-class Change:
-    """A scripted edit of a reference notebook, for the ``partial`` team.
+class Fault:
+    """A scripted mistake: a variable is altered just before an answer is recorded.
+
+    nbgrader restores locked cells (the recording cells) at grading time, so
+    the fault is a new cell inserted before the recording cell, rebinding one
+    of the variables its ``record(...)`` call reads.
 
     Attributes
     ----------
     assignment_id : str
-        The assignment whose notebook (``<assignment_id>.ipynb``) is edited.
-    old, new : str
-        Exact text to replace in one code cell; ``old`` must occur exactly once
-        in the notebook, so a drift of the reference breaks the demo loudly.
+        The assignment whose notebook is edited.
+    answer : str
+        The answer id whose ``record(answer, ...)`` cell is preceded.
+    variable : str
+        A variable read by that call, rebound by the inserted cell.
+    transform : str
+        Python source of a one-argument function applied to the variable,
+        e.g. ``"lambda v: v + 1"``.
+    targets : tuple of str
+        The auto checks that must lose points.
     why : str
-        What mistake it simulates.
+        The mistake it simulates, in French.
     """
 
     assignment_id: str
-    old: str
-    new: str
+    answer: str
+    variable: str
+    transform: str
+    targets: tuple[str, ...]
     why: str
 
 
-#: The ``partial`` team's mistakes: one half-right audit, one wrong duration.
-PARTIAL_CHANGES = (
-    Change("a1_cadrage",
-           '"reclamations": {"texte": ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]}',
-           '"reclamations": {}',
-           "oublie les données personnelles cachées dans le texte libre des réclamations"),
-    Change("a4_pilotage",
-           "project_duration = int(",
-           "project_duration = 1 + int(",
-           "se trompe d'un jour sur la durée du projet"),
+#: The ``partial`` team's mistakes: one per assignment, each on one criterion.
+FAULTS = (
+    Fault("a1_cadrage", "A1C6.pii_columns", "pii_columns",
+          "lambda v: {t: dict(list(cols.items())[1:]) for t, cols in v.items()}",
+          ("A1C6.pii_columns",), "oublie la première colonne personnelle de chaque table"),
+    Fault("a2_conception", "A2C1.leaky_column", "leaky_column", "lambda v: 'aucune'",
+          ("A2C1.leaky_column",), "ne trouve pas la colonne qui fuit la cible"),
+    Fault("a3_deploiement", "A3C3.deployment_test", "predictions", "lambda v: [1 - int(p) for p in v]",
+          ("A3C3.served_predictions",), "rapporte des prédictions qui ne viennent pas du serveur"),
+    Fault("a4_pilotage", "A4C1.project_duration", "project_duration", "lambda v: v + 1",
+          ("A4C1.project_duration",), "se trompe d'un jour sur la durée du projet"),
 )
 
 #: The simulated teams, in report order.
 TEAMS = ("ref", "blank", "partial")
 
 
-def apply_changes(notebook: Path, changes: list[Change]) -> None:
-    """Apply scripted edits to a notebook in place.
+def _records(source: str, fault: Fault) -> bool:
+    """Whether the cell calls ``record(fault.answer, <expression reading fault.variable>)``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record" and len(node.args) == 2
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value == fault.answer):
+            return any(isinstance(n, ast.Name) and n.id == fault.variable for n in ast.walk(node.args[1]))
+    return False
+
+
+def apply_faults(notebook: Path, faults: list[Fault]) -> None:
+    """Apply scripted faults to a notebook in place.
 
     Parameters
     ----------
     notebook : pathlib.Path
         The ``.ipynb`` file to edit (rewritten in nbformat 4).
-    changes : list of Change
-        Edits applied in order, each to the code cell containing its ``old``.
+    faults : list of Fault
+        Each inserts one code cell before the cell recording its answer.
 
     Raises
     ------
     MsprError
-        If a change's ``old`` text does not occur exactly once.
+        If the recording cell of a fault's answer, reading its variable, is
+        not found exactly once.
     """
     nb = nbformat.read(notebook, as_version=4)
-    for change in changes:
-        hits = [c for c in nb.cells if c.cell_type == "code" and change.old in c.source]
-        if len(hits) != 1 or hits[0].source.count(change.old) != 1:
-            raise MsprError(f"modification scriptée introuvable ou ambiguë : {change.old!r}",
-                            path=notebook, hint="mettez à jour PARTIAL_CHANGES dans mspr/demo.py")
-        hits[0].source = hits[0].source.replace(change.old, change.new)
+    for fault in faults:
+        hits = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and _records(cell.source, fault)]
+        if len(hits) != 1:
+            raise MsprError(f"cellule d'enregistrement de « {fault.answer} » lisant « {fault.variable} » "
+                            f"introuvable ou en double ({len(hits)} trouvée(s))", path=notebook,
+                            hint="le lab doit enregistrer cette réponse par un seul appel record(...)")
+        cell = nbformat.v4.new_code_cell(f"# Erreur scriptée : {fault.why}\n"
+                                         f"{fault.variable} = ({fault.transform})({fault.variable})")
+        nb.cells.insert(hits[0], cell)
     nbformat.write(nb, notebook)
 
 
-def submit_simulated_teams(ws: Workspace) -> None:
-    """Submit the ``ref``, ``blank`` and ``partial`` teams for every assignment.
+def submit_simulated_teams(ws: Workspace, teams: tuple[str, ...] = TEAMS) -> None:
+    """Submit the simulated teams for every assignment.
 
     ``ref`` submits ``source/<assignment_id>`` (the reference solutions),
-    ``blank`` the untouched student release ``release/<assignment_id>``, and
-    ``partial`` a temporary copy of the source with the
-    :data:`PARTIAL_CHANGES` of that assignment applied. A previous submission
-    of the same team and assignment is moved to the archive first (see
+    ``blank`` the untouched student release, and ``partial`` a copy of the
+    source with the :data:`FAULTS` of that assignment applied. A previous
+    submission of the same team and assignment is archived first (see
     :func:`mspr.submissions.submit`).
 
     Parameters
     ----------
     ws : Workspace
-        A workspace whose four assignments have been released (its
-        ``source/`` and ``release/`` folders exist).
+        A workspace whose four assignments have been released.
+    teams : tuple of str, default=TEAMS
+        Which of the simulated teams to submit.
 
     Raises
     ------
     MsprError
-        If a scripted change no longer matches the reference notebook exactly
-        once, or a folder to submit lacks its notebook.
+        If a fault no longer applies to the rendered lab, or a folder to
+        submit lacks its notebook.
     """
     with tempfile.TemporaryDirectory(prefix="mspr-teams-") as tmp:
         for assignment_id in ASSIGNMENTS:
-            submit(ws, "ref", assignment_id, ws.source(assignment_id))
-            submit(ws, "blank", assignment_id, ws.release(assignment_id))
-            partial = Path(tmp) / "partial" / assignment_id
-            shutil.copytree(ws.source(assignment_id), partial)
-            changes = [c for c in PARTIAL_CHANGES if c.assignment_id == assignment_id]
-            if changes:
-                apply_changes(partial / f"{assignment_id}.ipynb", changes)
-            submit(ws, "partial", assignment_id, partial)
+            if "ref" in teams:
+                submit(ws, "ref", assignment_id, ws.source(assignment_id))
+            if "blank" in teams:
+                submit(ws, "blank", assignment_id, ws.release(assignment_id))
+            if "partial" in teams:
+                partial = Path(tmp) / "partial" / assignment_id
+                shutil.copytree(ws.source(assignment_id), partial)
+                apply_faults(partial / f"{assignment_id}.ipynb",
+                             [f for f in FAULTS if f.assignment_id == assignment_id])
+                submit(ws, "partial", assignment_id, partial)
 
 
 def demo(out: Path, *, case_dir: Path = DEFAULT_CASE, seed: int | None = None,
@@ -133,11 +171,11 @@ def demo(out: Path, *, case_dir: Path = DEFAULT_CASE, seed: int | None = None,
     ----------
     out : pathlib.Path
         Workspace folder (e.g. ``build/demo``). Rerunning keeps every replaced
-        submission and grade in ``out/archive/``.
+        submission, grade and ground truth in ``out/archive/``.
     case_dir : pathlib.Path, default: the bundled ``cases/mutuelle_horizon``
         Folder holding the ``case.yaml`` to build.
     seed, rows : int, optional
-        Override the case's seed and number of rows.
+        Override the case's seed and number of rows of its main table.
     echo : callable, default print
         Receives one French progress line per step.
 
@@ -149,12 +187,12 @@ def demo(out: Path, *, case_dir: Path = DEFAULT_CASE, seed: int | None = None,
     Raises
     ------
     MsprError
-        If the case spec is invalid or a stage meets a user error (e.g. a
-        scripted change of :data:`PARTIAL_CHANGES` no longer applies).
+        If the case spec is invalid, ``out`` holds another case's cohort, or
+        a stage meets a user error.
     """
     ws = Workspace(Path(out))
-    echo(f"1/5 Génération du cas {Path(case_dir).name} → {ws.case_dir}")
-    build_case(case_dir, out=ws.case_dir, seed=seed, rows=rows)
+    echo(f"1/5 Génération du cas {Path(case_dir).resolve().name} → {ws.case_dir}")
+    build_cohort_case(ws, case_dir, seed=seed, rows=rows)
     echo(f"2/5 Version étudiante (nbgrader generate_assignment) → {ws.step_dir('release')}")
     release(ws)
     echo(f"3/5 Rendus simulés : {', '.join(TEAMS)}")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from mspr.case.layout import CaseLayout
+
 #: The repository root (where ``cases/`` and ``labs/`` live).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,9 +85,14 @@ class Workspace:
         return self.root / "case"
 
     @property
+    def case(self) -> CaseLayout:
+        """The layout of the cohort's case build (data, model, brief, ground truth)."""
+        return CaseLayout(self.case_dir)
+
+    @property
     def ground_truth_dir(self) -> Path:
         """Folder of the ground truth and holdout (never shown to candidates)."""
-        return self.case_dir / "ground_truth"
+        return self.case.ground_truth_dir
 
     @property
     def grader_dir(self) -> Path:
@@ -231,8 +238,8 @@ class Workspace:
         """Where replaced submissions and grades are kept."""
         return self.root / "archive"
 
-    def archive(self, path: Path) -> Path | None:
-        """Move ``path`` into the archive before it gets replaced.
+    def archive(self, path: Path, *, keep: bool = False) -> Path | None:
+        """Move (or copy) ``path`` into the archive before it gets replaced.
 
         The archive keeps each item's history in one place: a folder
         ``submitted/t/a`` goes to ``archive/submitted/t/a/<utc stamp>/``, a file
@@ -242,11 +249,14 @@ class Workspace:
         ----------
         path : pathlib.Path
             A file or folder inside the workspace.
+        keep : bool, default=False
+            Copy instead of moving (the caller replaces it itself, e.g. a
+            case rebuild that replaces its folders atomically).
 
         Returns
         -------
         pathlib.Path or None
-            Where it was moved, or None if it did not exist.
+            Where it was moved or copied, or None if it did not exist.
         """
         path = Path(path).resolve()
         if not path.exists():
@@ -255,5 +265,10 @@ class Workspace:
         stamp = utc_stamp()
         target = kept / stamp if path.is_dir() else kept.with_name(f"{kept.stem}.{stamp}{kept.suffix}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(path), str(target))
+        if keep and path.is_dir():
+            shutil.copytree(path, target, symlinks=True)
+        elif keep:
+            shutil.copy2(path, target)
+        else:
+            shutil.move(str(path), str(target))
         return target

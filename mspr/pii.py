@@ -7,10 +7,15 @@ with French context words, and three French identifiers Presidio lacks:
 
 - :class:`FrNirRecognizer` — the *numéro d'inscription au répertoire* (NIR,
   « numéro de sécurité sociale »), 13 digits + a 2-digit key
-  (:func:`nir_is_valid`);
+  (:func:`mspr.case.identifiers.is_valid_nir`);
 - :class:`FrSirenRecognizer` / :class:`FrSiretRecognizer` — company and
-  establishment numbers, Luhn-checked (:func:`siren_is_valid`,
-  :func:`siret_is_valid`).
+  establishment numbers, Luhn-checked (:func:`mspr.case.identifiers.is_valid_siren`,
+  :func:`mspr.case.identifiers.is_valid_siret`).
+
+The key rules themselves live in :mod:`mspr.case.identifiers` (one place for
+the generators and validators of French identifiers); the recognizers keep a
+match only if the validator of its entity type in
+:data:`mspr.case.identifiers.VALIDATORS` accepts it.
 
 :func:`audit_dataframe` runs the analyzer on a deterministic sample of each
 text column of a table and reports, per column and entity type, the fraction
@@ -25,7 +30,6 @@ module is cheap. The recognizer classes are built on first access.
 from __future__ import annotations
 
 import functools
-import re
 from typing import TYPE_CHECKING, Any
 
 import mspr  # noqa: F401  -- sets the offline environment before presidio is imported
@@ -41,11 +45,6 @@ __all__ = [
     "FrSiretRecognizer",
     "audit_dataframe",
     "build_analyzer",
-    "luhn_is_valid",
-    "nir_is_valid",
-    "nir_key",
-    "siren_is_valid",
-    "siret_is_valid",
 ]
 
 #: Entity types the labs reason about (Presidio names plus our ``FR_NIR``).
@@ -92,178 +91,14 @@ FRENCH_CONTEXT = {
 }
 
 # --------------------------------------------------------------------------
-# Key checks, without Presidio
+# Key checks, without Presidio: the rules live in mspr.case.identifiers
 # --------------------------------------------------------------------------
 
-#: Corsica's department codes are replaced by these numbers before the NIR key
-#: is computed (INSEE: « 2A » → 19, « 2B » → 18).
-_CORSICA = {"2A": "19", "2B": "18"}
+def _identifiers():
+    """:mod:`mspr.case.identifiers`, imported on first use (it loads the case package)."""
+    from mspr.case import identifiers
 
-_NIR_SHAPE = re.compile(r"^[1-478]\d{4}(?:\d{2}|2[AB])\d{8}$")
-
-
-def _compact(text: str) -> str:
-    """Remove spaces, dots and dashes; upper-case."""
-    return re.sub(r"[\s.\-]", "", str(text)).upper()
-
-
-def nir_key(body: str) -> int:
-    """Compute the control key of a NIR.
-
-    INSEE rule: key = 97 − (the 13-digit body modulo 97). For people born in
-    Corsica, the department « 2A » is read as 19 and « 2B » as 18.
-
-    Parameters
-    ----------
-    body : str
-        The first 13 characters of the NIR (spaces allowed), e.g.
-        ``"1 85 03 75 123 456"`` or ``"2 90 12 2A 004 017"``.
-
-    Returns
-    -------
-    int
-        The key, in ``[1, 97]``.
-
-    Raises
-    ------
-    ValueError
-        If ``body`` is not 13 digits (with ``2A``/``2B`` allowed).
-
-    Examples
-    --------
-    >>> nir_key("1850375123456")
-    41
-    """
-    compact = _compact(body)
-    for code, digits in _CORSICA.items():
-        if compact[5:7] == code:
-            compact = compact[:5] + digits + compact[7:]
-    if len(compact) != 13 or not compact.isdigit():
-        raise ValueError(f"corps de NIR invalide : {body!r}")
-    return 97 - int(compact) % 97
-
-
-def nir_is_valid(text: str) -> bool:
-    """Tell whether ``text`` is a well-formed NIR with a correct key.
-
-    Parameters
-    ----------
-    text : str
-        15 characters once spaces, dots and dashes are removed: sex (1, 2, or
-        3, 4, 7, 8 for provisional numbers), year, month, department (``2A``
-        and ``2B`` allowed), commune, order number, key.
-
-    Returns
-    -------
-    bool
-        True if the shape is right and the last two digits equal
-        :func:`nir_key` of the first 13 characters (INSEE rule).
-
-    Examples
-    --------
-    >>> nir_is_valid("1 85 03 75 123 456 41")
-    True
-    >>> nir_is_valid("1 85 03 75 123 456 42")
-    False
-    """
-    compact = _compact(text)
-    if not _NIR_SHAPE.match(compact):
-        return False
-    return nir_key(compact[:13]) == int(compact[13:])
-
-
-def luhn_is_valid(digits: str) -> bool:
-    """Luhn checksum (every second digit from the right doubled).
-
-    Parameters
-    ----------
-    digits : str
-        Digits only.
-
-    Returns
-    -------
-    bool
-        True if the Luhn sum is a multiple of 10; False for an empty string
-        or one holding anything but digits.
-
-    Examples
-    --------
-    >>> luhn_is_valid("732829320")
-    True
-    """
-    if not digits or not digits.isdigit():
-        return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def siren_is_valid(text: str) -> bool:
-    """Tell whether ``text`` is a SIREN (9 digits, Luhn-valid).
-
-    The SIREN, the company number of INSEE's Sirene register, has 8 digits
-    followed by a Luhn check digit (:func:`luhn_is_valid`).
-
-    Parameters
-    ----------
-    text : str
-        The number; spaces, dots and dashes are ignored.
-
-    Returns
-    -------
-    bool
-        True if ``text`` is exactly 9 digits once compacted and passes Luhn.
-
-    Examples
-    --------
-    >>> siren_is_valid("732 829 320")
-    True
-    """
-    compact = _compact(text)
-    return len(compact) == 9 and luhn_is_valid(compact)
-
-
-#: La Poste's SIREN: its establishments' SIRETs do not follow Luhn.
-LA_POSTE_SIREN = "356000000"
-
-
-def siret_is_valid(text: str) -> bool:
-    """Tell whether ``text`` is a SIRET (14 digits, Luhn-valid).
-
-    Exception: La Poste has more establishments than Luhn keys allow, so a
-    SIRET starting with La Poste's SIREN ``356000000`` that fails Luhn is
-    still valid when the sum of its digits is a multiple of 5 (the rule
-    used by the usual SIRET validators).
-
-    Parameters
-    ----------
-    text : str
-        The number: SIREN (9 digits) then NIC (5 digits, the
-        establishment's rank and key); spaces, dots and dashes are ignored.
-
-    Returns
-    -------
-    bool
-        True if ``text`` is exactly 14 digits once compacted and passes Luhn
-        (Sirene rule), or satisfies La Poste's exception above.
-
-    Examples
-    --------
-    >>> siret_is_valid("732 829 320 00074")
-    True
-    """
-    compact = _compact(text)
-    if len(compact) != 14 or not compact.isdigit():
-        return False
-    if luhn_is_valid(compact):
-        return True
-    return compact.startswith(LA_POSTE_SIREN) and sum(int(c) for c in compact) % 5 == 0
+    return identifiers
 
 
 # --------------------------------------------------------------------------
@@ -273,16 +108,18 @@ def siret_is_valid(text: str) -> bool:
 _RECOGNIZER_NAMES = ("FrNirRecognizer", "FrSirenRecognizer", "FrSiretRecognizer")
 
 
-@functools.cache
 def _recognizer_classes() -> dict[str, type]:
     """Define the French recognizers; imports Presidio."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
+    validators = _identifiers().VALIDATORS
+
     class _ChecksumRecognizer(PatternRecognizer):
         """A pattern recognizer whose matches must also pass a check-digit test.
 
-        Subclasses set ``ENTITY``, ``PATTERNS`` and ``VALIDATOR`` (a function
-        of the matched text returning bool).
+        Subclasses set ``ENTITY`` and ``PATTERNS``; a match is kept if the
+        validator of ``ENTITY`` in :data:`mspr.case.identifiers.VALIDATORS`
+        accepts it.
 
         Parameters
         ----------
@@ -294,7 +131,6 @@ def _recognizer_classes() -> dict[str, type]:
 
         ENTITY: str
         PATTERNS: list
-        VALIDATOR: Any
 
         def __init__(self, supported_language: str = "fr", context: list[str] | None = None):
             super().__init__(
@@ -307,12 +143,13 @@ def _recognizer_classes() -> dict[str, type]:
 
         def validate_result(self, pattern_text: str) -> bool:
             """Keep the match only if its check digits are right."""
-            return type(self).VALIDATOR(pattern_text)
+            return validators[self.ENTITY](pattern_text)
 
     class FrNirRecognizer(_ChecksumRecognizer):
         """French social-security number (NIR), checked with its INSEE key.
 
-        Matches are kept only if they pass the check (INSEE key, see :func:`nir_is_valid`).
+        Matches are kept only if they pass the check (INSEE key, see
+        :func:`mspr.case.identifiers.is_valid_nir`).
         """
 
         ENTITY = "FR_NIR"
@@ -324,12 +161,12 @@ def _recognizer_classes() -> dict[str, type]:
                 0.5,
             )
         ]
-        VALIDATOR = staticmethod(nir_is_valid)
 
     class FrSirenRecognizer(_ChecksumRecognizer):
         """French company number (SIREN, 9 digits), Luhn-checked.
 
-        Matches are kept only if they pass the check (Luhn, see :func:`siren_is_valid`).
+        Matches are kept only if they pass the check (Luhn, see
+        :func:`mspr.case.identifiers.is_valid_siren`).
         """
 
         ENTITY = "FR_SIREN"
@@ -340,12 +177,12 @@ def _recognizer_classes() -> dict[str, type]:
                 0.3,
             )
         ]
-        VALIDATOR = staticmethod(siren_is_valid)
 
     class FrSiretRecognizer(_ChecksumRecognizer):
         """French establishment number (SIRET, 14 digits), Luhn-checked.
 
-        Matches are kept only if they pass the check (Luhn or La Poste's rule, see :func:`siret_is_valid`).
+        Matches are kept only if they pass the check (Luhn or La Poste's rule,
+        see :func:`mspr.case.identifiers.is_valid_siret`).
         """
 
         ENTITY = "FR_SIRET"
@@ -356,7 +193,6 @@ def _recognizer_classes() -> dict[str, type]:
                 0.3,
             )
         ]
-        VALIDATOR = staticmethod(siret_is_valid)
 
     classes = {
         "FrNirRecognizer": FrNirRecognizer,

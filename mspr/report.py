@@ -62,6 +62,19 @@ class ReportRow:
     evidence: str
 
 
+def _read_grade(path: Path, team_id: str, assignment_id: str) -> SubmissionGrade:
+    """Read a grade file; a damaged or truncated one becomes a grader error, in French, for the jury."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("le document n'est pas un objet JSON")
+        return SubmissionGrade.from_json(data)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        return SubmissionGrade(team_id, assignment_id, False, [], {}, "",
+                               grader_error=f"fichier de note endommagé ou tronqué ({path.name} : "
+                                            f"{type(exc).__name__}) : relancez « mspr autograde » pour ce rendu")
+
+
 def load_grades(ws: Workspace) -> dict[str, dict[str, SubmissionGrade | None]]:
     """Read the grade files of every team of the workspace.
 
@@ -75,15 +88,15 @@ def load_grades(ws: Workspace) -> dict[str, dict[str, SubmissionGrade | None]]:
     dict
         ``team_id`` → ``assignment_id`` → :class:`~mspr.grading.SubmissionGrade`,
         or None when that assignment has no grade (not submitted, or not
-        graded yet).
+        graded yet). A damaged grade file (truncated, not JSON) gives a
+        grade with a French ``grader_error`` saying so, instead of failing.
     """
     grades = {}
     for team_id in ws.teams():
         grades[team_id] = {}
         for assignment_id in ASSIGNMENTS:
             path = ws.grades(team_id, assignment_id)
-            grades[team_id][assignment_id] = (
-                SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None)
+            grades[team_id][assignment_id] = _read_grade(path, team_id, assignment_id) if path.is_file() else None
     return grades
 
 

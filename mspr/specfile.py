@@ -256,7 +256,7 @@ def _describe(root: type[BaseModel], error: dict) -> str:
         if kind.startswith(prefix + "_") and kind not in ("string_too_short", "string_pattern_mismatch"):
             return f"{path} : type attendu : {name} (reçu : {received!r}) : corrigez la valeur"
     if kind == "literal_error":
-        return f"{path} : valeur {received!r} non admise : remplacez-la par {ctx.get('expected')}"
+        return f"{path} : valeur {received!r} non admise : remplacez-la par {str(ctx.get('expected')).replace(' or ', ' ou ')}"
     if kind == "enum":
         return f"{path} : valeur {received!r} non admise : valeurs possibles : {ctx.get('expected')}"
     bounds = {

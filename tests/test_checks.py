@@ -7,17 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from mspr.case.truth import ColumnRef, GroundTruth, PlanTruth
 from mspr.grading.checks import CHECKS, CheckContext, run_checks
 from mspr.referentiel import Referentiel
 
-GROUND_TRUTH = {
-    "pii": {
+# Only the parts the checks under test read (model_construct skips the other fields).
+GROUND_TRUTH = GroundTruth.model_construct(
+    pii={
         "adherents": {"nom": ["PERSON"], "email": ["EMAIL_ADDRESS"], "formule": []},
         "reclamations": {"texte": ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]},
     },
-    "leaky_column": {"table": "adherents", "column": "date_resiliation"},
-    "plan": {"critical_path": ["T01", "T03", "T04"], "duration_days": 17},
-}
+    leaky_column=ColumnRef(table="adherents", column="date_resiliation"),
+    plan=PlanTruth(duration_days=17, tasks=[], critical_tasks=["T01", "T03", "T04"],
+                   critical_paths=[["T01", "T03", "T04"]]),
+)
 
 
 def ctx(answers, tmp_path=Path("."), processes=None):
@@ -53,7 +56,7 @@ def test_pii_score_is_mean_jaccard_over_flagged_columns():
 
 
 def test_pii_perfect_and_empty_answers():
-    perfect = {t: {c: v for c, v in cols.items() if v} for t, cols in GROUND_TRUTH["pii"].items()}
+    perfect = {t: {c: v for c, v in cols.items() if v} for t, cols in GROUND_TRUTH.pii.items()}
     assert run_checks("a1_cadrage", ctx({"A1C6.pii_columns": perfect}))[0].score == 4
     assert run_checks("a1_cadrage", ctx({"A1C6.pii_columns": {}}))[0].score == 0
 
@@ -85,12 +88,13 @@ def test_leaky_column_accepts_table_prefix():
 
 
 def test_a_grader_bug_is_not_hidden(monkeypatch):
-    def broken(ctx):
+    def broken(ctx, answer):
         raise KeyError("bug in the grader")
 
+    import dataclasses
+
     monkeypatch.setitem(CHECKS, "A4C1.project_duration",
-                        CHECKS["A4C1.project_duration"].__class__("A4C1.project_duration", "a4_pilotage", 1, "x",
-                                                                  "A4C1.project_duration", broken))
+                        dataclasses.replace(CHECKS["A4C1.project_duration"], func=broken))
     with pytest.raises(KeyError):
         run_checks("a4_pilotage", ctx({"A4C1.project_duration": 3}))
 
@@ -172,3 +176,12 @@ def test_hostile_answer_shapes_score_zero_without_crashing_the_grader(tmp_path, 
     answered = [r for r in results if CHECKS[r.check_id].answer in answers]
     assert answered and all(r.score == 0 for r in answered)
     assert all("inexploitable" in r.evidence for r in answered)
+
+
+def test_the_docs_table_is_generated_from_the_registry():
+    from mspr.grading.checks import checks_table
+
+    table = checks_table()
+    for check in CHECKS.values():
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{check.check_id}` |"))
+        assert f"| {check.assignment_id} | {check.max_score:g} | `{check.answer}` | {check.scoring} |" in row

@@ -14,7 +14,7 @@ def malformed_case(tmp_path, mutate):
     shutil.copytree(DEFAULT_CASE, case)
     spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
     mutate(spec)
-    (case / "case.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    (case / "case.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return case
 
 
@@ -23,16 +23,16 @@ def unknown_key(spec):
 
 
 def wrong_type(spec):
-    spec["data"]["rows"] = "beaucoup"
+    spec["donnees"]["lignes"] = "beaucoup"
 
 
 def missing_table(spec):
-    del spec["data"]["tables"]["reclamations"]
+    del spec["donnees"]["tables"]["reclamations"]  # its aggregate in the main table points to it
 
 
 @pytest.mark.parametrize("mutate, field", [
     (unknown_key, "entreprise_bis"),
-    (wrong_type, "data.rows"),
+    (wrong_type, "donnees.lignes"),
     (missing_table, "reclamations"),
 ])
 def test_malformed_case_yaml_exits_with_a_short_error(tmp_path, capsys, mutate, field):
@@ -92,23 +92,66 @@ def test_autograde_without_any_submission_is_an_error(tmp_path, capsys):
     assert "aucun rendu" in capsys.readouterr().err
 
 
-@pytest.fixture
-def built_cohort(tmp_path):
-    """A workspace whose case looks built (release itself is stubbed out)."""
-    ws = tmp_path / "ws"
-    (ws / "case" / "ground_truth").mkdir(parents=True)
+@pytest.fixture(scope="module")
+def built_cohort(tmp_path_factory):
+    """A workspace whose case is built (the nbgrader part of the release is stubbed out)."""
+    from mspr.paths import Workspace
+    from mspr.release import build_cohort_case
+
+    ws = Workspace(tmp_path_factory.mktemp("cohort") / "ws")
+    build_cohort_case(ws, DEFAULT_CASE, rows=300)
     return ws
 
 
 def test_release_with_a_missing_case_is_an_error_even_when_built(built_cohort, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("mspr.release.release", lambda ws: [])
-    assert main(["release", "-w", str(built_cohort), "--case", str(tmp_path / "nulle-part")]) == 2
+    monkeypatch.setattr("mspr.release.render_sources", lambda ws: [])
+    monkeypatch.setattr("mspr.release.load_labs", lambda: [])
+    assert main(["release", "-w", str(built_cohort.root), "--case", str(tmp_path / "nulle-part")]) == 2
     assert "nulle-part" in capsys.readouterr().err
 
 
-def test_release_says_the_built_case_is_kept(built_cohort, capsys, monkeypatch):
-    monkeypatch.setattr("mspr.release.release", lambda ws: [])
-    assert main(["release", "-w", str(built_cohort), "--case", str(DEFAULT_CASE)]) == 0
-    assert "conservé" in capsys.readouterr().out
-    assert main(["release", "-w", str(built_cohort)]) == 0
-    assert "conservé" not in capsys.readouterr().out
+def test_release_into_a_cohort_of_another_case_is_refused(built_cohort, capsys, monkeypatch):
+    monkeypatch.setattr("mspr.release.render_sources", lambda ws: [])
+    monkeypatch.setattr("mspr.release.load_labs", lambda: [])
+    other = DEFAULT_CASE.parent / "oceane_mobilites"
+    truth = built_cohort.case.ground_truth.read_bytes()
+    assert main(["release", "-w", str(built_cohort.root), "--case", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "autre cas (mutuelle_horizon)" in err and "rien n'a été supprimé" in err
+    assert built_cohort.case.ground_truth.read_bytes() == truth
+    assert main(["release", "-w", str(built_cohort.root), "--case", str(DEFAULT_CASE)]) == 0
+
+
+def test_rebuilding_the_cohort_case_archives_the_previous_ground_truth(built_cohort):
+    from mspr.case import GroundTruth
+    from mspr.release import build_cohort_case
+
+    before = built_cohort.case.ground_truth.read_bytes()
+    build_cohort_case(built_cohort, DEFAULT_CASE, seed=5, rows=300)
+    assert GroundTruth.load(built_cohort.case.ground_truth).seed == 5
+    kept = sorted((built_cohort.archive_dir / "case" / "ground_truth").iterdir())
+    assert kept and (kept[-1] / "ground_truth.json").read_bytes() == before
+
+
+def test_click_messages_are_french(capsys):
+    assert main(["autograde", "--assignment", "a9_inconnu"]) == 2
+    err = capsys.readouterr().err
+    assert "Valeur invalide pour" in err and "n'est pas parmi" in err and "Utilisation :" in err
+    assert main(["case", "build", "--inconnue"]) == 2
+    err = capsys.readouterr().err
+    assert "Option inconnue" in err and "Error" not in err and "Usage" not in err
+
+
+def test_case_build_out_onto_a_foreign_folder_or_a_file_exits_2_and_keeps_everything(tmp_path, capsys):
+    folder = tmp_path / "mes_documents"
+    folder.mkdir()
+    (folder / "rapport.docx").write_bytes(b"a moi")
+    assert main(["case", "build", str(DEFAULT_CASE), "--out", str(folder), "--rows", "300"]) == 2
+    err = capsys.readouterr().err
+    assert "rapport.docx" in err and "rien n'a été supprimé" in err and "Traceback" not in err
+    assert [p.name for p in folder.iterdir()] == ["rapport.docx"] and (folder / "rapport.docx").read_bytes() == b"a moi"
+    target = tmp_path / "sortie.csv"
+    target.write_text("x", encoding="utf-8")
+    assert main(["case", "build", str(DEFAULT_CASE), "--out", str(target), "--rows", "300"]) == 2
+    err = capsys.readouterr().err
+    assert "est un fichier" in err and "Traceback" not in err and target.read_text(encoding="utf-8") == "x"

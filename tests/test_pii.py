@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from mspr import pii
+from mspr.case import identifiers
 
 # Hand-computed NIR keys (key = 97 − body mod 97, INSEE):
 #   body 1 85 03 75 123 456 → 1850375123456 = 97 × 19076032200 + 56
@@ -34,36 +35,36 @@ def entities(analyzer, text):
 # -- key checks -------------------------------------------------------------
 
 def test_nir_key_matches_hand_computation():
-    assert pii.nir_key("1850375123456") == 41
+    assert identifiers.nir_key("1850375123456") == 41
 
 
 def test_nir_valid_and_wrong_key():
-    assert pii.nir_is_valid(VALID_NIR)
-    assert pii.nir_is_valid(VALID_NIR.replace(" ", ""))
-    assert not pii.nir_is_valid(WRONG_KEY_NIR)
+    assert identifiers.is_valid_nir(VALID_NIR)
+    assert identifiers.is_valid_nir(VALID_NIR.replace(" ", ""))
+    assert not identifiers.is_valid_nir(WRONG_KEY_NIR)
 
 
 @pytest.mark.parametrize("text", ["", "1 85 03 75 123 456", "5 85 03 75 123 456 41", "185037512345641X"])
 def test_nir_malformed(text):
-    assert not pii.nir_is_valid(text)
+    assert not identifiers.is_valid_nir(text)
 
 
 def test_nir_corsica_rule():
-    assert pii.nir_key("2 90 12 2A 004 017") == 76
-    assert pii.nir_key("2 90 12 2B 004 017") == 6
-    assert pii.nir_is_valid(CORSICA_2A_NIR)
-    assert pii.nir_is_valid(CORSICA_2B_NIR)
+    assert identifiers.nir_key("2 90 12 2A 004 017") == 76
+    assert identifiers.nir_key("2 90 12 2B 004 017") == 6
+    assert identifiers.is_valid_nir(CORSICA_2A_NIR)
+    assert identifiers.is_valid_nir(CORSICA_2B_NIR)
     # the 2A key does not validate the same number in 2B, and vice versa
-    assert not pii.nir_is_valid(CORSICA_2A_NIR.replace("2A", "2B"))
-    assert not pii.nir_is_valid(CORSICA_2B_NIR.replace("2B", "2A"))
+    assert not identifiers.is_valid_nir(CORSICA_2A_NIR.replace("2A", "2B"))
+    assert not identifiers.is_valid_nir(CORSICA_2B_NIR.replace("2B", "2A"))
 
 
 # SIREN 732 829 320, Luhn from the right, every second digit doubled:
 #   0 + (2×2=4) + 3 + (9×2=18→9) + 2 + (8×2=16→7) + 2 + (3×2=6) + 7 = 40 ≡ 0.
 def test_siren_luhn():
-    assert pii.siren_is_valid("732 829 320")
-    assert not pii.siren_is_valid("732 829 321")  # sum 41
-    assert not pii.siren_is_valid("73282932")  # 8 digits
+    assert identifiers.is_valid_siren("732 829 320")
+    assert not identifiers.is_valid_siren("732 829 321")  # sum 41
+    assert not identifiers.is_valid_siren("73282932")  # 8 digits
 
 
 # SIRET 732 829 320 00074: the SIREN part contributes 40 with the doubling
@@ -71,15 +72,15 @@ def test_siren_luhn():
 # recomputed from the right: 4 + (7×2=14→5) + 0 + 0 + 0 + 0 + 2 + (3×2=6)
 #   + 9 + (2×2=4) + 8 + (2×2=4) + 3 + (7×2=14→5) = 50 ≡ 0.
 def test_siret_luhn_and_la_poste():
-    assert pii.siret_is_valid("732 829 320 00074")
-    assert not pii.siret_is_valid("732 829 320 00075")
+    assert identifiers.is_valid_siret("732 829 320 00074")
+    assert not identifiers.is_valid_siret("732 829 320 00075")
     # La Poste 356 000 000 00001: Luhn sum 1+0+…+(6×2=12→3)+5+(3×2=6) = 15,
     # not a multiple of 10, but the digit sum 3+5+6+1 = 15 is a multiple of 5.
-    assert not pii.luhn_is_valid("35600000000001")
-    assert pii.siret_is_valid("356 000 000 00001")
-    assert not pii.siret_is_valid("356 000 000 00002")  # digit sum 16, Luhn 16
+    assert not identifiers.luhn_is_valid("35600000000001")
+    assert identifiers.is_valid_siret("356 000 000 00001")
+    assert not identifiers.is_valid_siret("356 000 000 00002")  # digit sum 16, Luhn 16
     # the exception is La Poste's only
-    assert not pii.siret_is_valid("732 829 320 00001")
+    assert not identifiers.is_valid_siret("732 829 320 00001")
 
 
 # -- recognizers ------------------------------------------------------------

@@ -194,10 +194,10 @@ def _wrong_block(data):
 @pytest.mark.parametrize(
     "mutate, expected",
     [
-        (_unknown_key, "competencies[0].weight"),
-        (_bad_code, "competencies[0].code"),
-        (_missing_criteria, "competencies[0].criteria"),
-        (_empty_criteria, "competencies[0].criteria"),
+        (_unknown_key, "competencies[1].weight"),
+        (_bad_code, "competencies[1].code"),
+        (_missing_criteria, "competencies[1].criteria"),
+        (_empty_criteria, "competencies[1].criteria"),
         (_gap_in_ids, "A1C1.5"),
         (_duplicate_code, "en double : A1C1"),
         (_wrong_block, "A2C1 n'appartient pas au bloc A1"),
@@ -218,7 +218,7 @@ def test_malformed_yaml_raises_mspr_error(tmp_path, mutate, expected):
 def test_invalid_yaml_syntax_raises_mspr_error(tmp_path):
     path = tmp_path / "referentiel.yaml"
     path.write_text("blocks: [unclosed\n", encoding="utf-8")
-    with pytest.raises(MsprError, match="YAML invalide") as info:
+    with pytest.raises(MsprError, match="syntaxe YAML") as info:
         Referentiel.load(path)
     assert info.value.path == path
 

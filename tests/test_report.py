@@ -57,18 +57,21 @@ def test_a_grader_failure_on_one_submission_does_not_stop_the_others(tmp_path, m
     ws = Workspace(tmp_path / "ws")
     ws.ground_truth_dir.mkdir(parents=True)
     (ws.ground_truth_dir / "ground_truth.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(grading, "load_ground_truth", lambda ws: None)
     for team in ("ko", "ok"):
         ws.submitted(team, "a4_pilotage").mkdir(parents=True)
 
     calls = []
 
-    def fake_grade(ws, team_id, assignment_id, ground_truth):
-        calls.append(team_id)
-        if team_id == "ko":
+    def fake_run_task(task, **kwargs):
+        calls.append(task.team_id)
+        if task.team_id == "ko":
             raise KeyError("bug du correcteur")
-        return SubmissionGrade(team_id, assignment_id, True, [], {}, "")
+        return engine.Outcome(task, SubmissionGrade(task.team_id, task.assignment_id, True, [], {}, ""), None, None)
 
-    monkeypatch.setattr(grading, "grade_submission", fake_grade)
+    import mspr.grading.engine as engine
+
+    monkeypatch.setattr(engine, "run_task", fake_run_task)
     with pytest.raises(grading.GradingError) as err:
         grading.autograde(ws)
     assert calls == ["ko", "ok"]  # "ok" is graded after "ko" failed

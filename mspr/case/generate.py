@@ -14,7 +14,7 @@ Generation, in order:
    (``relation.nombre``). Personal data are drawn per row and coherent with
    each other and with the case's geography (:mod:`mspr.case.identifiers`,
    :mod:`mspr.case.geo`); free texts record where they embed personal data;
-2. aggregate columns of parents from their children (counts, sums, means
+2. aggregate columns of parents from their children (counts, sums, means, maxima
    over a window);
 3. the binary target from the spec's effects (intercept solved to reach
    ``taux_positifs``), the optional regression target, and the leaking
@@ -28,6 +28,7 @@ Generation, in order:
 from __future__ import annotations
 
 import datetime as dt
+import string
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -201,14 +202,40 @@ def _generate_table(ctx: _Context, name: str, table: TableSpec, parent: _Table |
         n_rows = len(owner)
     out = _Table(spec=table, n=int(n_rows), owner=owner)
     if any(c.generateur in _PERSON_FIELDS for c in table.colonnes.values()):
-        out.people = _people(ctx, out.n, table)
+        if table.personnes is None:
+            out.people = _people(ctx, out.n, table)
+        else:  # a pool of people, each row signed by one of them
+            pool = _people(ctx, table.personnes, table)
+            who = rng.integers(0, table.personnes, size=out.n)
+            out.people = {field_: values[who] for field_, values in pool.items()}
     for column_name, column in table.colonnes.items():
         if column.agregat is not None or column.role in ("cible", "fuite"):
             continue
         if table.relation is not None and column_name == table.relation.cle:
             continue  # formatted from the owner
         out.values[column_name] = _column(ctx, name, column_name, column, out, parent, built)
+    _company_emails(ctx, out)
     return out
+
+
+#: Legal forms left out of a company's e-mail domain.
+_LEGAL_FORMS = {"sa", "sarl", "sas", "sasu", "eurl", "snc", "sci", "et", "fils", "cie"}
+
+
+def _company_emails(ctx: _Context, table: _Table) -> None:
+    """Rows that are companies (``raison_sociale``): contacts write from the company's domain."""
+    columns = table.spec.colonnes
+    company = next((c for c, col in columns.items() if col.generateur == "raison_sociale"), None)
+    mail = next((c for c, col in columns.items() if col.generateur == "email" and col.domaines is None), None)
+    if company is None or mail is None or table.spec.personnes is not None:
+        return
+    emails = []
+    for first, last, name in zip(table.people["prenom"], table.people["nom"], table.values[company]):
+        words = [w for w in _ascii(name).lower().replace(".", "").replace(",", " ").split() if w not in _LEGAL_FORMS]
+        domain = "-".join("".join(ch for ch in w if ch.isalnum() or ch == "-") for w in words).strip("-")
+        domain = domain or "entreprise"
+        emails.append(identifiers.email(ctx.rng, first, last, domains=[f"{domain}.fr"]))
+    table.people["email"] = table.values[mail] = np.array(emails, dtype=object)
 
 
 def _child_owners(spec: CaseSpec, table: TableSpec, parent: _Table, rng: np.random.Generator) -> np.ndarray:
@@ -247,6 +274,11 @@ def _column(ctx: _Context, table_name: str, name: str, column: Column, table: _T
         return table.people[_PERSON_FIELDS[column.generateur]]
     if column.generateur == "raison_sociale":
         return np.array([faker.company() for _ in range(n)], dtype=object)
+    if column.generateur == "siret":
+        sirens = next((table.values[c] for c, other in table.spec.colonnes.items()
+                       if other.generateur == "siren" and c in table.values), None)
+        if sirens is not None:  # an establishment of the same row's company
+            return np.array([identifiers.siret(rng, s) for s in sirens], dtype=object)
     if column.generateur in ("siren", "siret", "iban", "nir"):
         return _identifier_values(column.generateur, n, rng)
     if column.type == "categorielle":
@@ -341,7 +373,7 @@ def _people(ctx: _Context, n: int, table: TableSpec) -> dict:
     first = np.array([faker.first_name_female() if f else faker.first_name_male() for f in female], dtype=object)
     last = np.array([faker.last_name() for _ in range(n)], dtype=object)
     street = np.array([faker.street_address() for _ in range(n)], dtype=object)
-    weights = communes["poids"].to_numpy(dtype=float)
+    weights = communes["population"].to_numpy(dtype=float)
     where = rng.choice(len(communes), size=n, p=weights / weights.sum())
     birth = next((c for c in table.colonnes.values() if c.generateur == "date_naissance"), None)
     ages = birth.dates.annees_avant_reference if birth is not None else _DEFAULT_AGE
@@ -360,8 +392,9 @@ def _people(ctx: _Context, n: int, table: TableSpec) -> dict:
     }
     used: set[str] = set()
     emails = []
+    domains = next((c.domaines for c in table.colonnes.values() if c.generateur == "email"), None)
     for i in range(n):
-        email = identifiers.email(rng, first[i], last[i])
+        email = identifiers.email(rng, first[i], last[i], domains=domains)
         while email in used:
             local, _, domain = email.partition("@")
             email = f"{local}{int(rng.integers(0, 10))}@{domain}"
@@ -411,6 +444,25 @@ _WRAPPER_ENTITIES = {"@name": "PERSON", "@phone": "PHONE_NUMBER", "@email": "EMA
                      "@nir": "FR_NIR", "@iban": "IBAN_CODE"}
 
 
+#: Placeholders of a trainer's template (``modeles.gabarits``) -> the author's field.
+_TEMPLATE_FIELDS = {"nom": "@name", "telephone": "@phone", "email": "@email", "nir": "@nir", "iban": "@iban",
+                    "civilite": "@civ"}
+
+
+def _wrapper(template: str) -> tuple[tuple[str], ...]:
+    """A ``modeles.gabarits`` template as wrapper pieces (the body is capitalised after a sentence end)."""
+    pieces: list[tuple[str]] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            pieces.append((literal,))
+        if name == "texte":
+            before = "".join(p[0] for p in pieces).rstrip(" ")
+            pieces.append(("@body" if not before or before[-1] in ".!?:\n" else "@body_lower",))
+        elif name is not None:
+            pieces.append((_TEMPLATE_FIELDS[name],))
+    return tuple(pieces)
+
+
 def _texts(ctx: _Context, column: Column, table: _Table, parent: _Table | None):
     """Compose French free texts; return them with the spans of personal data in each."""
     models, n, rng = column.modeles, table.n, ctx.rng
@@ -418,7 +470,8 @@ def _texts(ctx: _Context, column: Column, table: _Table, parent: _Table | None):
     pick = rng.random(n)
     amount = rng.integers(15, 180, size=n)
     with_pii = rng.random(n) < models.part_donnees_personnelles
-    variant = rng.integers(0, len(_WRAPPERS), size=n)
+    wrappers = _WRAPPERS if models.gabarits is None else tuple(_wrapper(t) for t in models.gabarits)
+    variant = rng.integers(0, len(wrappers), size=n)
     author_table, author_rows = _authors(table, parent)
     if author_table is None and with_pii.any():
         author_rows = np.arange(n)
@@ -430,7 +483,10 @@ def _texts(ctx: _Context, column: Column, table: _Table, parent: _Table | None):
         body = bodies[int(pick[i] * len(bodies))].replace("{montant}", str(int(amount[i])))
         body = body[0].upper() + body[1:]
         if not with_pii[i]:
-            texts.append(body if i % 2 else f"Bonjour, {body[0].lower() + body[1:]} Merci de votre retour.")
+            if models.gabarits is not None:
+                texts.append(body)
+            else:
+                texts.append(body if i % 2 else f"Bonjour, {body[0].lower() + body[1:]} Merci de votre retour.")
             spans.append([])
             continue
         people = author_table.people
@@ -445,7 +501,7 @@ def _texts(ctx: _Context, column: Column, table: _Table, parent: _Table | None):
             "@nir": people["nir"][row],
             "@iban": people["iban"][row],
         }
-        template = _WRAPPERS[int(variant[i])]
+        template = wrappers[int(variant[i])]
         text, found = "", []
         for (piece,) in template:
             value = fields.get(piece, piece) if piece.startswith("@") else piece
@@ -484,6 +540,10 @@ def _aggregate(spec: CaseSpec, name: str, built: dict[str, _Table]) -> None:
         count = np.bincount(owners, minlength=table.n).astype(float)
         if agg.fonction == "nombre":
             values = count
+        elif agg.fonction == "maximum":
+            values = np.full(table.n, -np.inf)
+            np.maximum.at(values, owners, child.values[agg.colonne][rows].astype(float))
+            values[count == 0] = 0.0
         else:
             total = np.bincount(owners, weights=child.values[agg.colonne][rows], minlength=table.n)
             values = total if agg.fonction == "somme" else np.divide(total, count, out=np.zeros(table.n),

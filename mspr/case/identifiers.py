@@ -950,7 +950,8 @@ def is_valid_email(text: str) -> bool:
     Parameters
     ----------
     text : str
-        The address; surrounding white space is ignored.
+        The address; surrounding white space (no-break spaces included) is
+        ignored, white space inside is not.
 
     Returns
     -------
@@ -969,7 +970,7 @@ def is_valid_email(text: str) -> bool:
     """
     if not isinstance(text, str):
         return False
-    address = text.strip().replace("\u00a0", "").replace("\u202f", "")
+    address = text.strip()  # white space around it, no-break spaces included
     match = _EMAIL.match(address)
     return bool(match) and len(address) <= 254 and len(match["local"]) <= 64
 

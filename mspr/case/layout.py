@@ -55,7 +55,17 @@ class CaseLayout:
         return self.root / "data"
 
     def table(self, name: str) -> Path:
-        """Released table ``data/<name>.csv``."""
+        """Released table ``data/<name>.csv``.
+
+        Parameters
+        ----------
+        name : str
+            Table name, as in ``case.yaml``.
+
+        Returns
+        -------
+        pathlib.Path
+        """
         return self.data_dir / f"{name}.csv"
 
     @property

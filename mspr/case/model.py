@@ -35,6 +35,8 @@ __all__ = [
     "parse_numbers",
     "prepare_training_data",
     "save_model",
+    "typed_example",
+    "widen_integers",
 ]
 
 YEAR_DAYS = 365.25
@@ -255,10 +257,13 @@ def model_signature(features: FeatureSpec) -> object:
     Returns
     -------
     mlflow.models.ModelSignature
-        Inputs: numeric features as ``double`` (integers are widened by
-        MLflow), dates and categories as ``string``; output: 0/1 labels
-        (``long``). Concrete types let the served model read ``text/csv``
-        requests as well as JSON.
+        Inputs: numeric features as ``double`` (whole numbers included: a
+        column with a missing value is read as floats), dates and categories
+        as ``string``; output: 0/1 labels (``long``). Concrete types let the
+        served model read ``text/csv`` requests as well as JSON (the scoring
+        server parses both with the schema's types). A direct
+        ``pyfunc.predict`` on a DataFrame with ``int64`` columns needs them
+        cast to float first (MLflow does not widen ``int64``).
     """
     from mlflow.models import ModelSignature
     from mlflow.types import DataType
@@ -291,6 +296,38 @@ def typed_example(frame: pd.DataFrame, features: FeatureSpec) -> pd.DataFrame:
         out[column] = frame[column].astype(object).where(frame[column].notna(), None).astype(object)
         out[column] = out[column].map(lambda v: None if v is None else str(v)).astype(object)
     return out.reset_index(drop=True)
+
+
+def widen_integers(features, schema):
+    """Cast whole-number columns to float where the model's signature declares ``double``.
+
+    ``pandas.read_csv`` reads a complete integer column as ``int64``, which
+    MLflow refuses to widen to ``double`` (it does when it parses a request
+    itself, as the scoring server does): the same rows must get the same
+    predictions either way.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        The rows to predict, as read from CSV.
+    schema : mlflow.types.Schema or None
+        The model's input schema.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy, integer columns declared ``double`` cast to ``float64``.
+    """
+    from mlflow.types import DataType
+
+    features = features.copy()
+    if schema is None or not schema.has_input_names():
+        return features
+    for spec in schema.inputs:
+        if spec.name in features and getattr(spec, "type", None) == DataType.double \
+                and features[spec.name].dtype.kind in "iu":
+            features[spec.name] = features[spec.name].astype("float64")
+    return features
 
 
 def save_model(pipeline: Pipeline, path: str | Path, example: pd.DataFrame, features: FeatureSpec) -> None:

@@ -27,10 +27,11 @@ fix (:func:`mspr.specfile.load_yaml_model`). The generator
 from __future__ import annotations
 
 import datetime as dt
+import string
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from mspr.specfile import fail, load_yaml_model
 
@@ -42,6 +43,7 @@ __all__ = [
     "GENERATORS",
     "GDPR_CATEGORIES",
     "ROLES",
+    "TEXT_FIELDS",
     "TYPES",
     "TableSpec",
     "load_case_spec",
@@ -109,6 +111,16 @@ DEFECT_EFFECTS: dict[str, dict[str, str]] = {
                           "numerique": "virgule décimale et espace des milliers (« 1 234,50 »)",
                           "telephone": "« +33 6 12 34 56 78 » ou « 0612345678 » au lieu de « 06 12 34 56 78 »",
                           "categorielle": "modalité en majuscules sans accents"},
+}
+
+#: Personal data a free-text template (``modeles.gabarits``) may write: field -> (meaning, Presidio entity).
+TEXT_FIELDS: dict[str, tuple[str, str | None]] = {
+    "nom": ("prénom et nom de l'auteur", "PERSON"),
+    "telephone": ("téléphone de l'auteur", "PHONE_NUMBER"),
+    "email": ("adresse électronique de l'auteur", "EMAIL_ADDRESS"),
+    "nir": ("numéro de sécurité sociale de l'auteur", "FR_NIR"),
+    "iban": ("IBAN de l'auteur", "IBAN_CODE"),
+    "civilite": ("« Madame » ou « Monsieur »", None),
 }
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -311,8 +323,9 @@ class Aggregate(_Model):
     ----------
     table : str
         The child table, whose ``relation.parent`` is this table.
-    fonction : {"nombre", "somme", "moyenne"}
-        Count of child rows, sum or mean of ``colonne``.
+    fonction : {"nombre", "somme", "moyenne", "maximum"}
+        Count of child rows, sum, mean or maximum of ``colonne`` (a parent
+        row without child rows in the window gets 0).
     colonne : str, optional
         Numeric column of the child table (for ``somme`` and ``moyenne``).
     fenetre_jours : int, optional
@@ -323,7 +336,7 @@ class Aggregate(_Model):
     """
 
     table: Name
-    fonction: Literal["nombre", "somme", "moyenne"]
+    fonction: Literal["nombre", "somme", "moyenne", "maximum"]
     colonne: Name | None = None
     fenetre_jours: Annotated[int, Field(ge=1, le=36500)] | None = None
     colonne_date: Name | None = None
@@ -335,6 +348,26 @@ class Aggregate(_Model):
         if (self.fenetre_jours is None) != (self.colonne_date is None):
             raise fail("fenetre_jours et colonne_date vont ensemble")
         return self
+
+
+def _check_template(template: str) -> str:
+    """A free-text template: ``{texte}`` once, at least one personal field, nothing else."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError:
+        raise fail(f"gabarit « {template} » mal formé : accolades non appariées") from None
+    unknown = [f for f in fields if f != "texte" and f not in TEXT_FIELDS]
+    if unknown:
+        raise fail(f"gabarit « {template} » : champ inconnu {{{unknown[0]}}} ; champs admis : "
+                   "{texte}, " + ", ".join(f"{{{f}}}" for f in TEXT_FIELDS))
+    personal = [f for f, (_, entity) in TEXT_FIELDS.items() if entity is not None]
+    if fields.count("texte") != 1 or not set(fields) & set(personal):
+        raise fail(f"gabarit « {template} » : mettez une fois {{texte}} et au moins une donnée "
+                   "personnelle (" + ", ".join(f"{{{f}}}" for f in personal) + ")")
+    return template
+
+
+_Template = Annotated[str, Field(min_length=1), AfterValidator(_check_template)]
 
 
 class Texts(_Model):
@@ -351,11 +384,19 @@ class Texts(_Model):
         Share of texts into which the author's personal data (name, phone,
         e-mail, and NIR or IBAN when the author has one) are written; their
         exact positions are recorded in the ground truth.
+    gabarits : list of str, optional
+        How personal data are written into a text, e.g. ``"{texte} Intervenant :
+        {nom}, tél. {telephone}."``: ``{texte}`` is the body, and at least one
+        of :data:`TEXT_FIELDS` (the author's data) appears. Default: a
+        customer's letter (greeting, body, signature or contact details,
+        NIR or IBAN); with ``gabarits``, texts without personal data are the
+        bare body.
     """
 
     selon: Name | None = None
     corps: dict[str, Annotated[list[NonEmptyStr], Field(min_length=1)]]
     part_donnees_personnelles: Fraction = 0.0
+    gabarits: Annotated[list[_Template], Field(min_length=1)] | None = None
 
 
 class Leak(_Model):
@@ -415,6 +456,10 @@ class Column(_Model):
     explicative : bool, default=False
         For personal data: also an explanatory variable of the main table
         (e.g. a birth date, from which an age is derived).
+    domaines : list of str, optional
+        For the ``email`` generator: the domains addresses are drawn from
+        (e.g. the company's own, ``["exemple-industrie.fr"]``); default:
+        French consumer mailboxes.
     """
 
     description: NonEmptyStr
@@ -434,9 +479,13 @@ class Column(_Model):
     plage: tuple[float, float] | None = None
     reference: Name | None = None
     explicative: bool = False
+    domaines: Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")]],
+                        Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> Column:
+        if self.domaines is not None and self.generateur != "email":
+            raise fail("domaines s'applique au générateur email")
         if self.generateur is not None:
             if self.generateur not in GENERATORS:
                 raise fail(f"générateur inconnu « {self.generateur} » : choisissez parmi "
@@ -572,6 +621,10 @@ class TableSpec(_Model):
         top-level tables generated with ``lignes`` rows.
     lignes : int, optional
         Row count of a top-level table other than the main one.
+    personnes : int, optional
+        Number of distinct people behind the rows' personal data (e.g. a team
+        of 35 agents signing thousands of reports): each row gets one
+        of them at random. Default: one person per row.
     colonnes : dict of str to Column
         Columns in file order; the first is the primary key.
     """
@@ -579,6 +632,7 @@ class TableSpec(_Model):
     description: NonEmptyStr
     relation: Relation | None = None
     lignes: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    personnes: Annotated[int, Field(ge=1, le=100_000)] | None = None
     colonnes: Annotated[dict[Name, Column], Field(min_length=2)]
 
     @property
@@ -587,7 +641,17 @@ class TableSpec(_Model):
         return next(iter(self.colonnes))
 
     def by_role(self, role: str) -> list[str]:
-        """Names of the columns of one role, in file order."""
+        """Names of the columns of one role, in file order.
+
+        Parameters
+        ----------
+        role : str
+            A key of :data:`ROLES`.
+
+        Returns
+        -------
+        list of str
+        """
         return [name for name, column in self.colonnes.items() if column.role == role]
 
 
@@ -790,12 +854,28 @@ class CaseSpec(_Model):
         return [self.cible.colonne, *extra]
 
     def children(self, table: str) -> list[str]:
-        """Tables whose relation points to ``table``, in declaration order."""
+        """Tables whose relation points to ``table``, in declaration order.
+
+        Parameters
+        ----------
+        table : str
+            A table name.
+
+        Returns
+        -------
+        list of str
+        """
         return [name for name, spec in self.tables.items()
                 if spec.relation is not None and spec.relation.parent == table]
 
     def generation_order(self) -> list[str]:
-        """Tables parents first (top-level tables in declaration order)."""
+        """Tables parents first (top-level tables in declaration order).
+
+        Returns
+        -------
+        list of str
+            Every table once; a child table after its parent.
+        """
         order: list[str] = []
         pending = list(self.tables)
         while pending:
@@ -854,7 +934,12 @@ class CaseSpec(_Model):
             if table.lignes is not None:
                 raise fail("lignes ne s'applique qu'aux tables sans relation (le nombre de lignes d'une table "
                            "fille vient de relation.nombre)", path=f"{path}.lignes")
-        elif name != self.cible.table and table.lignes is None:
+        if table.personnes is not None and not any(
+                c.generateur in ("civilite", "prenom", "nom", "email", "telephone", "adresse", "code_postal",
+                                 "commune", "date_naissance", "nir", "iban") for c in table.colonnes.values()):
+            raise fail("personnes s'applique à une table dont des colonnes décrivent une personne "
+                       "(generateur prenom, nom, email, telephone…)", path=f"{path}.personnes")
+        if relation is None and name != self.cible.table and table.lignes is None:
             raise fail("une table sans relation autre que la table principale demande lignes",
                        path=f"{path}.lignes")
         for column_name, column in table.colonnes.items():

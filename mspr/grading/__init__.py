@@ -11,25 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
+from mspr.answers import ANSWERS_FILE
+from mspr.answers import load as load_answers
+from mspr.case.truth import GroundTruth
 from mspr.errors import MsprError
 from mspr.grading.checks import CHECKS, CheckContext, CheckResult, checks_for, run_checks
-from mspr.grading.execute import SandboxWatch, kill_session, run_autograde, scratch_course
-from mspr.paths import ASSIGNMENTS, Workspace
+from mspr.paths import Workspace
 
-__all__ = ["CHECKS", "SubmissionGrade", "autograde", "grade_submission", "load_ground_truth"]
-
-#: File the notebooks record their answers in (see :mod:`mspr.answers`).
-ANSWERS_FILE = "reponses.json"
-
-#: Largest ``reponses.json`` read, bytes; a larger one is ignored.
-MAX_ANSWERS_BYTES = 1_000_000
+__all__ = ["CHECKS", "GradingError", "SubmissionGrade", "autograde", "grade_submission", "load_ground_truth",
+           "submission_checksum", "write_grade"]
 
 #: Largest jury answer kept, characters.
 MAX_JURY_ANSWER = 20_000
@@ -59,6 +53,18 @@ class SubmissionGrade:
     grader_error : str or None, default=None
         Traceback of a failure of the grader itself; the checks are then not
         scored (``checks`` is empty).
+    incidents : list of str, default=[]
+        French sentences for the jury: each limit the submission hit or
+        protection that stopped it (kernel killed at the CPU limit, output
+        cut, processes left running, wall time…).
+    isolation : list of str, default=[]
+        French sentences: the protections applied, then each one this
+        machine could not enforce (see :func:`mspr.grading.sandbox.probe`).
+    submission_sha256 : str or None, default=None
+        Checksum of the submission graded (:func:`submission_checksum`).
+    run_id : str or None, default=None
+        The grading run that wrote this grade (resuming an interrupted run
+        skips the submissions it already graded).
     """
 
     team_id: str
@@ -68,6 +74,10 @@ class SubmissionGrade:
     jury_answers: dict[str, str]
     log: str
     grader_error: str | None = None
+    incidents: list[str] = field(default_factory=list)
+    isolation: list[str] = field(default_factory=list)
+    submission_sha256: str | None = None
+    run_id: str | None = None
 
     def to_json(self) -> dict:
         """Return the JSON document written to ``grades/<team>/<assignment>.json``.
@@ -97,53 +107,42 @@ class SubmissionGrade:
         SubmissionGrade
             The grade, with its checks as :class:`CheckResult` objects.
         """
-        data = {k: v for k, v in data.items() if k != "graded_at"}
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
         data["checks"] = [CheckResult(**c) for c in data["checks"]]
         return cls(**data)
 
 
-def load_ground_truth(ws: Workspace) -> dict:
-    """Read ``ground_truth.json`` of the workspace's case.
+def load_ground_truth(ws: Workspace) -> GroundTruth:
+    """Read the ground truth of the workspace's case.
 
     Parameters
     ----------
     ws : Workspace
-        The cohort workspace; the file read is
-        ``ws.ground_truth_dir / "ground_truth.json"``.
+        The cohort workspace; the file read is ``ws.case.ground_truth``.
 
     Returns
     -------
-    dict
-        The ground truth written by :func:`mspr.case.build_case`: keys
-        ``case_id``, ``seed``, ``rows``, ``pii``, ``defects``,
-        ``leaky_column``, ``target``, ``reference_metric`` and ``plan`` (see
-        ``docs/architecture.md``).
+    GroundTruth
 
     Raises
     ------
     MsprError
-        If the case has not been built.
+        If the case has not been built, or was built by an older version.
     """
-    path = ws.ground_truth_dir / "ground_truth.json"
-    if not path.is_file():
-        raise MsprError("vérité terrain introuvable", path=path,
+    if not ws.case.ground_truth.is_file():
+        raise MsprError("vérité terrain introuvable", path=ws.case.ground_truth,
                         hint="construisez le cas de la cohorte avec « mspr release -w <cohorte> » avant de corriger")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return GroundTruth.load(ws.case.ground_truth)
 
 
 def _read_answers(workdir: Path) -> tuple[dict, str]:
-    path = workdir / ANSWERS_FILE
-    if not path.is_file():
-        return {}, f"{ANSWERS_FILE} absent : aucune réponse enregistrée."
-    if path.stat().st_size > MAX_ANSWERS_BYTES:
-        return {}, f"{ANSWERS_FILE} dépasse {MAX_ANSWERS_BYTES} octets : réponses ignorées."
+    """The submission's answers (:func:`mspr.answers.load`), or none with the reason."""
     try:
-        answers = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError) as exc:  # invalid JSON or UTF-8, numbers too long, nesting too deep
-        return {}, f"{ANSWERS_FILE} illisible ({exc}) : réponses ignorées."
-    if not isinstance(answers, dict):
-        return {}, f"{ANSWERS_FILE} n'est pas un objet JSON : réponses ignorées."
-    return answers, ""
+        answers = load_answers(workdir)
+    except MsprError as error:
+        return {}, f"{error.message} : réponses ignorées."
+    return answers, "" if answers else f"{ANSWERS_FILE} absent : aucune réponse enregistrée."
 
 
 def jury_answers(notebook: Path) -> dict[str, str]:
@@ -189,16 +188,69 @@ def _clip_log(log: str) -> str:
     return f"{log[:LOG_HEAD]}\n[…]\n{log[-LOG_TAIL:]}"
 
 
-def _write_grade(ws: Workspace, grade: SubmissionGrade) -> None:
+def write_grade(ws: Workspace, grade: SubmissionGrade) -> Path:
+    """Write a grade file atomically, the previous one archived first.
+
+    The document goes to a temporary file of the same folder, is flushed to
+    disk, then renamed over the final name (``os.replace``): a reader, or a run
+    killed at any moment, sees the old file, no file, or the whole new one --
+    never a truncated one.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The cohort workspace.
+    grade : SubmissionGrade
+        The grade to record in ``ws.grades(grade.team_id, grade.assignment_id)``.
+
+    Returns
+    -------
+    pathlib.Path
+        The grade file written.
+    """
     out = ws.grades(grade.team_id, grade.assignment_id)
     ws.archive(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(grade.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(grade.to_json(), ensure_ascii=False, indent=2) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, out)
+    return out
+
+
+def submission_checksum(folder: Path) -> str:
+    """Return the SHA-256 of a submission folder (relative paths and contents, sorted).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        ``ws.submitted(team_id, assignment_id)``.
+
+    Returns
+    -------
+    str
+        Hexadecimal digest; symbolic links count by their target text.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            digest.update(f"L {rel} {os.readlink(path)}\n".encode())
+        elif path.is_file():
+            digest.update(f"F {rel} {path.stat().st_size}\n".encode())
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
 
 
 def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
-                     ground_truth: dict | None = None) -> SubmissionGrade:
-    """Execute one submission in a sandbox, score it, and record the grade.
+                     ground_truth: GroundTruth | None = None, *, limits=None) -> SubmissionGrade:
+    """Execute one submission in its sandbox, score it, and record the grade.
 
     Parameters
     ----------
@@ -206,60 +258,29 @@ def grade_submission(ws: Workspace, team_id: str, assignment_id: str,
         The cohort workspace (submission, gradebook, ground truth, grades).
     team_id, assignment_id : str
         The submission to grade: ``ws.submitted(team_id, assignment_id)``.
-    ground_truth : dict, optional
-        ``ground_truth.json`` content; read from the workspace if omitted.
+    ground_truth : GroundTruth, optional
+        Read from the workspace if omitted.
+    limits : mspr.grading.sandbox.Limits, optional
+        Resource limits of the sandbox (default ``Limits()``).
 
     Returns
     -------
     SubmissionGrade
         Also written to ``ws.grades(team_id, assignment_id)`` (the previous
         grade archived); the executed folder replaces
-        ``ws.autograded(team_id, assignment_id)`` (the previous one archived).
+        ``ws.autograded(team_id, assignment_id)`` (the previous one archived),
+        and the gradebook gets the submission's nbgrader scores.
 
     Raises
     ------
     MsprError
         If ``ground_truth`` is omitted and the case has not been built.
     """
-    from mspr.notebooks import validate_notebook
+    from mspr.grading.engine import Task, commit, run_task
 
-    ground_truth = ground_truth or load_ground_truth(ws)
-    ws.archive(ws.autograded(team_id, assignment_id))
-    problems = validate_notebook(ws.submitted(team_id, assignment_id) / f"{assignment_id}.ipynb")
-    if problems:
-        grade = SubmissionGrade(team_id, assignment_id, False,
-                                _not_graded(assignment_id, "notebook non exécuté : " + problems[0]), {},
-                                "\n".join(problems))
-        _write_grade(ws, grade)
-        return grade
-    with tempfile.TemporaryDirectory(prefix="mspr-exec-") as scratch:
-        scratch = Path(scratch)
-        root = scratch_course(ws, team_id, assignment_id, scratch)
-        with SandboxWatch(scratch) as watch:
-            execution, pgid = run_autograde(root, ws.db_url, team_id, assignment_id, home=scratch / "home",
-                                            watch=watch)
-        try:
-            if execution.ok:
-                answers, note = _read_answers(execution.workdir)
-                ctx = CheckContext(answers, ground_truth, ws.ground_truth_dir, execution.workdir,
-                                   reference_model=ws.case_dir / "model", processes=watch.seen,
-                                   leftovers=execution.leftovers)
-                results = run_checks(assignment_id, ctx)
-                jury = jury_answers(execution.workdir / f"{assignment_id}.ipynb")
-            else:
-                note = "nbgrader n'a pas pu exécuter le notebook."
-                results = _not_graded(assignment_id, "notebook non exécuté (voir le journal d'exécution)")
-                jury = {}
-        finally:
-            kill_session(pgid)
-            watch.kill_leftovers()
-        if execution.workdir.is_dir():
-            shutil.copytree(execution.workdir, ws.autograded(team_id, assignment_id), symlinks=True,
-                            ignore=_special_files)
-    grade = SubmissionGrade(team_id, assignment_id, execution.ok, results, jury,
-                            _clip_log((note + "\n" + execution.log).strip()))
-    _write_grade(ws, grade)
-    return grade
+    outcome = run_task(Task(str(ws.root), team_id, assignment_id), ground_truth=ground_truth, limits=limits)
+    commit(ws, outcome)
+    return outcome.grade
 
 
 class GradingError(MsprError):
@@ -277,13 +298,22 @@ class GradingError(MsprError):
 
 
 def autograde(ws: Workspace, team_ids: list[str] | None = None,
-              assignment_ids: list[str] | None = None, *, progress=None) -> list[SubmissionGrade]:
+              assignment_ids: list[str] | None = None, *, progress=None, workers: int = 1,
+              engine: str = "processes", limits=None, resume: bool = True,
+              scheduler: str | None = None) -> list[SubmissionGrade]:
     """Grade every submission of the given teams and assignments.
 
-    A failure of the grader on one submission does not stop the others: its
-    traceback is recorded in that submission's grade file (``grader_error``,
-    no score) and a :class:`GradingError` naming every failed submission is
-    raised once all have been tried.
+    Submissions are executed and scored concurrently by ``workers`` worker
+    processes (or Dask workers); one writer, in this process, commits each
+    result (executed folder, gradebook rows, grade file written last and
+    atomically). A failure of the grader on one submission does not stop the
+    others: its traceback is recorded in that submission's grade file
+    (``grader_error``, no score) and a :class:`GradingError` naming every
+    failed submission is raised once all have been tried.
+
+    A run that was interrupted (Ctrl-C, kill -9, power cut) is resumed by the
+    next call: the submissions it already graded, unchanged since, are
+    skipped (see :mod:`mspr.grading.engine`).
 
     Parameters
     ----------
@@ -294,38 +324,39 @@ def autograde(ws: Workspace, team_ids: list[str] | None = None,
     assignment_ids : list of str, optional
         Defaults to the four assignments.
     progress : callable, optional
-        Called with ``(team_id, assignment_id)`` before each submission.
+        Called with ``(team_id, assignment_id, state)`` on each change of a
+        submission's state (``"en attente"``, ``"en cours"``, ``"corrigé"``,
+        ``"déjà corrigé"``, ``"échec du correcteur"``).
+    workers : int, default=1
+        Number of submissions graded at the same time.
+    engine : {"processes", "dask"}, default="processes"
+        ``processes``: a local pool of worker processes
+        (``concurrent.futures``); ``dask``: a Dask distributed cluster (a
+        ``LocalCluster`` of ``workers`` processes).
+    limits : mspr.grading.sandbox.Limits, optional
+        Resource limits of each sandbox (default ``Limits()``).
+    resume : bool, default=True
+        Resume an interrupted run; with False, every submission is graded
+        again.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (e.g. a ``KubeCluster``'s),
+        with ``engine="dask"``; default: a local cluster.
 
     Returns
     -------
     list of SubmissionGrade
-        One per submission found (a missing submission is simply skipped; the
-        report shows it as not submitted).
+        One per submission found, in (team, assignment) order (a missing
+        submission is simply skipped; the report shows it as not submitted).
 
     Raises
     ------
     MsprError
-        If the case has not been built (no ground truth).
+        If the case has not been built (no ground truth) or ``engine`` is
+        unknown.
     GradingError
         If the grader failed on at least one submission.
     """
-    ground_truth = load_ground_truth(ws)
-    grades, failures = [], []
-    for team_id in team_ids or ws.teams():
-        for assignment_id in assignment_ids or ASSIGNMENTS:
-            if not ws.submitted(team_id, assignment_id).is_dir():
-                continue
-            if progress:
-                progress(team_id, assignment_id)
-            try:
-                grades.append(grade_submission(ws, team_id, assignment_id, ground_truth))
-            except Exception:  # recorded in the grade file, then raised for the whole run below
-                trace = traceback.format_exc()
-                _write_grade(ws, SubmissionGrade(team_id, assignment_id, False, [], {}, "", grader_error=trace))
-                failures.append(f"{team_id}/{assignment_id} : {trace.strip().splitlines()[-1]}")
-    if failures:
-        raise GradingError(f"le correcteur a échoué sur {len(failures)} rendu(s), les autres sont corrigés :\n  "
-                           + "\n  ".join(failures),
-                           path=ws.root / "grades",
-                           hint="le détail est dans le champ grader_error du fichier de note ; signalez-le")
-    return grades
+    from mspr.grading.engine import run_cohort
+
+    return run_cohort(ws, team_ids, assignment_ids, progress=progress, workers=workers, engine=engine,
+                      limits=limits, resume=resume, scheduler=scheduler)

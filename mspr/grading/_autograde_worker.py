@@ -1,15 +1,18 @@
-"""Subprocess entry point: ``nbgrader autograde`` one submission.
+"""Subprocess entry point: ``nbgrader autograde`` one submission, its kernel in the sandbox.
 
 Usage: ``python -m mspr.grading._autograde_worker`` with a JSON object
-``{"root", "db_url", "team_id", "assignment_id"}`` on standard input (not on
-the command line, which the candidate's kernel could read in ``/proc``).
+``{"root", "db_url", "team_id", "assignment_id", "run_dir", "home",
+"scratch", "limits"}`` on standard input (not on the command line, which the
+candidate's kernel could read in ``/proc``).
 
-The worker first makes itself a *child subreaper* (Linux ``prctl``): every
-process the notebook starts stays its descendant, even one that detaches with
-``setsid`` or a double fork. Once nbgrader is done, the worker lists the
-descendants still running (e.g. a model server the notebook did not stop),
-kills them, and prints nbgrader's result and that list as one JSON line. It
-exits 1 when nbgrader failed.
+This worker is trusted: it runs nbgrader (which reads the gradebook) outside
+the sandbox; only the kernel it starts runs inside
+(:class:`mspr.grading._sandbox_kernel.SandboxKernelManager`). The worker
+first makes itself a *child subreaper* (Linux ``prctl``): every process the
+notebook starts stays its descendant, even one that detaches. Once nbgrader
+is done, it lists the descendants still running, kills them, and prints
+nbgrader's result, that list and the incidents of the execution (kernel
+death, output cut) as one JSON line. It exits 1 when nbgrader failed.
 """
 
 import ctypes
@@ -28,7 +31,24 @@ PR_SET_CHILD_SUBREAPER = 36
 def main() -> int:
     params = json.loads(sys.stdin.read())
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+
+    from mspr.grading import _sandbox_kernel as sk
+    from mspr.grading.sandbox import Limits
+
+    limits = Limits(**params["limits"])
+    sk.configure(run_dir=Path(params["run_dir"]), home=Path(params["home"]), scratch=Path(params["scratch"]),
+                 limits=limits)
     api = make_api(Path(params["root"]), params["db_url"])
+    config = api.config
+    config.Autograde.autograde_preprocessors = [sk.SafeExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                                LimitOutput, sk.CapOutput, SaveAutoGrades, AssignLatePenalties,
+                                                CheckCellMetadata]
+    config.SafeExecute.timeout = limits.cell_s
+    config.CapOutput.max_bytes = limits.output_bytes
+    api.update_config(config)
     result = api.autograde(params["assignment_id"], params["team_id"], force=True, create=True)
     leftovers = descendants(os.getpid())
     for pid in leftovers:
@@ -36,8 +56,12 @@ def main() -> int:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    for incident in sk.INCIDENTS:
+        if incident.get("kind") == "leftovers":
+            leftovers.update({int(pid): cmd for pid, cmd in incident["processes"].items()})
     out = {k: result.get(k) for k in ("success", "log", "error")}
     out["leftovers"] = {str(pid): cmd for pid, cmd in leftovers.items()}
+    out["incidents"] = sk.INCIDENTS
     print(json.dumps(out), flush=True)
     return 0 if result.get("success") else 1
 

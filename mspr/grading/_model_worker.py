@@ -34,7 +34,10 @@ def main(argv: list[str]) -> int:
         else:
             values = model.predict(features)
     else:
-        values = mlflow.pyfunc.load_model(spec["model_uri"]).predict(features)
+        from mspr.case.model import widen_integers
+
+        model = mlflow.pyfunc.load_model(spec["model_uri"])
+        values = model.predict(widen_integers(features, model.metadata.get_input_schema()))
     values = np.asarray(values, dtype=float).ravel().tolist()
     with open(spec["output"], "w", encoding="utf-8") as fh:
         json.dump(values, fh)

@@ -12,8 +12,9 @@ kernel inherits. The subprocess makes itself the "child subreaper" of all the
 notebook starts, so that on exit it can list and kill every process left
 running, however it detached (see :mod:`mspr.grading._autograde_worker`).
 
-OS-level isolation (separate users, resource limits, no network) is not done
-here yet.
+The candidate's kernel itself runs in an operating-system sandbox (own uid,
+network, pid and mount namespaces, resource limits): see
+:mod:`mspr.grading.sandbox`.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mspr._offline import OFFLINE_ENV
 from mspr._proc import cmdline_of, cwd_of, descendants, pids
+from mspr.grading.sandbox import Limits
 from mspr.paths import Workspace
 
-#: Seconds the whole execution of one notebook may take.
-NOTEBOOK_TIMEOUT_S = 1800
+#: Seconds the whole execution of one notebook may take (default of :class:`Limits`).
+NOTEBOOK_TIMEOUT_S = Limits.wall_s
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,18 @@ class Execution:
     leftovers : dict of int to str
         Processes the notebook started and left running when nbgrader was
         done (killed since), command line by pid.
+    incidents : list of dict, default=[]
+        What the execution worker recorded: ``{"kind": "kernel_death",
+        "reason": str}``, ``{"kind": "output_cut", "cell": int, "bytes": int}``,
+        ``{"kind": "leftovers", "processes": {...}}``, ``{"kind":
+        "wall_time", "seconds": int}``.
     """
 
     ok: bool
     workdir: Path
     log: str
     leftovers: dict[int, str]
+    incidents: list = field(default_factory=list)
 
 
 def sandbox_env(home: Path) -> dict[str, str]:
@@ -127,8 +135,20 @@ def scratch_course(ws: Workspace, team_id: str, assignment_id: str, scratch: Pat
     return root
 
 
+def _die_with_parent() -> None:
+    """``preexec_fn``: the worker is killed when the grading process dies (kill -9 included)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+#: Linux ``prctl`` option: signal sent to this process when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
 def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
-                  *, home: Path, watch: "SandboxWatch | None" = None) -> tuple[Execution, int]:
+                  *, home: Path, watch: "SandboxWatch | None" = None, limits: Limits | None = None,
+                  scratch: Path | None = None) -> tuple[Execution, int]:
     """Run ``nbgrader autograde`` for one submission in a sandboxed subprocess.
 
     Parameters
@@ -144,6 +164,11 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
     watch : SandboxWatch, optional
         Told the worker's pid, so that it also watches the worker's
         descendants wherever they run.
+    limits : Limits, optional
+        Resource limits of the sandbox; defaults to ``Limits()``.
+    scratch : pathlib.Path, optional
+        The execution's scratch folder (default: ``root``'s parent), where
+        the sandbox's run folder and ``/etc`` files are made.
 
     Returns
     -------
@@ -153,20 +178,31 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
     """
     # Parameters go through stdin, not the command line, which any process
     # (the candidate's kernel included) can read in /proc.
+    limits = limits or Limits()
+    scratch = Path(scratch or root.parent)
+    run_dir = scratch / "run"
+    run_dir.mkdir(exist_ok=True)
     params = json.dumps({"root": str(root), "db_url": db_url, "team_id": team_id,
-                         "assignment_id": assignment_id})
+                         "assignment_id": assignment_id, "run_dir": str(run_dir), "home": str(home),
+                         "scratch": str(scratch), "limits": limits.to_json()})
     proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._autograde_worker"], cwd=root,
                             env=sandbox_env(home), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_die_with_parent)
     if watch is not None:
         watch.root_pid = proc.pid
+    timed_out = False
     try:
-        output, _ = proc.communicate(params, timeout=NOTEBOOK_TIMEOUT_S)
+        output, _ = proc.communicate(params, timeout=limits.wall_s)
     except subprocess.TimeoutExpired:
         kill_session(proc.pid)
         output, _ = proc.communicate()
-        output += f"\nDélai dépassé ({NOTEBOOK_TIMEOUT_S} s) : exécution interrompue."
+        timed_out = True
+        output += f"\nDurée maximale dépassée ({limits.wall_s} s) : exécution interrompue."
+    except BaseException:  # Ctrl-C: the worker and its kernel go too
+        kill_session(proc.pid)
+        proc.wait()
+        raise
     result = _last_json_line(output)
     workdir = root / "autograded" / team_id / assignment_id
     ok = proc.returncode == 0 and result.get("success", False) and workdir.is_dir()
@@ -174,7 +210,34 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
     if not result:
         log = output[-4000:]
     leftovers = {int(pid): cmd for pid, cmd in (result.get("leftovers") or {}).items()}
-    return Execution(ok=ok, workdir=workdir, log=log, leftovers=leftovers), proc.pid
+    incidents = list(result.get("incidents") or [])
+    if timed_out:
+        incidents.append({"kind": "wall_time", "seconds": limits.wall_s})
+    return Execution(ok=ok, workdir=workdir, log=log, leftovers=leftovers, incidents=incidents), proc.pid
+
+
+def namespace_pid(pid: str | int) -> int | None:
+    """Return the pid a process has in its innermost pid namespace, or None when it runs in the host's.
+
+    Parameters
+    ----------
+    pid : str or int
+        Host pid.
+
+    Returns
+    -------
+    int or None
+        Last value of the ``NSpid`` line of ``/proc/<pid>/status`` when it
+        has more than one (the process is in a nested pid namespace).
+    """
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                values = line.split()[1:]
+                return int(values[-1]) if len(values) > 1 else None
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def _last_json_line(output: str) -> dict:
@@ -225,12 +288,16 @@ class SandboxWatch:
     root_pid : int or None
         When set (by :func:`run_autograde`), the descendants of this process
         count as inside the sandbox too, wherever they run.
+    namespace_pids : dict of int to str
+        The same processes by the pid they have in their own pid namespace
+        (the one the notebook sees and records), when they run in one.
     """
 
     def __init__(self, scratch: Path, interval_s: float = 0.2):
         self.scratch = str(Path(scratch).resolve())
         self.interval_s = interval_s
         self.seen: dict[int, str] = {}
+        self.namespace_pids: dict[int, str] = {}
         self.root_pid: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -245,7 +312,11 @@ class SandboxWatch:
     def _run(self) -> None:
         while not self._stop.is_set():
             for pid in self._inside():
-                self.seen.setdefault(int(pid), cmdline_of(pid))
+                if int(pid) not in self.seen:
+                    self.seen[int(pid)] = command = cmdline_of(pid)
+                    inner = namespace_pid(pid)
+                    if inner is not None:
+                        self.namespace_pids[inner] = command
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> "SandboxWatch":

@@ -24,10 +24,9 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mspr.errors import MsprError
+from mspr.specfile import load_yaml_model
 
 __all__ = ["Activity", "Block", "Competency", "Criterion", "DEFAULT_PATH", "Referentiel"]
 
@@ -318,52 +317,7 @@ def _load_default() -> Referentiel:
     return _load(DEFAULT_PATH)
 
 
-_FRENCH_ERRORS = {
-    "extra_forbidden": "clé inconnue",
-    "missing": "champ obligatoire manquant",
-    "string_pattern_mismatch": "format invalide",
-    "too_short": "liste vide ou texte vide",
-    "string_too_short": "texte vide",
-    "string_type": "texte attendu",
-    "tuple_type": "liste attendue",
-    "model_type": "dictionnaire (clé: valeur) attendu",
-    "dict_type": "dictionnaire (clé: valeur) attendu",
-}
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    """Format a pydantic error location as ``blocks[0].activities[1].code``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(racine)"
-
-
 def _load(path: Path) -> Referentiel:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MsprError(f"impossible de lire le référentiel ({exc.strerror})", path=path) from exc
-    except yaml.YAMLError as exc:
-        raise MsprError(
-            f"YAML invalide : {exc}", path=path, hint="Corrigez la syntaxe YAML du référentiel."
-        ) from exc
-    try:
-        return Referentiel.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        problems = []
-        for error in errors:
-            loc = error["loc"]
-            if error["type"] == "too_short" and any(e["loc"][: len(loc)] == loc != e["loc"] for e in errors):
-                continue  # a tuple whose items are all invalid also reports itself as empty
-            if error["type"] == "value_error":
-                message = str(error["ctx"]["error"])
-            else:
-                message = _FRENCH_ERRORS.get(error["type"], error["msg"])
-            problems.append(f"champ {_field(loc)} : {message}")
-        raise MsprError(
-            "référentiel invalide\n  " + "\n  ".join(problems),
-            path=path,
-            hint="Voir l'en-tête de mspr/referentiel/referentiel.yaml pour le format attendu.",
-        ) from exc
+    """Read a référentiel with the shared YAML loader (French errors with file, line and field)."""
+    return load_yaml_model(path, Referentiel, what="référentiel",
+                           example="mspr/referentiel/referentiel.yaml (voir son en-tête)")

@@ -1,0 +1,219 @@
+"""nbgrader plumbing that runs a candidate's kernel in the sandbox (used by the execution worker).
+
+* :class:`SandboxKernelManager`: a Jupyter kernel manager whose kernel is
+  started through :func:`mspr.grading.sandbox.command`. The kernel talks to
+  nbgrader over Unix sockets (ZeroMQ ``ipc`` transport) in a folder bound
+  into the sandbox, since the sandbox has its own network namespace.
+* :class:`SafeExecute`: nbgrader's ``Execute`` that survives a kernel death
+  (``os._exit``, a resource limit, a crash): the cells already executed keep
+  their outputs, each cell not executed gets an error output with the French
+  reason (so its tests score 0), and the notebook is saved as usual.
+* :class:`CapOutput`: keeps at most ``Limits.output_bytes`` of output per cell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Integer
+
+from mspr._proc import descendants
+from mspr.grading import sandbox
+
+#: What happened during the execution (kernel deaths, leftovers, cut outputs), as dicts; read by the worker.
+INCIDENTS: list[dict] = []
+
+
+#: Set by :func:`configure`: run_dir, home, scratch (pathlib.Path) and limits (Limits).
+SETTINGS: dict = {}
+
+
+def configure(*, run_dir: Path, home: Path, scratch: Path, limits: sandbox.Limits) -> None:
+    """Set the folders and limits of the one submission this worker executes.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        Grader-owned folder for the connection file, the sockets and the
+        incidents file.
+    home : pathlib.Path
+        The sandbox's ``HOME``.
+    scratch : pathlib.Path
+        The execution's scratch folder (the sandbox's ``/etc`` files go there).
+    limits : Limits
+    """
+    SETTINGS.update(run_dir=Path(run_dir), home=Path(home), scratch=Path(scratch), limits=limits)
+
+
+def record(**incident) -> None:
+    """Record one incident (kept in this process, outside the sandbox's reach)."""
+    INCIDENTS.append(incident)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Kernel manager starting the kernel inside the submission's sandbox.
+
+    Configured by :func:`configure` (one submission per worker process).
+    """
+
+    async def _async_pre_start_kernel(self, **kw):
+        run_dir = SETTINGS["run_dir"]
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.transport = "ipc"
+        self.ip = str(run_dir / "k")
+        self.cache_ports = False
+        self.connection_file = str(run_dir / "kernel.json")
+        self._workdir = Path(kw.get("cwd") or os.getcwd())
+        # Interrupt through the control channel: a signal to the process group
+        # would reach bwrap itself, which would end the sandbox.
+        self.kernel_spec.interrupt_mode = "message"
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        limits, home, run_dir = SETTINGS["limits"], SETTINGS["home"], SETTINGS["run_dir"]
+        wrapped = sandbox.command(cmd, scratch=SETTINGS["scratch"],
+                                  writable=[self._workdir, run_dir, home], chdir=self._workdir, limits=limits,
+                                  home=home)
+        # jupyter_client starts the kernel in a session of its own: tie it to this
+        # worker, so that the sandbox dies with it (Ctrl-C, kill -9 of the run).
+        return ["setpriv", "--pdeathsig=KILL", *wrapped]
+
+    def _leftovers(self) -> dict[int, str]:
+        provisioner = self.provisioner
+        if provisioner is None or getattr(provisioner, "process", None) is None:
+            return {}
+        bwrap = sandbox.probe().bwrap or "\0"
+        found = {pid: cmd for pid, cmd in descendants(provisioner.process.pid).items()
+                 if not cmd.startswith((bwrap, "setpriv", "prlimit"))}  # the sandbox's own machinery
+        kernel = [pid for pid, cmd in found.items() if "ipykernel_launcher" in cmd and self.connection_file in cmd]
+        return {pid: cmd for pid, cmd in found.items() if pid not in kernel[:1]}
+
+    async def _async_post_start_kernel(self, **kw) -> None:
+        # Kept to read the sandbox's exit status once the kernel died (the provisioner is dropped on shutdown).
+        SETTINGS["process"] = self.provisioner.process if self.provisioner else None
+        await super()._async_post_start_kernel(**kw)
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        try:
+            leftovers = self._leftovers()
+            if leftovers:
+                from mspr.grading.execute import namespace_pid
+
+                inner = {pid: namespace_pid(pid) for pid in leftovers}
+                record(kind="leftovers", processes={str(pid): cmd for pid, cmd in leftovers.items()},
+                       namespace={str(inner[pid]): cmd for pid, cmd in leftovers.items() if inner[pid] is not None})
+        except Exception as exc:  # noqa: BLE001 - never let the census stop the shutdown
+            record(kind="census_error", error=repr(exc))
+        provisioner = self.provisioner
+        process = getattr(provisioner, "process", None) if provisioner else None
+        await super()._async_shutdown_kernel(now=now, restart=restart)
+        if process is not None and process.poll() is None:
+            try:
+                process.kill()
+                process.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - best effort: the sandbox dies with it anyway
+                pass
+
+    # jupyter_client binds the public name to its own coroutine at class creation.
+    shutdown_kernel = _async_shutdown_kernel
+
+
+def _death_reason(returncode: int | None, limits: sandbox.Limits) -> str:
+    """French reason of a kernel death, from the sandbox's exit status."""
+    import signal
+
+    sig = None
+    if returncode is not None and returncode < 0:
+        sig = -returncode
+    elif returncode is not None and returncode > 128:
+        sig = returncode - 128
+    if sig == signal.SIGXCPU:
+        return f"limite de temps CPU atteinte ({limits.cpu_s} s)"
+    if sig == signal.SIGKILL:
+        return (f"noyau tué (signal 9, SIGKILL : par lui-même ou à la limite dure de temps CPU, "
+                f"{limits.cpu_s + 5} s)")
+    if sig == signal.SIGXFSZ:
+        return f"limite de taille de fichier atteinte ({limits.fsize_bytes} octets)"
+    if sig is not None:
+        return f"noyau arrêté par le signal {sig} ({signal.Signals(sig).name})"
+    if returncode is not None:
+        return f"le noyau s'est arrêté de lui-même (code de sortie {returncode}, p. ex. sys.exit ou os._exit)"
+    return "le noyau s'est arrêté"
+
+
+class SafeExecute(Execute):
+    """nbgrader's ``Execute`` that records a kernel death instead of failing the submission."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kernel_manager_class"] = SandboxKernelManager
+        super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        self._executed = set()
+        try:
+            return super().preprocess(nb, resources, km)
+        except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as exc:
+            limits = SETTINGS["limits"]
+            process = SETTINGS.get("process")
+            returncode = process.poll() if process is not None else None
+            if isinstance(exc, DeadKernelError):
+                reason = _death_reason(returncode, limits)
+            elif isinstance(exc, CellTimeoutError):
+                reason = (f"cellule bloquée au-delà du délai de {limits.cell_s} s malgré l'interruption, "
+                          "noyau arrêté")
+            else:
+                reason = f"exécution interrompue ({type(exc).__name__})"
+            record(kind="kernel_death", reason=reason,
+                   returncode=returncode)
+            for index, cell in enumerate(self.nb.cells):
+                if cell.cell_type == "code" and index not in self._executed:
+                    cell.outputs = [NotebookNode(output_type="error", ename="NoyauArrete", evalue=reason,
+                                                 traceback=[f"Cellule non exécutée : {reason}."])]
+            return self.nb, self.resources
+
+    def preprocess_cell(self, cell, resources, index):
+        out = super().preprocess_cell(cell, resources, index)
+        self._executed.add(index)
+        return out
+
+
+class CapOutput(NbGraderPreprocessor):
+    """Keep at most ``max_bytes`` of output per code cell; the rest becomes a French note."""
+
+    max_bytes = Integer(200_000).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        kept, total, cut = [], 0, 0
+        for output in cell.outputs:
+            size = len(json.dumps(output, ensure_ascii=False))
+            if total + size <= self.max_bytes:
+                kept.append(output)
+                total += size
+            elif output.get("output_type") == "stream" and total < self.max_bytes:
+                room = self.max_bytes - total
+                cut += size - room
+                output["text"] = output.get("text", "")[:room]
+                kept.append(output)
+                total = self.max_bytes
+            elif output.get("output_type") == "error":
+                kept.append(output)  # keep the error (its tests then score 0), truncated
+                output["traceback"] = [line[:2000] for line in output.get("traceback", [])[-20:]]
+            else:
+                cut += size
+        if cut:
+            kept.append(NotebookNode(output_type="stream", name="stderr",
+                                     text=f"[sortie tronquée par le correcteur : {cut} octets au-delà de la "
+                                          f"limite de {self.max_bytes} octets par cellule]\n"))
+            record(kind="output_cut", cell=index, bytes=cut)
+        cell.outputs = kept
+        return cell, resources

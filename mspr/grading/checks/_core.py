@@ -1,0 +1,388 @@
+"""The auto checks' machinery: registry, context, answer schemas, runner.
+
+The checks themselves live in one module per assignment
+(:mod:`mspr.grading.checks.a1_cadrage` …). Each check has a stable id ``<competency>.<name>`` (e.g. ``A1C6.pii_columns``)
+naming the one référentiel competency it evidences, belongs to one nbgrader
+assignment, and reads the answers the notebook recorded in ``reponses.json``
+(see ``docs/architecture.md``). Checks run in the grader process, after the
+notebook has executed, outside the candidate's kernel; a candidate's model is
+only ever loaded in a throw-away subprocess (:meth:`CheckContext.predict`).
+
+Each check declares the schema of the answer it reads; :func:`run_checks`
+parses the answer with it and calls ``func(ctx, answer)``, which returns
+``(fraction, evidence)``: a fraction of its maximum in [0, 1] and a French
+sentence for the jury. An answer of the wrong shape scores 0 with the reason;
+a missing answer scores 0 before the check runs. Adding a criterion means one
+check function here and one recording cell in the lab.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Callable
+
+from pydantic import StringConstraints, TypeAdapter, ValidationError
+
+from mspr.case.truth import GroundTruth
+from mspr.grading.execute import sandbox_env
+
+#: Longest evidence sentence kept, characters.
+MAX_EVIDENCE = 1000
+
+#: Seconds a model may take to load and predict in the model worker.
+MODEL_TIMEOUT_S = 300
+
+
+class AnswerError(Exception):
+    """A recorded answer does not have the expected shape (French message)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One auto check.
+
+    Attributes
+    ----------
+    check_id : str
+        ``<competency>.<name>``, stable across versions.
+    assignment_id : str
+        The nbgrader assignment it belongs to.
+    max_score : float
+        Points for a perfect answer.
+    label : str
+        What is measured, in French.
+    answer : str
+        The ``reponses.json`` key it reads (defaults to ``check_id``).
+    schema : pydantic.TypeAdapter or type of pydantic.BaseModel
+        The shape of that answer.
+    scoring : str
+        How it is scored (one sentence, for the generated docs).
+    func : callable
+        ``func(ctx, answer) -> (fraction in [0, 1], evidence: str)``, where
+        ``answer`` is the parsed answer.
+    """
+
+    check_id: str
+    assignment_id: str
+    max_score: float
+    label: str
+    answer: str
+    schema: Any
+    scoring: str
+    func: Callable[["CheckContext", Any], tuple[float, str]]
+
+    @property
+    def competency(self) -> str:
+        """The référentiel code this check evidences, e.g. ``"A1C6"``."""
+        return self.check_id.split(".", 1)[0]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(check_id: str, *, assignment: str, max_score: float, label: str, schema: Any, scoring: str,
+          answer: str | None = None):
+    """Register an auto check (decorator).
+
+    Parameters
+    ----------
+    check_id : str
+        ``<competency>.<name>``.
+    assignment : str
+        nbgrader assignment id.
+    max_score : float
+        Points for a perfect answer.
+    label : str
+        What is measured, in French.
+    schema : pydantic.TypeAdapter or type of pydantic.BaseModel
+        The shape of the answer read.
+    scoring : str
+        How it is scored, one sentence (English, for ``autograders/README.md``).
+    answer : str, optional
+        The ``reponses.json`` key read; defaults to ``check_id``.
+
+    Returns
+    -------
+    callable
+        Decorator that registers ``func`` in :data:`CHECKS` under
+        ``check_id`` (replacing a check of the same id) as a :class:`Check`,
+        and returns ``func`` unchanged.
+    """
+
+    def register(func):
+        CHECKS[check_id] = Check(check_id, assignment, max_score, label, answer or check_id, schema, scoring, func)
+        return func
+
+    return register
+
+
+def checks_for(assignment_id: str) -> list[Check]:
+    """Return the checks of one assignment, in registration order.
+
+    Parameters
+    ----------
+    assignment_id : str
+        An nbgrader assignment id, e.g. ``"a2_conception"``.
+
+    Returns
+    -------
+    list of Check
+        The registered checks whose ``assignment_id`` matches; empty for an
+        unknown assignment.
+    """
+    return [c for c in CHECKS.values() if c.assignment_id == assignment_id]
+
+
+@dataclass
+class CheckContext:
+    """What a check may read.
+
+    Attributes
+    ----------
+    answers : dict
+        The notebook's ``reponses.json``.
+    ground_truth : GroundTruth
+        The case's ground truth.
+    ground_truth_dir : pathlib.Path
+        Folder with ``holdout_features.csv`` and ``holdout_labels.csv``.
+    workdir : pathlib.Path
+        The folder the notebook executed in (its MLflow store, its model).
+    reference_model : pathlib.Path or None
+        The case's reference model (shipped with A3); a team model giving
+        exactly its predictions is flagged for the jury.
+    processes : dict of int to str
+        Command lines of the processes seen running in the sandbox while the
+        notebook executed, by pid (see :class:`mspr.grading.execute.SandboxWatch`).
+    leftovers : dict of int to str
+        Processes the notebook left running when it ended (killed since), by
+        pid (see :mod:`mspr.grading._autograde_worker`).
+    cache : dict
+        Results shared between checks of one submission (e.g. holdout AUC).
+    check : Check or None
+        The check being run (set by :func:`run_checks`).
+    isolated : bool, default=False
+        True when the notebook ran in its own pid and network namespaces
+        (:mod:`mspr.grading.sandbox`): nothing of it survives its end, its
+        pids and ports are not the host's, so they are not probed on the host
+        (``processes`` and ``leftovers`` then hold its namespace's pids too).
+    """
+
+    answers: dict
+    ground_truth: GroundTruth
+    ground_truth_dir: Path
+    workdir: Path
+    reference_model: Path | None = None
+    processes: dict[int, str] = field(default_factory=dict)
+    leftovers: dict[int, str] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)
+    check: Check | None = None
+    isolated: bool = False
+
+    def inside(self, relative: str) -> Path:
+        """Resolve a path recorded by the candidate, refusing escapes from ``workdir``.
+
+        Parameters
+        ----------
+        relative : str
+            A path relative to :attr:`workdir`, as recorded in
+            ``reponses.json`` (an absolute path is accepted if it lies
+            inside ``workdir``).
+
+        Returns
+        -------
+        pathlib.Path
+            The absolute path, symbolic links resolved.
+
+        Raises
+        ------
+        AnswerError
+            If the resolved path lies outside ``workdir`` (``..``, absolute
+            path elsewhere, symbolic link pointing out).
+        """
+        try:
+            path = (self.workdir / relative).resolve()
+        except (ValueError, OSError) as exc:
+            raise AnswerError(f"chemin {relative[:80]!r} inutilisable : {exc}") from None
+        if not path.is_relative_to(self.workdir.resolve()):
+            raise AnswerError(f"le chemin {relative!r} sort du dossier du rendu")
+        return path
+
+    def predict(self, *, model_uri: str, features: Path, flavor: str, method: str,
+                tracking_uri: str | None = None) -> list[float]:
+        """Load a candidate's model in a subprocess and predict ``features``.
+
+        Parameters
+        ----------
+        model_uri : str
+            MLflow model URI or local model folder.
+        features : pathlib.Path
+            CSV of the rows to predict (features only, no label).
+        flavor : {"sklearn", "pyfunc"}
+            MLflow flavour the model is loaded with (``mlflow.sklearn`` or
+            ``mlflow.pyfunc``).
+        method : {"proba", "predict"}
+            ``proba``: probability of the positive class (sklearn flavour);
+            ``predict``: the model's ``predict`` output.
+        tracking_uri : str, optional
+            MLflow tracking URI used to resolve ``models:/`` or ``runs:/``
+            URIs, e.g. ``sqlite:////abs/mlflow.db``.
+
+        Returns
+        -------
+        list of float
+            One value per row of ``features``.
+
+        Raises
+        ------
+        AnswerError
+            If the model cannot be loaded or fails to predict.
+        """
+        from mspr.grading.sandbox import run_model_worker
+
+        with tempfile.TemporaryDirectory(prefix="mspr-model-") as tmp:
+            tmp = Path(tmp)
+            # The worker gets a copy of the features alone, not the folder they came from.
+            shutil.copyfile(features, tmp / "features.csv")
+            spec = {"model_uri": model_uri, "tracking_uri": tracking_uri, "flavor": flavor,
+                    "method": method, "input": str(tmp / "features.csv"), "output": str(tmp / "out.json")}
+            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+            (tmp / "home").mkdir()
+            # In the sandbox: the team's folder (a throw-away copy at the same path), the
+            # reference model when that is what is scored, never the labels.
+            local = Path(model_uri)
+            extra = [local] if local.is_absolute() and local.exists() and not local.is_relative_to(self.workdir) else []
+            try:
+                proc = run_model_worker(tmp, workdir=self.workdir, readable=extra, env=sandbox_env(tmp / "home"),
+                                        timeout=MODEL_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise AnswerError(f"le modèle n'a pas répondu en {MODEL_TIMEOUT_S} s") from None
+            if proc.returncode != 0 or not (tmp / "out.json").is_file():
+                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                raise AnswerError(f"modèle inutilisable ({model_uri}) : {last[:300]}")
+            return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
+
+
+# -- answer schemas ------------------------------------------------------------------
+# What a notebook records is untrusted input: each check parses it with one of
+# these pydantic types, and any mismatch becomes an AnswerError (0 points, with
+# the reason) instead of an exception in the grader.
+
+#: A recorded string: bounded, without NUL (which breaks paths and URIs).
+Text = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
+
+def parse(schema, value: Any, what: str = "réponse"):
+    """Validate a recorded answer against its schema.
+
+    Parameters
+    ----------
+    schema : pydantic.TypeAdapter or type of pydantic.BaseModel
+        The expected shape.
+    value : object
+        The value read from ``reponses.json``.
+    what : str, default="réponse"
+        French name of the answer, for the message.
+
+    Returns
+    -------
+    object
+        The validated value (a model instance for a ``BaseModel`` schema).
+
+    Raises
+    ------
+    AnswerError
+        With the first validation error, in French.
+    """
+    try:
+        if isinstance(schema, TypeAdapter):
+            return schema.validate_python(value)
+        return schema.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or what
+        raise AnswerError(f"{where} : forme inattendue ({first['type']}, reçu {str(first.get('input'))[:60]!r})") from None
+
+
+# -- running ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The score of one auto check for one submission.
+
+    Attributes
+    ----------
+    check_id, competency, assignment_id, label : str
+        As in :class:`Check`: stable id, référentiel competency code (e.g.
+        ``"A1C6"``), nbgrader assignment and French label.
+    score : float
+        Points obtained, in [0, max_score], rounded to 2 decimals.
+    max_score : float
+        Points for a perfect answer.
+    evidence : str
+        French sentence telling the jury what was measured.
+    """
+
+    check_id: str
+    competency: str
+    assignment_id: str
+    label: str
+    score: float
+    max_score: float
+    evidence: str
+
+
+def run_checks(assignment_id: str, ctx: CheckContext) -> list[CheckResult]:
+    """Run every check of an assignment on one executed submission.
+
+    A missing answer scores 0 (the recording cell did not run); an answer of
+    the wrong shape scores 0 with the reason. Any other exception is a grader
+    bug and propagates.
+
+    Parameters
+    ----------
+    assignment_id : str
+        The nbgrader assignment whose checks run (:func:`checks_for`).
+    ctx : CheckContext
+        The executed submission's context; ``ctx.check`` is set to each
+        check in turn.
+
+    Returns
+    -------
+    list of CheckResult
+        One per check of the assignment, in registration order.
+    """
+    results = []
+    for chk in checks_for(assignment_id):
+        ctx.check = chk
+        if chk.answer not in ctx.answers:
+            fraction, evidence = 0.0, f"aucune réponse enregistrée pour « {chk.answer} »"
+        else:
+            try:
+                fraction, evidence = chk.func(ctx, parse(chk.schema, ctx.answers[chk.answer], chk.answer))
+            except AnswerError as exc:
+                fraction, evidence = 0.0, f"réponse inexploitable : {exc}"
+        score = round(chk.max_score * min(1.0, max(0.0, fraction)), 2)
+        if len(evidence) > MAX_EVIDENCE:
+            evidence = evidence[:MAX_EVIDENCE] + " […]"
+        results.append(CheckResult(chk.check_id, chk.competency, assignment_id, chk.label,
+                                   score, chk.max_score, evidence))
+    return results
+
+
+def checks_table() -> str:
+    """The Markdown table of every registered check (for ``autograders/README.md``).
+
+    Returns
+    -------
+    str
+        One row per check, in registration order: id, assignment, points,
+        answer read, how it is scored.
+    """
+    rows = ["| check id | assignment | points | answer read | how it is scored |", "|---|---|---|---|---|"]
+    for chk in CHECKS.values():
+        rows.append(f"| `{chk.check_id}` | {chk.assignment_id} | {chk.max_score:g} | `{chk.answer}` | {chk.scoring} |")
+    return "\n".join(rows) + "\n"

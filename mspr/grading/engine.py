@@ -1,0 +1,732 @@
+"""The cohort grading engine: parallel, resumable, one writer.
+
+A grading run turns every submission into a :class:`Task`. Workers -- the
+grading process itself, a local pool of processes (``concurrent.futures``),
+or the workers of a Dask distributed cluster -- each run :func:`run_task`:
+execute the submission in its sandbox, score it, and return an
+:class:`Outcome` (the grade, the executed folder staged in the workspace,
+the nbgrader scores). Workers write nothing final: **one writer**, the
+process that started the run, commits each outcome with :func:`commit` --
+the executed folder, the gradebook rows, then the grade file, written last
+and atomically, which marks the submission as done.
+
+Resuming: each run is recorded in ``WS/.engine/run.json`` (its id, whether it
+finished). A run started while the previous one is unfinished (Ctrl-C, kill -9,
+power cut) takes over its id and skips each submission whose grade file
+already carries that run id and the checksum of the submission as it is now;
+every other submission is graded again, and its previous result replaced (the
+gradebook rows of a submission are replaced, never added twice; the grade
+file is archived first). A finished run is never resumed: the next call grades
+everything again.
+
+Interruptions: Ctrl-C (or SIGTERM) in the grading process stops the workers;
+each kills its nbgrader worker and the sandbox (kernel and everything it
+started), and removes its scratch folder. Scratch folders left by a killed run
+(``mspr-exec-<pid>-*`` of a dead pid) are removed at the start of the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import tempfile
+import traceback
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mspr.errors import MsprError
+from mspr.paths import ASSIGNMENTS, Workspace
+
+#: Executors of :func:`run_cohort`.
+ENGINES = ("processes", "dask")
+
+#: Prefix of the scratch folders (followed by the grading process's pid).
+SCRATCH_PREFIX = "mspr-exec-"
+
+#: Largest executed folder copied back into the workspace, bytes (files past it are left out, and said so).
+MAX_COPY_BYTES = 200_000_000
+
+
+@dataclass(frozen=True)
+class Task:
+    """One submission to grade.
+
+    Attributes
+    ----------
+    root : str
+        The workspace folder (a string: tasks travel to other processes).
+    team_id, assignment_id : str
+    """
+
+    root: str
+    team_id: str
+    assignment_id: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker returns for one :class:`Task` (nothing of it is final until committed).
+
+    Attributes
+    ----------
+    task : Task
+    grade : SubmissionGrade
+    staging : str or None
+        Executed folder, staged inside the workspace; None when the
+        notebook could not be executed.
+    gradebook : dict or None
+        nbgrader scores of the submission, ``{"notebooks": {notebook:
+        {grade_id: {"auto_score": float | None, "needs_manual_grade":
+        bool}}}}``; None when nbgrader did not grade it.
+    """
+
+    task: Task
+    grade: object
+    staging: str | None
+    gradebook: dict | None
+
+
+def _engine_dir(ws: Workspace) -> Path:
+    return ws.root / ".engine"
+
+
+def _staging_dir(ws: Workspace, task: Task) -> Path:
+    return _engine_dir(ws) / "staging" / f"{task.team_id}--{task.assignment_id}--{os.getpid()}"
+
+
+# -- worker side ---------------------------------------------------------------------
+
+_NOTEBOOK_SIGNS = [
+    (re.compile(r"MemoryError|Cannot allocate memory|Errno 12\]"), "limite de mémoire atteinte ({mem} Mio par processus)"),
+    (re.compile(r"Resource temporarily unavailable|Errno 11\]"), "limite du nombre de processus atteinte ({nproc})"),
+    (re.compile(r"File too large|Errno 27\]"), "limite de taille de fichier atteinte ({fsize} octets)"),
+    (re.compile(r"Network is unreachable|Errno 101\]|Temporary failure in name resolution|Name or service not known"
+                r"|Errno -[23]\]|Connection refused"),
+     "accès réseau bloqué : le bac à sable n'a que sa propre boucle locale"),
+    (re.compile(r"Read-only file system|Errno 30\]"), "écriture refusée : l'environnement est en lecture seule"),
+    (re.compile(r"PermissionError|Permission denied|Operation not permitted|Errno 13\]|Errno 1\]"),
+     "accès refusé par le bac à sable (fichier ou processus hors de sa portée)"),
+    (re.compile(r"CellTimeoutError|KeyboardInterrupt"), "cellule interrompue après {cell} s (délai par cellule)"),
+    (re.compile(r"SystemExit"), "sys.exit appelé dans une cellule : IPython l'a intercepté, le notebook a continué"),
+]
+
+
+def tampering_incidents(submitted: Path, released: Path) -> list[str]:
+    """Return French sentences on the protected cells a team changed, deleted or retyped.
+
+    nbgrader restores locked and test cells from the gradebook and the kernel
+    name from the source; this says so for the jury.
+
+    Parameters
+    ----------
+    submitted : pathlib.Path
+        The team's ``.ipynb``.
+    released : pathlib.Path
+        The student release of the same notebook.
+
+    Returns
+    -------
+    list of str
+        One sentence per protected cell (locked or graded, by ``grade_id``)
+        whose source or type differs, or that is missing, and one if the
+        kernel name differs; empty if either notebook is unreadable.
+    """
+    try:
+        team = json.loads(submitted.read_text(encoding="utf-8"))
+        ref = json.loads(released.read_text(encoding="utf-8"))
+        cells = {c["metadata"]["nbgrader"]["grade_id"]: c for c in team.get("cells", [])
+                 if isinstance(c, dict) and isinstance(c.get("metadata", {}).get("nbgrader"), dict)
+                 and "grade_id" in c["metadata"]["nbgrader"]}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+    out = []
+
+    def text(cell):
+        source = cell.get("source", "")
+        return ("".join(source) if isinstance(source, list) else str(source)).strip()
+
+    for cell in ref.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not grade_id or not (meta.get("locked") or meta.get("grade")):
+            continue
+        mine = cells.get(grade_id)
+        if mine is None:
+            out.append(f"cellule protégée « {grade_id} » supprimée par l'équipe : nbgrader la compte comme absente "
+                       "(réponse non rédigée pour une cellule du jury)")
+        elif mine.get("cell_type") != cell.get("cell_type"):
+            out.append(f"type de la cellule protégée « {grade_id} » changé ({mine.get('cell_type')}) : "
+                       "nbgrader l'a rétablie depuis la version de référence")
+        elif meta.get("locked") and text(mine) != text(cell):
+            out.append(f"cellule verrouillée « {grade_id} » modifiée par l'équipe : nbgrader l'a rétablie depuis "
+                       "la version de référence")
+    name = team.get("metadata", {}).get("kernelspec", {}).get("name")
+    expected = ref.get("metadata", {}).get("kernelspec", {}).get("name")
+    if name != expected:
+        out.append(f"noyau déclaré « {name} » remplacé par celui de la version distribuée (« {expected} »)")
+    return out
+
+
+def notebook_incidents(notebook: Path, limits) -> list[str]:
+    """Return French sentences on the limits and protections an executed notebook ran into.
+
+    Parameters
+    ----------
+    notebook : pathlib.Path
+        The executed ``.ipynb``.
+    limits : mspr.grading.sandbox.Limits
+        The limits it ran with (quoted in the sentences).
+
+    Returns
+    -------
+    list of str
+        One sentence per kind of incident found in the cells' error
+        outputs, in the order of :data:`_NOTEBOOK_SIGNS`; empty if the
+        notebook is unreadable.
+    """
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    errors = []
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
+            if isinstance(output, dict) and output.get("output_type") == "error":
+                errors.append(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+            elif isinstance(output, dict) and output.get("name") == "stderr":
+                errors.append(str(output.get("text", ""))[-2000:])
+    text = "\n".join(errors)
+    values = {"mem": limits.memory_bytes // 2**20, "nproc": limits.nproc, "fsize": limits.fsize_bytes,
+              "cell": limits.cell_s}
+    return [sentence.format(**values) for pattern, sentence in _NOTEBOOK_SIGNS if pattern.search(text)]
+
+
+def _execution_incidents(incidents: list[dict], limits) -> list[str]:
+    out = []
+    for incident in incidents:
+        kind = incident.get("kind")
+        if kind == "kernel_death":
+            out.append(f"noyau arrêté avant la fin du notebook : {incident.get('reason')} ; les cellules "
+                       "suivantes ne sont pas exécutées (0 à leurs tests), les réponses déjà enregistrées comptent")
+        elif kind == "output_cut":
+            out.append(f"sortie de la cellule {incident.get('cell')} tronquée : {incident.get('bytes')} octets "
+                       f"au-delà de la limite de {limits.output_bytes} octets par cellule")
+        elif kind == "leftovers":
+            commands = sorted(set(incident.get("processes", {}).values()))
+            out.append(f"{len(incident.get('processes', {}))} processus laissé(s) en marche à la fin du notebook, "
+                       "arrêté(s) par le correcteur : " + " ; ".join(c[:120] for c in commands[:5]))
+        elif kind == "wall_time":
+            out.append(f"durée maximale d'exécution dépassée ({incident.get('seconds')} s) : exécution arrêtée")
+    return out
+
+
+def _copy_capped(src: Path, dst: Path, max_bytes: int) -> list[str]:
+    """Copy the executed folder, leaving out special files and what exceeds ``max_bytes`` in total."""
+    left_out, total = [], 0
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        nonlocal total
+        skip = []
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) or os.path.isdir(path):
+                continue
+            if not os.path.isfile(path):
+                skip.append(name)  # pipes, sockets, devices
+                continue
+            size = os.path.getsize(path)
+            if total + size > max_bytes:
+                skip.append(name)
+                left_out.append(f"{os.path.relpath(path, src)} ({size} octets)")
+            else:
+                total += size
+        return skip
+
+    shutil.copytree(src, dst, symlinks=True, ignore=ignore)
+    return left_out
+
+
+def _gradebook_rows(db_url: str, assignment_id: str, team_id: str) -> dict | None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission(assignment_id, team_id)
+        except MissingEntry:
+            return None
+        return {"notebooks": {nb.name: {g.name: {"auto_score": g.auto_score,
+                                                 "needs_manual_grade": bool(g.needs_manual_grade)}
+                                        for g in nb.grades}
+                              for nb in sub.notebooks}}
+
+
+def _copy_gradebook(src: Path, dst: Path) -> None:
+    """Consistent copy of the gradebook (SQLite backup API: safe while the writer commits)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(f"file:{src}?mode=ro", uri=True) as source, sqlite3.connect(dst) as target:
+        source.backup(target)
+
+
+def run_task(task: Task, *, ground_truth=None, limits=None, run_id: str | None = None) -> Outcome:
+    """Execute and score one submission (worker side; writes nothing final).
+
+    The notebook runs through nbgrader against a private copy of the
+    gradebook, its kernel in the sandbox (:mod:`mspr.grading.sandbox`); the
+    checks score the answers in this process. Answers recorded before the
+    kernel died still count. The executed folder is staged in the workspace
+    for :func:`commit`; the scratch folder is removed, whatever happens.
+
+    Parameters
+    ----------
+    task : Task
+        The submission.
+    ground_truth : mspr.case.GroundTruth, optional
+        Read from the workspace if omitted.
+    limits : mspr.grading.sandbox.Limits, optional
+        Default ``Limits()``.
+    run_id : str, optional
+        Id of the grading run, recorded in the grade.
+
+    Returns
+    -------
+    Outcome
+
+    Raises
+    ------
+    MsprError
+        If the case has not been built.
+    """
+    from mspr.grading import (CheckContext, SubmissionGrade, _clip_log, _not_graded, _read_answers,
+                              jury_answers, load_ground_truth, run_checks, submission_checksum)
+    from mspr.grading.execute import SandboxWatch, kill_session, run_autograde, scratch_course
+    from mspr.grading.sandbox import Limits, describe, probe
+    from mspr.notebooks import validate_notebook
+
+    ws = Workspace(Path(task.root))
+    team_id, assignment_id = task.team_id, task.assignment_id
+    limits = limits or Limits()
+    ground_truth = ground_truth or load_ground_truth(ws)
+    checksum = submission_checksum(ws.submitted(team_id, assignment_id))
+    isolation = [describe(limits), *probe().notes]
+    problems = validate_notebook(ws.submitted(team_id, assignment_id) / f"{assignment_id}.ipynb")
+    if problems:
+        grade = SubmissionGrade(team_id, assignment_id, False,
+                                _not_graded(assignment_id, "notebook non exécuté : " + problems[0]), {},
+                                "\n".join(problems), incidents=["notebook refusé avant exécution : " + problems[0]],
+                                isolation=isolation, submission_sha256=checksum, run_id=run_id)
+        return Outcome(task, grade, None, None)
+    tampering = tampering_incidents(ws.submitted(team_id, assignment_id) / f"{assignment_id}.ipynb",
+                                    ws.release(assignment_id) / f"{assignment_id}.ipynb")
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    staging = None
+    try:
+        root = scratch_course(ws, team_id, assignment_id, scratch)
+        gradebook = scratch / "grader" / "gradebook.db"
+        _copy_gradebook(ws.gradebook_path, gradebook)
+        with SandboxWatch(scratch) as watch:
+            execution, pgid = run_autograde(root, f"sqlite:///{gradebook}", team_id, assignment_id,
+                                            home=scratch / "home", watch=watch, limits=limits, scratch=scratch)
+        incidents = tampering + _execution_incidents(execution.incidents, limits)
+        try:
+            notebook = execution.workdir / f"{assignment_id}.ipynb"
+            if execution.workdir.is_dir():
+                answers, note = _read_answers(execution.workdir)
+                isolated = probe().bwrap is not None
+                processes, leftovers = dict(watch.seen), dict(execution.leftovers)
+                if isolated:  # the notebook records the pids of its own namespace
+                    processes.update(watch.namespace_pids)
+                    for incident in execution.incidents:
+                        if incident.get("kind") == "leftovers":
+                            leftovers.update({int(p): c for p, c in incident.get("namespace", {}).items()})
+                ctx = CheckContext(answers, ground_truth, ws.case.ground_truth_dir, execution.workdir,
+                                   reference_model=ws.case.model_dir, processes=processes,
+                                   leftovers=leftovers, isolated=isolated)
+                results = run_checks(assignment_id, ctx)
+                jury = jury_answers(notebook) if notebook.is_file() else {}
+                incidents += [i for i in notebook_incidents(notebook, limits) if i not in incidents]
+                if not execution.ok:
+                    note = (note + "\nnbgrader n'a pas terminé l'exécution.").strip()
+            else:
+                note = "nbgrader n'a pas pu exécuter le notebook."
+                results = _not_graded(assignment_id, "notebook non exécuté (voir le journal d'exécution)")
+                jury = {}
+        finally:
+            kill_session(pgid)
+            watch.kill_leftovers()
+        if execution.workdir.is_dir():
+            staging = _staging_dir(ws, task)
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.parent.mkdir(parents=True, exist_ok=True)
+            left_out = _copy_capped(execution.workdir, staging, MAX_COPY_BYTES)
+            if left_out:
+                incidents.append(f"fichiers non conservés (plus de {MAX_COPY_BYTES} octets en tout) : "
+                                 + ", ".join(left_out[:10]))
+        rows = _gradebook_rows(f"sqlite:///{gradebook}", assignment_id, team_id) if execution.ok else None
+        grade = SubmissionGrade(team_id, assignment_id, execution.ok, results, jury,
+                                _clip_log((note + "\n" + execution.log).strip()), incidents=incidents,
+                                isolation=isolation, submission_sha256=checksum, run_id=run_id)
+        return Outcome(task, grade, str(staging) if staging else None, rows)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# -- the writer ----------------------------------------------------------------------
+
+def _merge_gradebook(ws: Workspace, task: Task, rows: dict) -> None:
+    """Replace the submission's rows of the cohort gradebook with the worker's (never added twice)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(ws.db_url) as gb:
+        gb.update_or_create_student(task.team_id)
+        try:
+            gb.remove_submission(task.assignment_id, task.team_id)
+            gb.db.commit()
+            gb.db.expire_all()
+        except MissingEntry:
+            pass
+        sub = gb.add_submission(task.assignment_id, task.team_id)
+        for nb in sub.notebooks:
+            scores = rows["notebooks"].get(nb.name, {})
+            for grade in nb.grades:
+                if grade.name in scores:
+                    grade.auto_score = scores[grade.name]["auto_score"]
+                    grade.needs_manual_grade = scores[grade.name]["needs_manual_grade"]
+        gb.db.commit()
+
+
+def commit(ws: Workspace, outcome: Outcome) -> None:
+    """Record one outcome in the workspace (the writer's job; call from one process only).
+
+    In this order: the previous executed folder is archived and the staged
+    one moved in its place; the gradebook rows of the submission are
+    replaced; the grade file is written last, atomically (its presence with
+    the run id and checksum marks the submission as done).
+
+    Parameters
+    ----------
+    ws : Workspace
+    outcome : Outcome
+    """
+    from mspr.grading import write_grade
+
+    task = outcome.task
+    target = ws.autograded(task.team_id, task.assignment_id)
+    ws.archive(target)
+    if outcome.staging and Path(outcome.staging).is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(outcome.staging, target)
+    if outcome.gradebook:
+        _merge_gradebook(ws, task, outcome.gradebook)
+    write_grade(ws, outcome.grade)
+
+
+# -- the run -------------------------------------------------------------------------
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_scratch(tmp: Path | None = None) -> list[Path]:
+    """Remove the scratch folders left by grading processes that no longer run.
+
+    Parameters
+    ----------
+    tmp : pathlib.Path, optional
+        The temporary folder (default: ``tempfile.gettempdir()``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed.
+    """
+    removed = []
+    for path in Path(tmp or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        match = re.match(rf"{SCRATCH_PREFIX}(\d+)-", path.name)
+        if match and path.is_dir() and not _pid_alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _journal_path(ws: Workspace) -> Path:
+    return _engine_dir(ws) / "run.json"
+
+
+def _write_journal(ws: Workspace, data: dict) -> None:
+    path = _journal_path(ws)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _start_run(ws: Workspace, resume: bool) -> tuple[str, bool]:
+    """Return the run id, and whether it resumes an unfinished run."""
+    try:
+        journal = json.loads(_journal_path(ws).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        journal = None
+    if resume and journal and not journal.get("finished") and journal.get("run_id"):
+        return journal["run_id"], True
+    run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    _write_journal(ws, {"run_id": run_id, "started_at": datetime.now(timezone.utc).isoformat(), "finished": False})
+    return run_id, False
+
+
+def _already_done(ws: Workspace, task: Task, run_id: str):
+    """The grade of ``task`` if this run already committed it for the submission as it is now."""
+    from mspr.grading import SubmissionGrade, submission_checksum
+
+    path = ws.grades(task.team_id, task.assignment_id)
+    try:
+        grade = SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if grade.run_id != run_id or grade.grader_error:
+        return None
+    if grade.submission_sha256 != submission_checksum(ws.submitted(task.team_id, task.assignment_id)):
+        return None
+    return grade
+
+
+def _init_pool_worker() -> None:
+    """Pool worker set-up: die (cleanly) with the grading process, and turn SIGTERM into an interruption."""
+    import ctypes
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def _failure(task: Task, trace: str, run_id: str):
+    from mspr.grading import SubmissionGrade
+
+    return Outcome(task, SubmissionGrade(task.team_id, task.assignment_id, False, [], {}, "", grader_error=trace,
+                                         run_id=None), None, None)
+
+
+class _Local:
+    """concurrent.futures executor: inline for one worker, else a pool of processes."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = None
+
+    def __enter__(self):
+        if self.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_pool_worker,
+                                            mp_context=multiprocessing.get_context("spawn"))
+        return self
+
+    def map(self, tasks, **kwargs):
+        """Yield ``(task, outcome or None, traceback or None)`` as each task finishes."""
+        if self.pool is None:
+            for task in tasks:
+                yield from self._one(task, **kwargs)
+            return
+        from concurrent.futures import as_completed
+
+        futures = {self.pool.submit(run_task, task, **kwargs): task for task in tasks}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], future.result(), None
+            except Exception:  # a grader failure in the worker
+                yield futures[future], None, traceback.format_exc()
+
+    def _one(self, task, **kwargs):
+        try:
+            outcome = run_task(task, **kwargs)
+        except Exception:
+            yield task, None, traceback.format_exc()
+            return
+        yield task, outcome, None
+
+    def started(self, tasks):
+        return [] if self.pool is None else list(tasks)
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.pool is None:
+            return
+        if exc_type is None:
+            self.pool.shutdown(wait=True)
+            return
+        # Interrupted: stop every worker (each kills its sandbox and removes its scratch folder).
+        processes = list((self.pool._processes or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                try:
+                    os.kill(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for proc in processes:
+            proc.join(timeout=60)
+
+
+class _Dask:
+    """Dask distributed executor: a ``LocalCluster`` of worker processes, or an existing scheduler."""
+
+    def __init__(self, workers: int, address: str | None = None):
+        self.workers = workers
+        self.address = address
+
+    def __enter__(self):
+        from dask.distributed import Client, LocalCluster
+
+        if self.address:
+            self.cluster = None
+            self.client = Client(self.address)
+        else:
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=40)
+            self.client = Client(self.cluster)
+        return self
+
+    def map(self, tasks, **kwargs):
+        from dask.distributed import as_completed
+
+        futures = {self.client.submit(run_task, task, pure=False, key=f"mspr-{task.team_id}-{task.assignment_id}-"
+                                      f"{uuid.uuid4().hex[:6]}", **kwargs): task for task in tasks}
+        for future in as_completed(list(futures)):
+            task = futures[future]
+            try:
+                yield task, future.result(), None
+            except Exception:
+                yield task, None, traceback.format_exc()
+
+    def __exit__(self, exc_type, exc, tb):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def run_cohort(ws: Workspace, team_ids: list[str] | None = None, assignment_ids: list[str] | None = None, *,
+               progress=None, workers: int = 1, engine: str = "processes", limits=None, resume: bool = True,
+               scheduler: str | None = None):
+    """Grade a cohort's submissions in parallel; see :func:`mspr.grading.autograde`.
+
+    Parameters
+    ----------
+    ws : Workspace
+    team_ids, assignment_ids : list of str, optional
+    progress : callable, optional
+        ``progress(team_id, assignment_id, state)``, states in French.
+    workers : int, default=1
+    engine : {"processes", "dask"}, default="processes"
+    limits : mspr.grading.sandbox.Limits, optional
+    resume : bool, default=True
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://…``, e.g. a
+        ``KubeCluster``'s), with ``engine="dask"``.
+
+    Returns
+    -------
+    list of SubmissionGrade
+
+    Raises
+    ------
+    MsprError
+        No ground truth, unknown engine, or ``workers`` < 1.
+    GradingError
+        If the grader failed on at least one submission.
+    """
+    from mspr.grading import GradingError, load_ground_truth
+
+    if engine not in ENGINES:
+        raise MsprError(f"moteur de correction inconnu : {engine!r}", hint=f"choisissez parmi : {', '.join(ENGINES)}")
+    if workers < 1:
+        raise MsprError(f"nombre de correcteurs invalide : {workers}", hint="donnez un entier ≥ 1 à --workers")
+    ground_truth = load_ground_truth(ws)
+    with _run_lock(ws):
+        return _run_locked(ws, team_ids, assignment_ids, progress=progress, workers=workers, engine=engine,
+                           limits=limits, resume=resume, scheduler=scheduler, ground_truth=ground_truth)
+
+
+class _run_lock:
+    """Exclusive lock on ``WS/.engine/lock`` for the length of a run (released by the kernel if killed)."""
+
+    def __init__(self, ws: Workspace):
+        self.path = _engine_dir(ws) / "lock"
+
+    def __enter__(self):
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.handle.close()
+            raise MsprError("une autre correction est déjà en cours sur cette cohorte", path=self.path,
+                            hint="attendez qu'elle se termine, ou arrêtez-la (Ctrl-C) : elle reprendra où elle "
+                                 "en était") from None
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
+def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limits, resume, scheduler,
+                ground_truth):
+    from mspr.grading import GradingError
+
+    clean_stale_scratch()
+    shutil.rmtree(_engine_dir(ws) / "staging", ignore_errors=True)  # left by a killed run
+    report = progress or (lambda team, assignment, state: None)
+    tasks = [Task(str(ws.root), team, assignment) for team in (team_ids or ws.teams())
+             for assignment in (assignment_ids or ASSIGNMENTS) if ws.submitted(team, assignment).is_dir()]
+    run_id, _ = _start_run(ws, resume)
+    grades, todo = {}, []
+    for task in tasks:
+        done = _already_done(ws, task, run_id) if resume else None
+        if done is not None:
+            grades[task] = done
+            report(task.team_id, task.assignment_id, "déjà corrigé")
+        else:
+            todo.append(task)
+            report(task.team_id, task.assignment_id, "en attente")
+    executor = _Dask(workers, scheduler) if engine == "dask" else _Local(workers)
+    failures = []
+    kwargs = {"ground_truth": ground_truth, "limits": limits, "run_id": run_id}
+    with executor:
+        if isinstance(executor, _Local) and executor.pool is None:
+            def announce(task):
+                report(task.team_id, task.assignment_id, "en cours")
+                return task
+            stream = executor.map((announce(t) for t in todo), **kwargs)
+        else:
+            for task in todo:
+                report(task.team_id, task.assignment_id, "en cours")
+            stream = executor.map(todo, **kwargs)
+        for task, outcome, trace in stream:
+            if outcome is None:
+                outcome = _failure(task, trace, run_id)
+                failures.append(f"{task.team_id}/{task.assignment_id} : {trace.strip().splitlines()[-1]}")
+            commit(ws, outcome)
+            grades[task] = outcome.grade
+            report(task.team_id, task.assignment_id, "échec du correcteur" if trace else "corrigé")
+    _write_journal(ws, {"run_id": run_id, "finished": True,
+                        "finished_at": datetime.now(timezone.utc).isoformat()})
+    if failures:
+        raise GradingError(f"le correcteur a échoué sur {len(failures)} rendu(s), les autres sont corrigés :\n  "
+                           + "\n  ".join(failures),
+                           path=ws.root / "grades",
+                           hint="le détail est dans le champ grader_error du fichier de note ; signalez-le")
+    return [grades[t] for t in tasks]

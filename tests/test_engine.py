@@ -1,0 +1,338 @@
+"""The grading engine: sandbox, parallel and Dask dispatch, one writer, resume after kill -9, Ctrl-C, damaged files."""
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
+
+from cohort import TEST_LIMITS, build_cohort, copy_ws  # noqa: E402
+
+from mspr.grading import SubmissionGrade, autograde, submission_checksum, write_grade  # noqa: E402
+from mspr.grading.engine import SCRATCH_PREFIX, clean_stale_scratch  # noqa: E402
+from mspr.grading.sandbox import SANDBOX_UID_BASE, SLOTS, Limits, Slot, command, probe  # noqa: E402
+from mspr.paths import Workspace  # noqa: E402
+from mspr.report import load_grades, report  # noqa: E402
+from mspr.submissions import submit  # noqa: E402
+
+ISOLATED = probe().bwrap is not None and os.geteuid() == 0
+needs_sandbox = pytest.mark.skipif(not ISOLATED, reason="needs bubblewrap and root (make installs bubblewrap)")
+MSPR = [sys.executable, "-m", "mspr"]
+
+
+def _sandbox_processes() -> list[int]:
+    uids = range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SLOTS)
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if os.stat(f"/proc/{pid}").st_uid in uids:
+                    found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+# -- the sandbox itself ------------------------------------------------------------------
+
+PROBE = r'''
+import json, os, resource, socket, sys
+out = {"uid": os.getuid(), "cwd": os.getcwd(), "secret": os.path.exists(sys.argv[1]),
+       "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+       "limits": {n: resource.getrlimit(getattr(resource, "RLIMIT_" + n))[0] for n in ("CPU", "AS", "NPROC", "FSIZE")}}
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[2]))); s.listen(); out["bound"] = True
+try:
+    socket.create_connection(("1.1.1.1", 80), timeout=2); out["outside"] = True
+except OSError as exc:
+    out["outside"] = str(exc)
+try:
+    open(sys.prefix + "/pirate.pth", "w"); out["venv_write"] = True
+except OSError as exc:
+    out["venv_write"] = exc.strerror
+open("written.txt", "w").write("ok")
+print(json.dumps(out))
+'''
+
+
+@needs_sandbox
+def test_sandbox_own_uid_network_filesystem_and_limits(tmp_path):
+    secret = tmp_path / "secret" / "ground_truth.json"
+    secret.parent.mkdir()
+    secret.write_text("{}")
+    work = tmp_path / "work"
+    work.mkdir()
+    host = socket.socket()
+    host.bind(("127.0.0.1", 0))
+    host.listen()
+    port = host.getsockname()[1]  # busy on the host, free in the sandbox
+    limits = Limits(cpu_s=11, memory_bytes=2 * 1024**3, nproc=77, fsize_bytes=12_345_678)
+    cmd = command([sys.executable, "-c", PROBE, str(secret), str(port)], scratch=tmp_path, writable=[work],
+                  chdir=work, limits=limits)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    host.close()
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert seen["uid"] == Slot.claim().uid and seen["uid"] != 0
+    assert seen["cwd"] == str(work) and seen["secret"] is False
+    assert max(seen["pids"]) < 10  # its own pid namespace
+    assert seen["limits"] == {"CPU": 11, "AS": 2 * 1024**3, "NPROC": 77, "FSIZE": 12_345_678}
+    assert seen["bound"] and seen["outside"] != True  # noqa: E712
+    assert seen["venv_write"] == "Read-only file system"
+    assert (work / "written.txt").read_text() == "ok"
+
+
+def test_probe_explains_in_french_what_is_missing(monkeypatch):
+    import mspr.grading.sandbox as sandbox
+
+    sandbox.probe.cache_clear()
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    try:
+        iso = sandbox.probe()
+        assert iso.bwrap is None and not iso.rlimits
+        text = " ".join(iso.notes)
+        assert "bubblewrap" in text and "isolation du système non appliquée" in text and "prlimit absent" in text
+        assert sandbox.command(["/bin/true"], scratch=Path("/tmp"), writable=[], chdir=Path("/tmp"),
+                               limits=Limits()) == ["/bin/true"]
+    finally:
+        sandbox.probe.cache_clear()
+
+
+# -- grade files, report ---------------------------------------------------------------------
+
+def test_grade_files_are_written_atomically_and_archived(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    grade = SubmissionGrade("t1", "a4_pilotage", True, [], {}, "journal")
+    first = write_grade(ws, grade)
+    write_grade(ws, grade)
+    assert json.loads(first.read_text())["team_id"] == "t1"
+    assert not list(first.parent.glob(".*.tmp"))
+    assert len(list(ws.archive_dir.rglob("a4_pilotage.*.json"))) == 1
+
+
+def test_report_says_in_french_that_a_grade_file_is_damaged(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    for team in ("abimee", "saine"):
+        ws.submitted(team, "a4_pilotage").mkdir(parents=True)
+    write_grade(ws, SubmissionGrade("saine", "a4_pilotage", True, [], {}, "", incidents=["sortie tronquée"]))
+    good = ws.grades("saine", "a4_pilotage").read_text()
+    ws.grades("abimee", "a4_pilotage").parent.mkdir(parents=True)
+    ws.grades("abimee", "a4_pilotage").write_text(good[: len(good) // 2])
+    grades = load_grades(ws)
+    assert "endommagé ou tronqué" in grades["abimee"]["a4_pilotage"].grader_error
+    html = report(ws).read_text(encoding="utf-8")
+    assert "endommagé ou tronqué" in html and "sortie tronquée" in html
+
+
+def test_submission_checksum_follows_the_content(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("1")
+    before = submission_checksum(tmp_path / "a")
+    (tmp_path / "a" / "x.txt").write_text("2")
+    assert submission_checksum(tmp_path / "a") != before
+
+
+def test_stale_scratch_folders_of_dead_runs_are_removed(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{SCRATCH_PREFIX}{dead.pid}-abc"
+    mine = tmp_path / f"{SCRATCH_PREFIX}{os.getpid()}-abc"
+    stale.mkdir()
+    mine.mkdir()
+    assert clean_stale_scratch(tmp_path) == [stale]
+    assert mine.is_dir()
+
+
+# -- the engine on a small cohort -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Workspace:
+    return build_cohort(tmp_path_factory.mktemp("engine") / "base")
+
+
+def _cohort(base, folder, teams=("e1", "e2")) -> Workspace:
+    ws = copy_ws(base, folder)
+    for team in teams:
+        submit(ws, f"{team}-ref", "a4_pilotage", ws.source("a4_pilotage"))
+        submit(ws, f"{team}-vide", "a4_pilotage", ws.release("a4_pilotage"))
+    return ws
+
+
+def _scores(ws) -> dict:
+    out = {}
+    for team, per in load_grades(ws).items():
+        for assignment, grade in per.items():
+            if grade is not None:
+                out[(team, assignment)] = [(c.check_id, c.score) for c in grade.checks]
+    return out
+
+
+def _gradebook_submissions(ws) -> list[tuple[str, str]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(ws.db_url) as gb:
+        return sorted((s.student.id, s.assignment.name) for a in gb.assignments for s in a.submissions)
+
+
+@pytest.fixture(scope="module")
+def sequential(base, tmp_path_factory):
+    ws = _cohort(base, tmp_path_factory.mktemp("seq") / "ws")
+    autograde(ws, limits=TEST_LIMITS)
+    return ws
+
+
+@needs_sandbox
+def test_sequential_run_grades_every_submission(sequential):
+    scores = _scores(sequential)
+    assert len(scores) == 4
+    assert all(sum(s for _, s in v) == (3 if t.endswith("-ref") else 0) for (t, _), v in scores.items())
+    assert _gradebook_submissions(sequential) == sorted((t, "a4_pilotage") for t, _ in scores)
+
+
+@needs_sandbox
+def test_two_workers_give_the_same_grades_and_gradebook(base, sequential, tmp_path):
+    ws = _cohort(base, tmp_path / "ws")
+    states = []
+    autograde(ws, workers=2, limits=TEST_LIMITS, progress=lambda t, a, s: states.append((t, s)))
+    assert _scores(ws) == _scores(sequential)
+    assert _gradebook_submissions(ws) == _gradebook_submissions(sequential)
+    assert {s for _, s in states} == {"en attente", "en cours", "corrigé"}
+
+
+@needs_sandbox
+def test_dask_local_cluster_gives_the_same_grades(base, sequential, tmp_path):
+    ws = _cohort(base, tmp_path / "ws")
+    autograde(ws, workers=2, engine="dask", limits=TEST_LIMITS)
+    assert _scores(ws) == _scores(sequential)
+    assert _gradebook_submissions(ws) == _gradebook_submissions(sequential)
+
+
+@needs_sandbox
+def test_a_finished_run_is_not_resumed_but_an_unfinished_one_is(base, tmp_path):
+    ws = _cohort(base, tmp_path / "ws", teams=("e1",))
+    autograde(ws, limits=TEST_LIMITS)
+    first = {p: p.read_text() for p in ws.root.glob("grades/*/*.json")}
+    states = []
+    autograde(ws, limits=TEST_LIMITS, progress=lambda t, a, s: states.append(s))
+    assert "déjà corrigé" not in states  # a new run grades again (and archives)
+    journal = ws.root / ".engine" / "run.json"
+    data = json.loads(journal.read_text())
+    data["finished"] = False
+    journal.write_text(json.dumps(data))
+    states.clear()
+    autograde(ws, limits=TEST_LIMITS, progress=lambda t, a, s: states.append(s))
+    assert states.count("déjà corrigé") == 2 and "en cours" not in states
+    assert len(list(ws.archive_dir.rglob("*.json"))) == len(first)
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@needs_sandbox
+def test_kill_9_at_random_moments_then_restart_gives_the_uninterrupted_scores(base, sequential, tmp_path):
+    ws = _cohort(base, tmp_path / "ws")
+    rng = random.Random(6)
+    limits = ["--workers", "2"]
+    for _ in range(3):
+        proc = subprocess.Popen([*MSPR, "autograde", "-w", str(ws.root), *limits], env=_env(),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            proc.wait(timeout=rng.uniform(4, 25))
+        except subprocess.TimeoutExpired:
+            proc.kill()  # SIGKILL of the grading process alone: its workers must go with it
+            proc.wait()
+    done = subprocess.run([*MSPR, "autograde", "-w", str(ws.root), *limits], env=_env(), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _scores(ws) == _scores(sequential)
+    assert _gradebook_submissions(ws) == _gradebook_submissions(sequential)  # never counted twice
+    assert all(json.loads(p.read_text())["team_id"] for p in ws.root.glob("grades/*/*.json"))
+    owner = re.compile(SCRATCH_PREFIX + r"(\d+)-")
+    stale = [p for p in Path("/tmp").glob(f"{SCRATCH_PREFIX}*")
+             if not Path("/proc", owner.match(p.name).group(1)).exists()]
+    assert stale == []
+    for _ in range(50):  # pdeathsig kills are asynchronous
+        if not _sandbox_processes():
+            break
+        time.sleep(0.2)
+    assert _sandbox_processes() == []
+
+
+@needs_sandbox
+def test_ctrl_c_stops_workers_and_kernels_and_removes_scratch(base, tmp_path):
+    import nbformat
+
+    ws = copy_ws(base, tmp_path / "ws")
+    folder = tmp_path / "boucle" / "a4_pilotage"
+    shutil.copytree(ws.release("a4_pilotage"), folder)
+    nb = nbformat.read(folder / "a4_pilotage.ipynb", as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("import time\nwhile True:\n    time.sleep(0.1)"))
+    nbformat.write(nb, folder / "a4_pilotage.ipynb")
+    for team in ("boucle1", "boucle2"):
+        submit(ws, team, "a4_pilotage", folder)
+    proc = subprocess.Popen([*MSPR, "autograde", "-w", str(ws.root), "--workers", "2"], env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    for _ in range(600):  # until both kernels run in their sandboxes
+        kernels = [p for p in _sandbox_processes() if b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        if len(kernels) >= 2:
+            break
+        time.sleep(0.2)
+    assert len(kernels) >= 2
+    os.kill(proc.pid, signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Interrompu" in out
+    for _ in range(50):
+        if not _sandbox_processes():
+            break
+        time.sleep(0.2)
+    assert _sandbox_processes() == []
+    assert not list(Path("/tmp").glob(f"{SCRATCH_PREFIX}{proc.pid}-*"))
+    children = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert children == []
+
+
+# -- A3 on a fixed port ----------------------------------------------------------------------
+
+@needs_sandbox
+def test_a3_on_a_fixed_port_gets_the_same_grade_whether_the_host_uses_it_or_not(base, tmp_path):
+    import nbformat
+
+    ws = copy_ws(base, tmp_path / "ws")
+    folder = tmp_path / "fixe" / "a3_deploiement"
+    shutil.copytree(ws.source("a3_deploiement"), folder)
+    nb = nbformat.read(folder / "a3_deploiement.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if "port = port_libre()" in c.source)
+    cell.source = cell.source.replace("port = port_libre()", "port = 5000")
+    nbformat.write(nb, folder / "a3_deploiement.ipynb")
+    submit(ws, "port-libre", "a3_deploiement", folder)
+    submit(ws, "port-pris", "a3_deploiement", folder)
+    free = autograde(ws, ["port-libre"], ["a3_deploiement"])
+    host = socket.socket()
+    host.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        host.bind(("127.0.0.1", 5000))
+    except OSError:
+        host.close()
+        host = None  # something of the machine already holds 5000: that is the case we want too
+    try:
+        if host:
+            host.listen()
+        taken = autograde(ws, ["port-pris"], ["a3_deploiement"])
+    finally:
+        if host:
+            host.close()
+    scores = [[(c.check_id, c.score) for c in g.checks] for g in (free[0], taken[0])]
+    assert scores[0] == scores[1]
+    assert sum(s for _, s in scores[0]) == 4
