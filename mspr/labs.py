@@ -28,13 +28,16 @@ import re
 import shutil
 import textwrap
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from mspr.errors import MsprError
 from mspr.paths import ASSIGNMENTS, Workspace, labs_root
 from mspr.specfile import fail, load_yaml_model
+
+if TYPE_CHECKING:
+    from mspr.case import CaseLayout, CaseSpec, GroundTruth
 
 __all__ = [
     "DATA_FOLDER",
@@ -192,7 +195,7 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def lab_context(spec, truth) -> dict[str, Any]:
+def lab_context(spec: CaseSpec, truth: GroundTruth) -> dict[str, Any]:
     """Everything the lab templates may say about a case.
 
     Parameters
@@ -221,6 +224,8 @@ def lab_context(spec, truth) -> dict[str, Any]:
           ``key``, ``parent`` (or None), ``foreign_keys`` (column → table),
           ``rows``, ``free_text`` (free-text columns) and ``columns`` (list of
           dict ``name``, ``type``, ``description``)
+        - ``foreign_keys`` : dict table → column → table whose key it holds
+          (tables that have some)
         - ``free_text`` : dict table → free-text columns (tables that have some);
           ``free_text_columns`` : list of ``table.column``
         - ``table_names`` : list of str; ``main_table`` : the dict of the main
@@ -284,6 +289,7 @@ def lab_context(spec, truth) -> dict[str, Any]:
         "tables": tables,
         "table_names": [t["name"] for t in tables],
         "free_text": {t["name"]: t["free_text"] for t in tables if t["free_text"]},
+        "foreign_keys": {t["name"]: t["foreign_keys"] for t in tables if t["foreign_keys"]},
         "free_text_columns": [f"{t['name']}.{c}" for t in tables for c in t["free_text"]],
         "main_table": main,
         "key": truth.key,
@@ -477,7 +483,7 @@ def render_notebook(lab: LabSpec, context: dict[str, Any], dest: Path) -> Path:
     return out
 
 
-def shipped_files(lab: LabSpec, layout, truth) -> list[tuple[str, Path]]:
+def shipped_files(lab: LabSpec, layout: CaseLayout, truth: GroundTruth) -> list[tuple[str, Path]]:
     """The case files an assignment ships, resolved in a case build.
 
     Parameters
@@ -503,7 +509,7 @@ def shipped_files(lab: LabSpec, layout, truth) -> list[tuple[str, Path]]:
     return files
 
 
-def load_built_case(case_dir: Path):
+def load_built_case(case_dir: Path) -> tuple[CaseSpec, GroundTruth]:
     """Read the spec copy and the ground truth of a case build.
 
     Parameters

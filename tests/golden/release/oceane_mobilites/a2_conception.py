@@ -1,0 +1,175 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "41fb62bc1ad481ce50e994a56ccf834d", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# # Bloc A2 — Conception : données, modèle et validation
+#
+# Le cadrage est validé : **Océane Mobilités** veut un modèle qui estime, pour
+# chaque abonné, la probabilité de l'événement suivant : abonnement non
+# renouvelé à son échéance dans les six mois suivant la date de référence.
+# Colonne cible : `non_renouvellement` de `donnees/abonnes.csv` (1 si
+# l'événement a eu lieu, 0 sinon).
+#
+# Les données sont celles du bloc A1, dans `donnees/` :
+#
+# - `abonnes.csv` — Un abonné au Pass Océane par ligne : identité, coordonnées,
+#   abonnement en cours et usage du réseau sur les 30 derniers jours.
+# - `trajets.csv` — Validations du Pass Océane sur les 30 derniers jours (une
+#   ligne par validation en montée).
+# - `reclamations.csv` — Réclamations reçues par le centre de relation voyageurs
+#   sur les deux dernières années, avec le texte saisi par l'abonné ou
+#   retranscrit par le conseiller.
+#
+# **Compétences évaluées**
+#
+# - **A2C1** — Analyser le corpus de données disponibles afin de choisir les
+#   données appropriées (contrôles de qualité, détection d'une fuite de la cible).
+# - **A2C4** — Évaluer l'adéquation des modèles d'apprentissage disponibles avec
+#   le projet (cellule évaluée par le jury).
+# - **A2C6** — Analyser les performances et la capacité prédictive du modèle
+#   proposé : il sera évalué sur un jeu de test caché, tiré de la même population.
+# - **A2C8** — Définir une phase de test et de validation du modèle : validation
+#   croisée stratifiée, tracée dans MLflow.
+#
+# **Livrables**
+#
+# 1. Les contrôles de qualité des données et la colonne qui fuit la cible.
+# 2. Un pipeline scikit-learn **complet** (préparation + modèle) qui accepte les
+#    colonnes brutes de `abonnes.csv` sans la cible, validé par validation
+#    croisée et enregistré dans MLflow (base `mlflow.db` de ce dossier).
+# 3. Les réponses enregistrées dans `reponses.json` par les cellules prévues
+#    (ne les modifiez pas).
+# 4. La justification du choix du modèle (dernière cellule, évaluée par le jury).
+#
+# Contraintes : toutes les étapes aléatoires sont initialisées (`random_state`) ;
+# pas de `lambda` dans le pipeline (le modèle doit pouvoir être rechargé dans un
+# autre processus) ; l'environnement est hors ligne. La date de référence de
+# l'extraction est le 30/06/2025.
+#
+# Exécutez les cellules dans l'ordre. Les cellules grisées sont en lecture seule.
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "f66155f0362ccbae5704846809547207", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mspr.answers import record
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # épreuve hors ligne
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+DONNEES = Path("donnees")
+TABLE_PRINCIPALE = "abonnes"
+CLE = "id_abonne"
+CIBLE = "non_renouvellement"
+# colonnes à prédire : le modèle ne les reçoit jamais en entrée
+CIBLES = ["non_renouvellement"]
+DATE_REFERENCE = "2025-06-30"  # date de l'extraction (AAAA-MM-JJ)
+tables = {nom: pd.read_csv(DONNEES / f"{nom}.csv") for nom in ["abonnes", "trajets", "reclamations"]}
+for nom, table in tables.items():
+    print(f"{nom:20s} {table.shape[0]:6d} lignes × {table.shape[1]:2d} colonnes")
+principale = tables[TABLE_PRINCIPALE]
+print(f"Taux de la cible {CIBLE} : {principale[CIBLE].mean():.1%}")
+principale.head()
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "7203430d8c01c522ccda288eb5d236af", "grade": false, "grade_id": "consigne_qualite", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 1. Contrôles de qualité
+#
+# Vérifiez les données avant de les utiliser : identifiants uniques, valeurs
+# manquantes, valeurs hors des plages plausibles, formats hétérogènes (nombres
+# écrits avec une virgule décimale, dates `AAAA-MM-JJ` ou `JJ/MM/AAAA`…),
+# clés étrangères sans correspondance. Vous pouvez utiliser Great Expectations
+# (`gx.get_context(mode="ephemeral")`, import lent : quelques secondes) ou
+# pandas. Rangez vos contrôles dans un DataFrame `controles` et décidez du
+# traitement de chaque défaut : les défauts de format et de plage doivent être
+# traités **dans le pipeline**, puisque le modèle recevra des données brutes.
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "fc72e4818aa9e74a55b90a00540cc802", "grade": false, "grade_id": "qualite", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+controles
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e6e22674063f502220b3cabc8aa9f909", "grade": false, "grade_id": "consigne_fuite", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 2. Fuite de la cible
+#
+# Une des colonnes de `abonnes.csv` n'est connue **qu'après**
+# l'événement à prédire : l'utiliser donnerait un modèle excellent sur le papier
+# et inutile en production. Identifiez-la (démontrez-le) et rangez son nom dans
+# `leaky_column`.
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "99ebe786cb37289ae50a2b357efa69dd", "grade": false, "grade_id": "fuite", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+print("Colonne qui fuit :", leaky_column)
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "9fc62ae46c35517078d4d96b93d1f3c6", "grade": false, "grade_id": "reponse_fuite", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A2C1.leaky_column", leaky_column)
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "caf99f73e1407b03c91a56411afa8099", "grade": false, "grade_id": "consigne_pipeline", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. Pipeline de préparation et modèle
+#
+# Construisez un `Pipeline` scikit-learn qui prend les colonnes **brutes** de
+# `abonnes.csv` (sans la cible ; il doit ignorer les colonnes qu'il
+# n'utilise pas, par exemple avec un `ColumnTransformer`) et renvoie une
+# probabilité avec `predict_proba`. Les variables dérivées (durées depuis une
+# date, nombres écrits avec une virgule…) sont calculées par des fonctions
+# nommées (pas de `lambda`), par exemple avec `FunctionTransformer`.
+# N'utilisez ni la colonne qui fuit ni les données d'identification. Préparez
+# `X` (sans la cible) et `y`.
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "434697216128281b017e64bc2da2228c", "grade": false, "grade_id": "pipeline", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "dd1f963e0a47142fb60af3637b24d43d", "grade": false, "grade_id": "consigne_validation", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 4. Validation croisée et suivi dans MLflow
+#
+# Évaluez vos modèles candidats par validation croisée stratifiée à 5 plis
+# (`StratifiedKFold(n_splits=5, shuffle=True, random_state=...)`, score
+# `roc_auc`). Puis, dans une exécution MLflow (suivi dans la base SQLite
+# `mlflow.db` de ce dossier, **URI absolue** : `"sqlite:///" + str(Path.cwd() / "mlflow.db")`) :
+# enregistrez les paramètres (dont `cv_n_splits`), les métriques `cv_roc_auc_mean` et
+# `cv_roc_auc_std` du modèle retenu, puis le modèle retenu **entraîné sur toutes les
+# données**, avec `mlflow.sklearn.log_model(modele, name="model", input_example=...,
+# serialization_format="cloudpickle")`.
+#
+# Rangez l'URI de suivi dans `tracking_uri`, le résultat de `log_model` dans
+# `model_info` et l'identifiant de l'exécution dans `run_id`.
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "5e704d494a38f9999551dd9c95733134", "grade": false, "grade_id": "validation", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+print(f"Exécution MLflow {run_id} ; modèle {model_info.model_uri}")
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "69c62ee51efd92d270b4aab6adce1bef", "grade": false, "grade_id": "reponse_modele", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A2C6.model", {
+    "tracking_uri": tracking_uri,
+    "model_uri": model_info.model_uri,
+    "run_id": run_id,
+})
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "7475f2a609deb09443f2f3c262af0aa7", "grade": false, "grade_id": "consigne_choix", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. Choix du modèle (évalué par le jury)
+#
+# Justifiez en une dizaine de lignes : quels modèles avez-vous comparés et
+# comment ? Pourquoi celui-ci, au regard de la performance, de la stabilité
+# entre plis, de l'explicabilité attendue par Océane Mobilités et des
+# contraintes de déploiement ? Quelles limites et quelle suite (seuil de
+# décision, suivi) ?
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "50d6adb70bdbcecde6808771dbb11717", "grade": true, "grade_id": "A2C4-choix_modele", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
