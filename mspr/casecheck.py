@@ -261,7 +261,7 @@ def check_case(case_dir: str | Path, *, workdir: str | Path | None = None, echo=
         If the spec is invalid (the message names the file, the line and the
         field), or ``workdir`` holds the cohort of another case.
     """
-    from mspr.demo import submit_simulated_teams
+    from mspr.demo import GRADING_WORKERS, submit_simulated_teams
     from mspr.grading import GradingError, autograde
     from mspr.release import build_cohort_case, release
 
@@ -277,7 +277,7 @@ def check_case(case_dir: str | Path, *, workdir: str | Path | None = None, echo=
         echo("3/4 Rendus simulés et correction (référence, vierge, fautive)")
         submit_simulated_teams(ws)
         try:
-            autograde(ws, ["ref", "blank", "partial"],
+            autograde(ws, ["ref", "blank", "partial"], workers=GRADING_WORKERS,
                       progress=lambda t, a, state: echo(f"    {t:8s} {a:16s} {state}")
                       if state in ("corrigé", "échec du correcteur") else None)
         except GradingError:

@@ -18,6 +18,7 @@ for any case.
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -83,6 +84,9 @@ FAULTS = (
 
 #: The simulated teams, in report order.
 TEAMS = ("ref", "blank", "partial")
+
+#: Submissions graded at once by the demo and ``mspr case check``: one per core, two at most.
+GRADING_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 def _records(source: str, fault: Fault) -> bool:
@@ -198,7 +202,7 @@ def demo(out: Path, *, case_dir: Path = DEFAULT_CASE, seed: int | None = None,
     echo(f"3/5 Rendus simulés : {', '.join(TEAMS)}")
     submit_simulated_teams(ws)
     echo("4/5 Exécution et correction (nbgrader autograde, bac à sable, vérité terrain)")
-    autograde(ws, list(TEAMS), progress=lambda t, a, state: echo(f"    {t:8s} {a:16s} {state}")
+    autograde(ws, list(TEAMS), workers=GRADING_WORKERS, progress=lambda t, a, state: echo(f"    {t:8s} {a:16s} {state}")
               if state in ("corrigé", "échec du correcteur", "déjà corrigé") else None)
     echo(f"5/5 Rapport du jury → {ws.report_dir}")
     report(ws)
