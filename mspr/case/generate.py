@@ -335,8 +335,7 @@ def _dates(column: Column, table: _Table, parent: _Table | None, rng: np.random.
     if window.annees_avant_reference is not None:
         low, high = (v * YEAR_DAYS for v in window.annees_avant_reference)
         if column.generateur == "date_naissance":
-            years = np.clip(rng.normal(47.0, 15.0, n), *window.annees_avant_reference)
-            days = np.floor(years * YEAR_DAYS)
+            days = _ages_in_days(rng, n, *window.annees_avant_reference)
         else:
             days = np.floor(low + rng.random(n) * (high - low))
         offsets = -days.astype(np.int64)
@@ -377,8 +376,7 @@ def _people(ctx: _Context, n: int, table: TableSpec) -> dict:
     where = rng.choice(len(communes), size=n, p=weights / weights.sum())
     birth = next((c for c in table.colonnes.values() if c.generateur == "date_naissance"), None)
     ages = birth.dates.annees_avant_reference if birth is not None else _DEFAULT_AGE
-    years = np.clip(rng.normal(47.0, 15.0, n), *ages)
-    born = -np.floor(years * YEAR_DAYS).astype(np.int64)
+    born = -_ages_in_days(rng, n, *ages)
     people = {
         "female": female,
         "civilite": np.where(female, "Mme", "M.").astype(object),
@@ -415,6 +413,24 @@ def _people(ctx: _Context, n: int, table: TableSpec) -> dict:
     people["nir"] = np.array(nirs, dtype=object)
     people["iban"] = np.array([identifiers.iban_fr(rng) for _ in range(n)], dtype=object)
     return people
+
+
+def _ages_in_days(rng: np.random.Generator, n: int, youngest: float, oldest: float) -> np.ndarray:
+    """Ages in whole days: a normal law (mean 47 years, sd 15) truncated to [youngest, oldest] years.
+
+    Values outside the bounds are drawn again (not clipped, which would pile
+    people up on the bounds); every age lies inside the plausible range in
+    365.25-day years.
+    """
+    years = rng.normal(47.0, 15.0, n)
+    for _ in range(50):
+        outside = (years < youngest) | (years > oldest)
+        if not outside.any():
+            break
+        years[outside] = rng.normal(47.0, 15.0, int(outside.sum()))
+    years = np.clip(years, youngest, oldest)
+    days = np.round(years * YEAR_DAYS)
+    return np.clip(days, np.ceil(youngest * YEAR_DAYS), np.floor(oldest * YEAR_DAYS)).astype(np.int64)
 
 
 def _identifier_values(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:

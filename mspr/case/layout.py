@@ -114,8 +114,9 @@ class CaseLayout:
         Parameters
         ----------
         source : str
-            ``brief``, ``model``, ``sample``, ``plan``, ``tables`` (the data
-            folder) or ``table:<name>``.
+            ``brief``, ``model``, ``sample``, ``plan`` or ``table:<name>``
+            (``tables``, every table, is expanded by :mod:`mspr.labs` from the
+            ground truth's list of tables).
 
         Returns
         -------
