@@ -50,7 +50,7 @@ def test_right_table_gets_full_marks(tmp_path, case_id):
     truth = truth_of(case_id)
     write(reference_table(truth), tmp_path)
     results = grade(truth, tmp_path, full_answers(truth))
-    assert all(r.score == r.max_score for r in results.values()), results
+    assert all(r.score == r.max_score for k, r in results.items() if k.startswith("A4C1")), results
     assert f"{len(truth.plan.tasks)}/{len(truth.plan.tasks)} tâches exactes" in results["A4C1.pert_table"].evidence
 
 
@@ -82,7 +82,7 @@ def test_both_tied_critical_paths_get_full_marks(tmp_path):
     write(reference_table(truth), tmp_path)
     for path in truth.plan.critical_paths:
         results = grade(truth, tmp_path, full_answers(truth, path))
-        assert all(r.score == r.max_score for r in results.values()), path
+        assert all(r.score == r.max_score for k, r in results.items() if k.startswith("A4C1")), path
 
 
 def test_any_presentation_is_accepted(tmp_path):

@@ -155,7 +155,20 @@ def provider_table(providers) -> pd.DataFrame:
 
 
 def months(first: str, count: int) -> list[str]:
-    """``count`` consecutive months ``YYYY-MM`` from ``first``."""
+    """Consecutive months.
+
+    Parameters
+    ----------
+    first : str
+        First month, ``YYYY-MM``.
+    count : int
+        Number of months.
+
+    Returns
+    -------
+    list of str
+        ``count`` months ``YYYY-MM`` from ``first``.
+    """
     year, month = map(int, first.split("-"))
     out = []
     for _ in range(count):

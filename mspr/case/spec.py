@@ -782,6 +782,8 @@ class Task(_Model):
     duree_jours : int
         Duration in working days, 1 to 1000.
     predecesseurs : list of str, default=[]
+    ressources : list of str, default=[]
+        Keys of ``plan.ressources`` working on the task full time (A4 budget).
     """
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
