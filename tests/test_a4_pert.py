@@ -133,3 +133,36 @@ def test_headers(header, field):
 def test_pert_check_is_registered_with_a4c1():
     assert CHECKS["A4C1.pert_table"].assignment_id == "a4_pilotage"
     assert read_pert_table.__doc__
+
+
+def test_dates_on_the_working_calendar_are_accepted(tmp_path):
+    """Starts as dates; finishes as the last working day or as the next start; French or ISO format."""
+    import datetime as dt
+
+    truth = truth_of("mutuelle_horizon")
+    plan = truth.plan
+    days = [d for d in (plan.start_date + dt.timedelta(n) for n in range(400))
+            if d.weekday() < 5 and d not in plan.holidays][: plan.duration_days + 1]
+    table = pd.DataFrame([{
+        "tache": t.id, "debut_au_plus_tot": days[t.earliest_start].isoformat(),
+        "fin_au_plus_tot": days[t.earliest_finish - 1].strftime("%d/%m/%Y"),
+        "debut_au_plus_tard": days[t.latest_start].strftime("%d/%m/%Y"),
+        "fin_au_plus_tard": days[t.latest_finish].isoformat(),  # next-start convention
+        "marge_totale": t.total_float,
+    } for t in plan.tasks])
+    write(table, tmp_path)
+    assert grade(truth, tmp_path, full_answers(truth))["A4C1.pert_table"].score == 4
+    # Easter Monday 2025 (21 April) is not a working day: a start written on it is wrong, and named.
+    table.loc[0, "debut_au_plus_tot"] = "21/04/2025"
+    write(table, tmp_path)
+    result = grade(truth, tmp_path, full_answers(truth))["A4C1.pert_table"]
+    first = plan.tasks[0]
+    assert f"{first.id} : début au plus tôt 21/04/2025 au lieu de {days[0].strftime('%d/%m/%Y')} (jour 0)" \
+        in result.evidence
+
+
+def test_an_excel_pert_table_is_read(tmp_path):
+    truth = truth_of("oceane_mobilites")
+    write(reference_table(truth), tmp_path, "livrables/pert.xlsx")
+    answers = full_answers(truth) | {"A4C1.pert_table": "livrables/pert.xlsx"}
+    assert grade(truth, tmp_path, answers)["A4C1.pert_table"].score == 4

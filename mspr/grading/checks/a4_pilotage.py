@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import unicodedata
@@ -180,7 +181,52 @@ def _day(value: str) -> float | None:
     return number if number == number else None
 
 
-def read_pert_table(path: Path) -> dict[str, dict[str, float | None]]:
+def _date(value: object) -> dt.date | None:
+    """A calendar date written ``2025-01-06`` (time allowed) or ``06/01/2025``; ``None`` otherwise."""
+    text = str(value).strip()
+    match = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][0-9:.]*)?$", text)
+    parts = (match.group(1), match.group(2), match.group(3)) if match else None
+    match = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", text)
+    parts = (match.group(3), match.group(2), match.group(1)) if match else parts
+    try:
+        return dt.date(*map(int, parts)) if parts else None
+    except ValueError:
+        return None
+
+
+def _calendar(plan) -> dict[dt.date, int]:
+    """Working day → plan day number, from the truth's start date and holidays (empty without a start date).
+
+    Covers the project and the working day after its end (a finish written as
+    the next start).
+    """
+    if plan.start_date is None:
+        return {}
+    days, day = {}, plan.start_date
+    while len(days) <= plan.duration_days:
+        if day.weekday() < 5 and day not in plan.holidays:
+            days[day] = len(days)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _matches(read: float | dt.date | None, field: str, expected: int, calendar: dict[dt.date, int]) -> bool:
+    """Whether a value read (days, or a date on the working calendar) is the expected day number.
+
+    A start date is the working day of that number; a finish date may be the
+    task's last working day (day ``EF - 1``) or the next one (day ``EF``).
+    """
+    if read is None:
+        return False
+    if isinstance(read, dt.date):
+        index = calendar.get(read)
+        if index is None or field == "total_float":
+            return False
+        return index == expected or (field.endswith("finish") and index + 1 == expected)
+    return abs(read - expected) <= 1e-9
+
+
+def read_pert_table(path: Path) -> dict[str, dict[str, float | dt.date | None]]:
     """Read a team's PERT table, whatever its column order and header language.
 
     Parameters
@@ -190,14 +236,15 @@ def read_pert_table(path: Path) -> dict[str, dict[str, float | None]]:
         or comma) or an Excel sheet (first sheet). One row per task; the task
         id may be a column or the first, unnamed column (a DataFrame index).
         Columns are recognised by :func:`pert_column`; dates are day numbers
-        counted from the project start (day 0).
+        counted from the project start (day 0), or calendar dates
+        (``2025-01-06``, ``06/01/2025``).
 
     Returns
     -------
     dict of str to dict
-        Task id → ``{field: days or None}`` for the five fields of
-        :data:`PERT_FIELDS` (``None``: a cell that is not a number). A task
-        written twice maps to ``None`` values (ambiguous).
+        Task id → ``{field: days, date or None}`` for the five fields of
+        :data:`PERT_FIELDS` (``None``: a cell that is neither a number nor a
+        date). A task written twice maps to ``None`` values (ambiguous).
 
     Raises
     ------
@@ -227,22 +274,37 @@ def read_pert_table(path: Path) -> dict[str, dict[str, float | None]]:
         task = str(row[columns["id"]]).strip()
         if not task:
             continue
-        values = {field: _day(row[columns[field]]) for field in PERT_FIELDS}
+        values = {}
+        for field in PERT_FIELDS:
+            cell = row[columns[field]]
+            values[field] = _day(cell) if _day(cell) is not None else _date(cell)
         rows[task] = dict.fromkeys(PERT_FIELDS) if task in rows else values
     return rows
 
 
-def _fmt_day(value: float | None) -> str:
-    """Days in French (``3``, ``2,5``) or ``?`` for an unreadable cell."""
+def _fmt_day(value: float | dt.date | None) -> str:
+    """Days in French (``3``, ``2,5``), a date (``06/01/2025``) or ``?`` for an unreadable cell."""
     if value is None:
         return "?"
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
     return f"{value:g}".replace(".", ",")
+
+
+def _expected(task, field: str, read: object, days: dict[int, dt.date]) -> str:
+    """The expected value, as a date too when the team wrote a date."""
+    number = getattr(task, field)
+    if isinstance(read, dt.date) and field != "total_float":
+        day = days.get(number - 1 if field.endswith("finish") else number)
+        if day is not None:
+            return f"{day.strftime('%d/%m/%Y')} (jour {number})"
+    return str(number)
 
 
 @check("A4C1.pert_table", assignment="a4_pilotage", max_score=4, schema=PERT_ANSWER,
        label="Tableau PERT : dates au plus tôt, au plus tard et marge de chaque tâche (fichier livré)",
        scoring="reads the team's PERT file (CSV or Excel, any column order, French or English headers, day "
-               "numbers); each task of the plan is an equal share, earned when its ES, EF, LS, LF and total "
+               "numbers or dates on the working calendar); each task of the plan is an equal share, earned when its ES, EF, LS, LF and total "
                "float all match the critical path method")
 def pert_table(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Score the PERT table file task by task.
@@ -279,15 +341,17 @@ def pert_table(ctx: CheckContext, answer: str) -> tuple[float, str]:
         raise AnswerError(f"fichier {answer} trop volumineux ({path.stat().st_size} octets)")
     rows = read_pert_table(path)
     tasks = ctx.ground_truth.plan.tasks
+    calendar = _calendar(ctx.ground_truth.plan)
+    days = {number: day for day, number in calendar.items()}
     wrong = []
     for task in tasks:
         read = rows.get(task.id)
         if read is None:
             wrong.append(f"{task.id} absente")
             continue
-        errors = [f"{name} {_fmt_day(read[field])} au lieu de {getattr(task, field)}"
+        errors = [f"{name} {_fmt_day(read[field])} au lieu de {_expected(task, field, read[field], days)}"
                   for field, name in PERT_FIELDS.items()
-                  if read[field] is None or abs(read[field] - getattr(task, field)) > 1e-9]
+                  if not _matches(read[field], field, getattr(task, field), calendar)]
         if errors:
             wrong.append(f"{task.id} : " + ", ".join(errors))
     right = len(tasks) - len(wrong)
