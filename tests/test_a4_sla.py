@@ -189,3 +189,16 @@ def test_chart_and_summary_each_count(tmp_path):
 
 def test_missing_workbook(tmp_path):
     assert "introuvable" in grade(tmp_path)["A4C5.sla_penalties"].evidence
+
+
+def test_a_chart_on_a_chartsheet_counts(tmp_path):
+    from openpyxl import load_workbook
+
+    path = workbook(tmp_path / "suivi.xlsx", chart=False)
+    book = load_workbook(path)
+    bars = BarChart()
+    bars.add_data(Reference(book["Synthèse"], min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    book.create_chartsheet("Graphique").add_chart(bars)
+    book.save(path)
+    result = grade(tmp_path)["A4C5.sla_workbook"]
+    assert result.score == 2, result.evidence

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -77,6 +78,24 @@ def project_duration(ctx: CheckContext, answer: int | float) -> tuple[float, str
     """
     truth = ctx.ground_truth.plan.duration_days
     return float(answer == truth), f"réponse {answer} j ; attendu {truth} j"
+
+
+def _untrusted_file(func):
+    """Report an unexpected failure while reading a team's file as an answer error (0 points, reason shown).
+
+    The files are the team's: a malformed one must cost that criterion, not
+    stop the grading of the submission.
+    """
+    @functools.wraps(func)
+    def wrapper(ctx: CheckContext, answer: str) -> tuple[float, str]:
+        try:
+            return func(ctx, answer)
+        except AnswerError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (any parser failure on an untrusted file)
+            raise AnswerError(f"{answer} : fichier illisible ({type(exc).__name__} : {str(exc)[:120]})") from None
+
+    return wrapper
 
 
 # -- the PERT table, read from the team's file ------------------------------------------
@@ -306,6 +325,7 @@ def _expected(task, field: str, read: object, days: dict[int, dt.date]) -> str:
        scoring="reads the team's PERT file (CSV or Excel, any column order, French or English headers, day "
                "numbers or dates on the working calendar); each task of the plan is an equal share, earned when its ES, EF, LS, LF and total "
                "float all match the critical path method")
+@_untrusted_file
 def pert_table(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Score the PERT table file task by task.
 
@@ -651,6 +671,7 @@ def _workbook(ctx: CheckContext, answer: str):
        scoring="evaluates the team's .xlsx formulas (formulas package); each provider × month of the log is an "
                "equal share, earned when its penalty cell is a formula whose value (EUR, or k€ when the header "
                "says so) is within 0.01 EUR of the contract's penalty; typed values earn nothing and are reported")
+@_untrusted_file
 def sla_penalties(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Score the penalties of the SLA workbook per provider and month.
 
@@ -742,6 +763,7 @@ def sla_penalties(ctx: CheckContext, answer: str) -> tuple[float, str]:
        label="Tableau de bord prestataires : synthèse (tableau croisé) et graphique dans le classeur",
        scoring="one point for a chart in the workbook, one for a pivot table or a summary sheet (named "
                "synthèse, récapitulatif, TCD…) computed by formulas and naming every provider")
+@_untrusted_file
 def sla_workbook(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Check that the SLA workbook has a chart and a pivot summary.
 
@@ -769,7 +791,8 @@ def sla_workbook(ctx: CheckContext, answer: str) -> tuple[float, str]:
     if not truth:
         return 0.0, "le cas ne comporte pas de prestataires : critère sans objet"
     path, workbook = _workbook(ctx, answer)
-    charts = [(s.title, len(s._charts)) for s in workbook.worksheets if getattr(s, "_charts", None)]
+    charts = [(s.title, len(s._charts)) for s in [*workbook.worksheets, *workbook.chartsheets]
+              if getattr(s, "_charts", None)]
     by_id = {_norm(m.provider) for m in truth}
     by_name = {_norm(m.name) for m in truth if m.name}
     summary = _summary_sheet(workbook, by_id) or (_summary_sheet(workbook, by_name) if by_name else None)
