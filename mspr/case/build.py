@@ -321,6 +321,27 @@ def _ground_truth(spec: CaseSpec, generated: GeneratedCase, *, seed: int, rows: 
     )
 
 
+def _brief_a4(spec: CaseSpec) -> list[str]:
+    """The brief's lines on the plan's calendar, resources and providers (none when the case has none)."""
+    lines = []
+    plan = spec.plan
+    if plan.debut:
+        where = {"FR": "France"}.get(plan.calendrier.pays, plan.calendrier.pays) + (
+            f", subdivision {plan.calendrier.subdivision}" if plan.calendrier.subdivision else "")
+        lines += [f"Début du projet : le {plan.debut.strftime('%d/%m/%Y')} (jour 0 : premier jour ouvré à partir "
+                  f"de cette date). Jours ouvrés : du lundi au vendredi, hors jours fériés ({where}).", ""]
+    if plan.ressources:
+        lines += ["### `ressources_projet.csv`", "",
+                  "Profils de l'équipe et leur coût journalier (euros) ; la colonne `ressources` du plan dit qui "
+                  "travaille à temps plein sur chaque tâche.", ""]
+    if spec.prestataires:
+        lines += ["### `prestataires.csv` et `journal_prestataires.csv`", "",
+                  f"Contrats des {len(spec.prestataires.liste)} prestataires extérieurs (niveaux de service, "
+                  "barèmes de pénalités en pourcentage de la redevance mensuelle) et relevé mensuel de leurs "
+                  f"indicateurs sur {spec.prestataires.mois} mois.", ""]
+    return lines
+
+
 def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
@@ -383,6 +404,7 @@ def render_brief(spec: CaseSpec, generated: GeneratedCase) -> str:
         "| Tâche | Libellé | Durée (jours) | Prédécesseurs |", "|---|---|---:|---|",
         *[f"| {t.id} | {_cell(t.libelle)} | {t.duree_jours} | {', '.join(t.predecesseurs) or '—'} |"
           for t in spec.plan.taches], "",
+        *_brief_a4(spec),
         "### `echantillon_requetes.csv`", "",
         f"{len(generated.sample)} {spec.entreprise.vocabulaire.individus} au format de `{spec.main_table}.csv`, "
         f"sans la colonne cible `{spec.cible.colonne}`, pour tester le modèle déployé.", "",

@@ -65,7 +65,7 @@ plan = pd.read_csv(DONNEES / "plan_projet.csv", dtype={"id_tache": str}, keep_de
 print(f"{len(plan)} tâches")
 plan
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "ff45f2e3a315aeff2aceae9bc15758ef", "grade": false, "grade_id": "consigne_pert", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "a3f459c77f778dfb7fd1b49ad898b1fd", "grade": false, "grade_id": "consigne_pert", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 1. Réseau PERT
 #
 # Construisez le graphe des dépendances (la colonne `predecesseurs` liste les
@@ -86,6 +86,8 @@ plan
 # est libre ; les en-têtes peuvent être en français (`debut_au_plus_tot`,
 # `fin_au_plus_tot`, `debut_au_plus_tard`, `fin_au_plus_tard`, `marge_totale`)
 # ou en anglais (`ES`, `EF`, `LS`, `LF`, `float`) ; séparateur `,` ou `;`.
+# Les dates peuvent être des numéros de jour ou des dates du calendrier de
+# travail décrit dans le cahier des charges (jours ouvrés, hors jours fériés).
 # C'est ce fichier qui est corrigé, tâche par tâche.
 
 # %% deletable=false nbgrader={"cell_type": "code", "checksum": "0dc410cd668da58f35191a8f0ae01c56", "grade": false, "grade_id": "pert", "locked": false, "schema_version": 3, "solution": true, "task": false}
