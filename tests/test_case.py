@@ -175,7 +175,8 @@ def test_columns_are_the_contract(tables, build):
     assert list(tables["reclamations"].columns) == [
         "id_reclamation", "id_adherent", "date_reclamation", "canal", "motif", "texte", "statut",
     ]
-    assert list(tables["plan_projet"].columns) == ["id_tache", "libelle", "duree_jours", "predecesseurs"]
+    assert list(tables["plan_projet"].columns) == ["id_tache", "libelle", "duree_jours", "predecesseurs",
+                                                 "ressources"]
     assert list(tables["echantillon_requetes"].columns) == adherents[:-1]
     assert list(read(build.layout.holdout_features).columns) == adherents[:-1]
     assert list(read(build.layout.holdout_labels).columns) == ["id_adherent", "resiliation"]

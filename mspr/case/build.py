@@ -21,13 +21,16 @@ import pandas as pd
 
 from mspr.case.generate import GeneratedCase, generate_dataset
 from mspr.case.layout import CaseLayout
+from mspr.case.pilotage import (holidays_between, indicator_penalty, month_penalty, provider_table, resource_table,
+                                sla_log, total_cost, working_days)
 from mspr.case.plan import schedule
 from mspr.case.spec import CaseSpec, load_case_spec
-from mspr.case.truth import (ColumnRef, GroundTruth, MetricTruth, PlanTruth, TableTruth, TargetTruth,
+from mspr.case.truth import (ColumnRef, GroundTruth, IndicatorMonthTruth, MetricTruth, PlanTruth,
+                             ProviderMonthTruth, TableTruth, TargetTruth,
                              TaskTruth)
 from mspr.errors import MsprError
 
-__all__ = ["CaseBuild", "build_case", "render_brief", "plan_truth"]
+__all__ = ["CaseBuild", "build_case", "render_brief", "plan_truth", "providers_truth"]
 
 
 @dataclass(frozen=True)
@@ -146,10 +149,15 @@ def build_case(case_dir: str | Path, *, out: str | Path, seed: int | None = None
             _write_csv(frame, layout.table(name))
         _write_csv(generated.sample, layout.sample)
         _write_csv(generated.plan, layout.plan)
+        log = sla_log(spec.prestataires, seed=seed)
+        _write_csv(resource_table(spec.plan.ressources), layout.data_dir / "ressources_projet.csv")
+        _write_csv(provider_table(spec.prestataires), layout.data_dir / "prestataires.csv")
+        _write_csv(log, layout.data_dir / "journal_prestataires.csv")
         _write_csv(generated.holdout_features, layout.holdout_features)
         _write_csv(generated.holdout_labels, layout.holdout_labels)
         metric = _reference_model(spec, generated, layout, seed)
         truth = _ground_truth(spec, generated, seed=seed, rows=rows, metric=metric)
+        truth = truth.model_copy(update={"providers": providers_truth(spec, log)})
         truth.write(layout.ground_truth)
         layout.brief.write_text(render_brief(spec, generated), encoding="utf-8")
         shutil.copyfile(spec_file, layout.spec_copy)
@@ -218,11 +226,61 @@ def plan_truth(spec: CaseSpec) -> PlanTruth:
         Every task's dates and float, the duration, the critical tasks and
         every critical path.
     """
-    result = schedule(spec.plan.taches)
-    tasks = [TaskTruth(**{k: getattr(result.tasks[t.id], k) for k in TaskTruth.model_fields})
-             for t in spec.plan.taches]
+    plan = spec.plan
+    result = schedule(plan.taches)
+    days = (working_days(plan.debut, max(result.duration_days, 1), country=plan.calendrier.pays,
+                         subdivision=plan.calendrier.subdivision) if plan.debut else None)
+    by_task, by_resource = total_cost(plan.taches, plan.ressources)
+    tasks = []
+    for t in plan.taches:
+        cpm = result.tasks[t.id].to_dict()
+        if days:
+            cpm |= {"start_date": days[cpm["earliest_start"]], "finish_date": days[cpm["earliest_finish"] - 1],
+                    "latest_start_date": days[cpm["latest_start"]],
+                    "latest_finish_date": days[cpm["latest_finish"] - 1]}
+        tasks.append(TaskTruth(id=t.id, **cpm, cost_eur=by_task[t.id] if plan.ressources else None))
+    extra = {}
+    if days:
+        extra = {"start_date": days[0], "end_date": days[-1],
+                 "holidays": holidays_between(days[0], days[-1], country=plan.calendrier.pays,
+                                              subdivision=plan.calendrier.subdivision)}
+    if plan.ressources:
+        extra |= {"cost_by_resource": by_resource, "total_cost_eur": round(sum(by_task.values()), 2)}
     return PlanTruth(duration_days=result.duration_days, tasks=tasks, critical_tasks=list(result.critical_tasks),
-                     critical_paths=[list(p) for p in result.critical_paths])
+                     critical_paths=[list(p) for p in result.critical_paths], **extra)
+
+
+def providers_truth(spec: CaseSpec, log: pd.DataFrame) -> list[ProviderMonthTruth]:
+    """Per provider and month, SLA attainment and penalty (rules of :mod:`mspr.case.pilotage`).
+
+    Parameters
+    ----------
+    spec : CaseSpec
+    log : pandas.DataFrame
+        The generated log, :data:`mspr.case.pilotage.LOG_COLUMNS`.
+
+    Returns
+    -------
+    list of ProviderMonthTruth
+        In log order (month, then provider); empty without providers.
+    """
+    if spec.prestataires is None:
+        return []
+    values: dict[tuple[str, str], dict[str, float]] = {}
+    for row in log.itertuples():
+        values.setdefault((row.prestataire, row.mois), {})[row.indicateur] = float(row.valeur)
+    providers = {p.id: p for p in spec.prestataires.liste}
+    out = []
+    for (provider_id, month), measured in values.items():
+        provider = providers[provider_id]
+        indicators = {}
+        for ind in provider.indicateurs:
+            attained, pct = indicator_penalty(ind, measured[ind.id])
+            indicators[ind.id] = IndicatorMonthTruth(value=measured[ind.id], attained=attained, penalty_pct=pct)
+        pct, eur = month_penalty(provider, measured)
+        out.append(ProviderMonthTruth(provider=provider_id, name=provider.nom, month=month, indicators=indicators,
+                                      penalty_pct=pct, penalty_eur=eur))
+    return out
 
 
 def _ground_truth(spec: CaseSpec, generated: GeneratedCase, *, seed: int, rows: int,
@@ -261,6 +319,27 @@ def _ground_truth(spec: CaseSpec, generated: GeneratedCase, *, seed: int, rows: 
         reference_metric=metric,
         plan=plan_truth(spec),
     )
+
+
+def _brief_a4(spec: CaseSpec) -> list[str]:
+    """The brief's lines on the plan's calendar, resources and providers (none when the case has none)."""
+    lines = []
+    plan = spec.plan
+    if plan.debut:
+        where = {"FR": "France"}.get(plan.calendrier.pays, plan.calendrier.pays) + (
+            f", subdivision {plan.calendrier.subdivision}" if plan.calendrier.subdivision else "")
+        lines += [f"Début du projet : le {plan.debut.strftime('%d/%m/%Y')} (jour 0 : premier jour ouvré à partir "
+                  f"de cette date). Jours ouvrés : du lundi au vendredi, hors jours fériés ({where}).", ""]
+    if plan.ressources:
+        lines += ["### `ressources_projet.csv`", "",
+                  "Profils de l'équipe et leur coût journalier (euros) ; la colonne `ressources` du plan dit qui "
+                  "travaille à temps plein sur chaque tâche.", ""]
+    if spec.prestataires:
+        lines += ["### `prestataires.csv` et `journal_prestataires.csv`", "",
+                  f"Contrats des {len(spec.prestataires.liste)} prestataires extérieurs (niveaux de service, "
+                  "barèmes de pénalités en pourcentage de la redevance mensuelle) et relevé mensuel de leurs "
+                  f"indicateurs sur {spec.prestataires.mois} mois.", ""]
+    return lines
 
 
 def _cell(text: str) -> str:
@@ -325,6 +404,7 @@ def render_brief(spec: CaseSpec, generated: GeneratedCase) -> str:
         "| Tâche | Libellé | Durée (jours) | Prédécesseurs |", "|---|---|---:|---|",
         *[f"| {t.id} | {_cell(t.libelle)} | {t.duree_jours} | {', '.join(t.predecesseurs) or '—'} |"
           for t in spec.plan.taches], "",
+        *_brief_a4(spec),
         "### `echantillon_requetes.csv`", "",
         f"{len(generated.sample)} {spec.entreprise.vocabulaire.individus} au format de `{spec.main_table}.csv`, "
         f"sans la colonne cible `{spec.cible.colonne}`, pour tester le modèle déployé.", "",

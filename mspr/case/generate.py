@@ -64,7 +64,8 @@ class GeneratedCase:
         ``SAMPLE_ROWS`` defect-free released rows of the main table, targets
         dropped, leaking column emptied.
     plan : pandas.DataFrame
-        ``id_tache, libelle, duree_jours, predecesseurs`` (``;``-separated).
+        ``id_tache, libelle, duree_jours, predecesseurs`` (``;``-separated),
+        plus ``ressources`` (``;``-separated) when the plan declares resources.
     holdout_features : pandas.DataFrame
         Held-out rows of the main table, targets dropped, leaking column emptied.
     holdout_labels : pandas.DataFrame
@@ -184,6 +185,8 @@ def generate_dataset(spec: CaseSpec, *, seed: int, rows: int) -> GeneratedCase:
         },
         dtype=object,
     )
+    if spec.plan.ressources:  # A4 budget: who works on each task (";"-separated resource keys)
+        plan["ressources"] = [";".join(t.ressources) for t in spec.plan.taches]
     return GeneratedCase(tables=tables, sample=sample, plan=plan, holdout_features=features,
                          holdout_labels=labels, holdout_probability=probability[held], defects=defects,
                          pii=pii, spans=spans, positive_rate=positive_rate)

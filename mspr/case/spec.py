@@ -16,7 +16,10 @@ A trainer describes any company of any sector:
   optional regression target and the business costs of errors;
 - ``defauts``: the defects injected in the released data, from
   :data:`DEFECT_KINDS`;
-- ``plan``: the project plan (ties between critical paths are allowed).
+- ``plan``: the project plan (ties between critical paths are allowed), with
+  optionally a start date, a working calendar and the resources' daily costs;
+- ``prestataires``: optional external providers, their SLA levels and penalty
+  scales, whose monthly indicators are generated.
 
 Keys are French; identifiers in the code are English. Every validation
 problem becomes a French message naming the file, the line, the field and the
@@ -779,12 +782,46 @@ class Task(_Model):
     duree_jours : int
         Duration in working days, 1 to 1000.
     predecesseurs : list of str, default=[]
+    ressources : list of str, default=[]
+        Keys of ``plan.ressources`` working on the task full time (A4 budget).
     """
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
     libelle: NonEmptyStr
     duree_jours: Annotated[int, Field(ge=1, le=1000)]
     predecesseurs: list[str] = []
+    ressources: list[str] = []
+
+
+class Resource(_Model):
+    """A resource (a profile of the team) of the project plan.
+
+    Attributes
+    ----------
+    libelle : str
+        French name, e.g. ``Data scientist``.
+    cout_journalier_eur : float
+        Daily cost, EUR per working day (> 0, at most 10,000).
+    """
+
+    libelle: NonEmptyStr
+    cout_journalier_eur: Annotated[float, Field(gt=0, le=10_000)]
+
+
+class Calendar(_Model):
+    """The working calendar of the plan: Monday to Friday, minus public holidays.
+
+    Attributes
+    ----------
+    pays : str, default="FR"
+        ISO 3166 country code for the public holidays (``holidays`` package).
+    subdivision : str, optional
+        Subdivision with its own holidays (``"57"``, ``"67"``, ``"68"``:
+        Moselle and Alsace), as the ``holidays`` package names them.
+    """
+
+    pays: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "FR"
+    subdivision: str | None = None
 
 
 class PlanSpec(_Model):
@@ -793,10 +830,141 @@ class PlanSpec(_Model):
     Attributes
     ----------
     taches : list of Task
-        At least two tasks, forming a directed acyclic graph.
+        At least two tasks, forming a directed acyclic graph; each may name
+        the ``ressources`` working on it full time (keys of ``ressources``).
+    debut : datetime.date, optional
+        Project start: day 0 is the first working day on or after it.
+    calendrier : Calendar, default=Calendar()
+        Working days (French public holidays by default).
+    ressources : dict of str to Resource, default={}
+        The team's profiles and their daily cost (EUR).
     """
 
     taches: Annotated[list[Task], Field(min_length=2)]
+    debut: dt.date | None = None
+    calendrier: Calendar = Calendar()
+    ressources: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")], Resource] = {}
+
+    @model_validator(mode="after")
+    def _known_resources(self) -> PlanSpec:
+        for index, task in enumerate(self.taches):
+            unknown = [r for r in task.ressources if r not in self.ressources]
+            if unknown:
+                known = ", ".join(self.ressources) or "aucune : déclarez plan.ressources"
+                raise fail(f"tâche '{task.id}' : ressource(s) inconnue(s) {', '.join(unknown)} "
+                           f"(ressources déclarées : {known})", path=f"plan.taches[{index}].ressources")
+        return self
+
+
+class PenaltyTier(_Model):
+    """One tier of an SLA penalty scale.
+
+    Attributes
+    ----------
+    seuil : float
+        Indicator value beyond which the tier applies: below it for an
+        indicator to keep high (``sens: minimum``), above it for one to keep
+        low (``sens: maximum``).
+    penalite_pct : float
+        Penalty, percent of the monthly fee (0 to 100).
+    """
+
+    seuil: float
+    penalite_pct: Annotated[float, Field(ge=0, le=100)]
+
+
+class SlaIndicator(_Model):
+    """An SLA indicator of a provider's contract, and how its monthly values are drawn.
+
+    Attributes
+    ----------
+    id : str
+        Column-like name, e.g. ``disponibilite``.
+    libelle : str
+    unite : str
+        E.g. ``%``, ``h``.
+    sens : {"minimum", "maximum"}
+        ``minimum``: the value must stay at or above ``objectif``
+        (availability); ``maximum``: at or below (resolution time).
+    objectif : float
+        The SLA level of the contract.
+    paliers : list of PenaltyTier
+        The penalty scale; the applied tier is the one of largest
+        ``penalite_pct`` among those whose threshold is crossed.
+    moyenne, ecart_type : float
+        Normal law of the generated monthly values.
+    min, max : float, optional
+        Bounds of the generated values (e.g. 100 for a percentage).
+    decimales : int, default=2
+        Rounding of the generated values.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    libelle: NonEmptyStr
+    unite: str = ""
+    sens: Literal["minimum", "maximum"]
+    objectif: float
+    paliers: Annotated[list[PenaltyTier], Field(min_length=1)]
+    moyenne: float
+    ecart_type: Annotated[float, Field(ge=0)]
+    min: float | None = None
+    max: float | None = None
+    decimales: Annotated[int, Field(ge=0, le=4)] = 2
+
+    @model_validator(mode="after")
+    def _tiers_beyond_objective(self) -> SlaIndicator:
+        sign = 1 if self.sens == "minimum" else -1
+        if any(sign * (tier.seuil - self.objectif) > 0 for tier in self.paliers):
+            raise fail(f"indicateur '{self.id}' : un palier de pénalité doit être au-delà de l'objectif "
+                       f"({'au plus' if sign > 0 else 'au moins'} {self.objectif})")
+        return self
+
+
+class Provider(_Model):
+    """An external provider (prestataire) and its contract.
+
+    Attributes
+    ----------
+    id : str
+        Short code, e.g. ``HEB``.
+    nom : str
+        Fictional company name.
+    service : str
+        What it provides, in French.
+    debut_contrat, fin_contrat : datetime.date
+        Contract dates.
+    redevance_mensuelle_eur : float
+        Monthly fee, EUR.
+    plafond_penalites_pct : float, default=100
+        Cap of the monthly penalties, percent of the fee.
+    indicateurs : list of SlaIndicator
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+    nom: NonEmptyStr
+    service: NonEmptyStr
+    debut_contrat: dt.date
+    fin_contrat: dt.date
+    redevance_mensuelle_eur: Annotated[float, Field(gt=0)]
+    plafond_penalites_pct: Annotated[float, Field(gt=0, le=100)] = 100
+    indicateurs: Annotated[list[SlaIndicator], Field(min_length=1)]
+
+
+class ProvidersSpec(_Model):
+    """The external providers and the months of their generated SLA log.
+
+    Attributes
+    ----------
+    premier_mois : str
+        First month of the log, ``YYYY-MM``.
+    mois : int
+        Number of months logged (1 to 36).
+    liste : list of Provider
+    """
+
+    premier_mois: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    mois: Annotated[int, Field(ge=1, le=36)]
+    liste: Annotated[list[Provider], Field(min_length=1)]
 
 
 class CaseSpec(_Model):
@@ -813,6 +981,8 @@ class CaseSpec(_Model):
     cible : TargetSpec
     defauts : list of DefectSpec, default=[]
     plan : PlanSpec
+    prestataires : ProvidersSpec, optional
+        External providers, their SLA and the generated monthly log (A4C5).
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -823,6 +993,7 @@ class CaseSpec(_Model):
     cible: TargetSpec
     defauts: list[DefectSpec] = []
     plan: PlanSpec
+    prestataires: ProvidersSpec | None = None
 
     # ----------------------------------------------------------------- derived views
 

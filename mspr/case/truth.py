@@ -7,14 +7,15 @@ reads the JSON as a string-keyed dict.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mspr.errors import MsprError
 
-__all__ = ["ColumnRef", "DefectTruth", "GroundTruth", "MetricTruth", "PlanTruth", "Span", "TableTruth",
-           "TargetTruth", "TaskTruth"]
+__all__ = ["ColumnRef", "DefectTruth", "GroundTruth", "IndicatorMonthTruth", "MetricTruth", "PlanTruth",
+           "ProviderMonthTruth", "Span", "TableTruth", "TargetTruth", "TaskTruth"]
 
 
 class _Truth(BaseModel):
@@ -154,6 +155,13 @@ class TaskTruth(_Truth):
     id : str
     duration_days, earliest_start, earliest_finish, latest_start, latest_finish, total_float : int
         Days.
+    start_date, finish_date, latest_start_date, latest_finish_date : datetime.date or None
+        On the working calendar, when the plan has a start date: first and
+        last working day of the task at the earliest, then at the latest
+        (:mod:`mspr.case.pilotage`).
+    cost_eur : float or None
+        Duration × the daily costs of its resources, EUR (None without
+        resources).
     """
 
     id: str
@@ -163,6 +171,11 @@ class TaskTruth(_Truth):
     latest_start: int
     latest_finish: int
     total_float: int
+    start_date: dt.date | None = None
+    finish_date: dt.date | None = None
+    latest_start_date: dt.date | None = None
+    latest_finish_date: dt.date | None = None
+    cost_eur: float | None = None
 
 
 class PlanTruth(_Truth):
@@ -177,17 +190,74 @@ class PlanTruth(_Truth):
         Tasks of zero total float.
     critical_paths : list of list of str
         Every critical path, start to end (ties allowed).
+    start_date, end_date : datetime.date or None
+        Day 0 and the last working day of the project on the calendar.
+    holidays : dict of datetime.date to str
+        Public holidays between them (French names).
+    cost_by_resource : dict of str to float
+        EUR, every resource of the plan.
+    total_cost_eur : float or None
+        Sum of the tasks' costs, EUR (None without resources).
     """
 
     duration_days: int
     tasks: list[TaskTruth]
     critical_tasks: list[str]
     critical_paths: list[list[str]]
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    holidays: dict[dt.date, str] = {}
+    cost_by_resource: dict[str, float] = {}
+    total_cost_eur: float | None = None
 
     @property
     def critical_path(self) -> list[str]:
         """The first critical path."""
         return self.critical_paths[0]
+
+
+class IndicatorMonthTruth(_Truth):
+    """One SLA indicator of one provider in one month.
+
+    Attributes
+    ----------
+    value : float
+        In the indicator's unit (as in ``journal_prestataires.csv``).
+    attained : bool
+        The SLA level is met.
+    penalty_pct : float
+        Penalty of the crossed tier, percent of the monthly fee.
+    """
+
+    value: float
+    attained: bool
+    penalty_pct: float
+
+
+class ProviderMonthTruth(_Truth):
+    """One provider's SLA attainment and penalty in one month (:mod:`mspr.case.pilotage`).
+
+    Attributes
+    ----------
+    provider : str
+        Provider id.
+    name : str
+        Provider name (a workbook may use either).
+    month : str
+        ``YYYY-MM``.
+    indicators : dict of str to IndicatorMonthTruth
+    penalty_pct : float
+        Sum of the indicators' penalties, capped (percent of the fee).
+    penalty_eur : float
+        EUR, rounded to the cent.
+    """
+
+    provider: str
+    name: str = ""
+    month: str
+    indicators: dict[str, IndicatorMonthTruth]
+    penalty_pct: float
+    penalty_eur: float
 
 
 class GroundTruth(_Truth):
@@ -225,6 +295,9 @@ class GroundTruth(_Truth):
     target : TargetTruth
     reference_metric : MetricTruth
     plan : PlanTruth
+    providers : list of ProviderMonthTruth
+        Per provider and month, SLA attainment and penalties (empty when
+        the case has no providers).
     """
 
     case_id: str
@@ -246,6 +319,7 @@ class GroundTruth(_Truth):
     target: TargetTruth
     reference_metric: MetricTruth
     plan: PlanTruth
+    providers: list[ProviderMonthTruth] = []
 
     @property
     def key(self) -> str:
