@@ -8,7 +8,8 @@ returns a French verdict per point:
 2. every generated identifier passes its validator (phone numbering plan,
    NIR key, IBAN mod 97, SIREN/SIRET Luhn, e-mail), in the tables and in the
    personal data written inside free text;
-3. the reachable metric lies between the pass threshold and 1;
+3. the reachable metric (reference model and oracle) lies between the pass
+   threshold and 1;
 4. the served reference model answers the same predictions to JSON and to
    CSV (MLflow's scoring server);
 5. the release holds no solution and no ground-truth bytes;
@@ -317,11 +318,13 @@ def judge(ws: Workspace, spec: CaseSpec) -> list[Point]:
     points.append(Point("identifiants générés valides", not failures,
                         f"{checked} valeurs vérifiées" + (f" ; invalides : {', '.join(failures)}" if failures else "")))
     metric = truth.reference_metric
-    reachable = 0.5 < metric.pass_threshold <= metric.reference_model <= metric.oracle < 1
+    # On a finite holdout the reference model may beat the oracle by chance: both must clear the threshold.
+    reachable = 0.5 < metric.pass_threshold <= min(metric.reference_model, metric.oracle) \
+        and max(metric.reference_model, metric.oracle) < 1
     points.append(Point("performance atteignable", reachable,
                         f"ROC AUC : seuil {_fmt(metric.pass_threshold)}, modèle de référence "
                         f"{_fmt(metric.reference_model)}, oracle {_fmt(metric.oracle)} "
-                        "(attendu : 0,5 < seuil ≤ référence ≤ oracle < 1)"))
+                        "(attendu : 0,5 < seuil ≤ référence et oracle < 1)"))
     try:
         as_json, as_csv, direct = served_predictions(ws.case.model_dir, ws.case.sample)
         points.append(Point("modèle servi : JSON et CSV", as_json == as_csv == direct,
