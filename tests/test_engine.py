@@ -31,12 +31,37 @@ MSPR = [sys.executable, "-m", "mspr"]
 
 
 def _sandbox_processes() -> list[int]:
+    """Sandbox processes (slot uids) that outlived their scratch folder.
+
+    Other gradings may run on the same machine (other checkouts, other
+    sessions): their live sandboxes still have their scratch folder.
+    """
     uids = range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SLOTS)
     found = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
                 if os.stat(f"/proc/{pid}").st_uid in uids:
+                    cwd = os.readlink(f"/proc/{pid}/cwd")
+                    if cwd.endswith(" (deleted)") or not os.path.exists(cwd):
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def _running_kernels(teams) -> list[int]:
+    """Kernels running in a sandbox (slot uid) in the working folder of one of ``teams``."""
+    uids = range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SLOTS)
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if os.stat(f"/proc/{pid}").st_uid not in uids:
+                    continue
+                cwd = os.readlink(f"/proc/{pid}/cwd")
+                if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes() and any(
+                        f"/autograded/{team}/" in cwd + "/" for team in teams):
                     found.append(int(pid))
             except OSError:
                 pass
@@ -286,8 +311,8 @@ def test_ctrl_c_stops_workers_and_kernels_and_removes_scratch(base, tmp_path):
     proc = subprocess.Popen([*MSPR, "autograde", "-w", str(ws.root), "--workers", "2"], env=_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    for _ in range(600):  # until both kernels run in their sandboxes
-        kernels = [p for p in _sandbox_processes() if b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    for _ in range(1500):  # until both kernels run in their sandboxes
+        kernels = _running_kernels(("boucle1", "boucle2"))
         if len(kernels) >= 2:
             break
         time.sleep(0.2)

@@ -34,13 +34,20 @@ BYSTANDER = "adv-bystander"
 
 
 def _sandbox_processes() -> list[int]:
+    """Sandbox processes (slot uids) that outlived their scratch folder.
+
+    Other gradings may run on the same machine (other checkouts, other
+    sessions): their live sandboxes still have their scratch folder.
+    """
     uids = range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SLOTS)
     found = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
                 if os.stat(f"/proc/{pid}").st_uid in uids:
-                    found.append(int(pid))
+                    cwd = os.readlink(f"/proc/{pid}/cwd")
+                    if cwd.endswith(" (deleted)") or not os.path.exists(cwd):
+                        found.append(int(pid))
             except OSError:
                 pass
     return found

@@ -9,7 +9,7 @@ from mspr.grading.sandbox import Limits
 from mspr.paths import DEFAULT_CASE, Workspace
 
 #: Limits small enough for the corpus to hit them quickly (CPU, memory, file size, output).
-TEST_LIMITS = Limits(cpu_s=40, wall_s=300, cell_s=15, memory_bytes=3 * 1024**3, nproc=256,
+TEST_LIMITS = Limits(cpu_s=120, wall_s=600, cell_s=45, memory_bytes=3 * 1024**3, nproc=256,
                      fsize_bytes=50_000_000, output_bytes=100_000, tmp_bytes=64_000_000, model_s=120)
 
 
