@@ -32,10 +32,15 @@ def test_report_escapes_answers_and_flags_missing_and_failed_gradings(tmp_path):
     checks = [CheckResult(c.check_id, c.competency, "a4_pilotage", c.label, c.max_score, c.max_score, "ok")
               for c in checks_for("a4_pilotage")]
     write_grade(ws, SubmissionGrade("t1", "a4_pilotage", True, checks,
-                                    {"A4C1-organisation_projet": "<script>alert('x')</script>"}, ""))
+                                    {"A4C1-organisation_projet": "<script>alert('x')</script>"}, "",
+                                    incidents=["noyau arrêté à la limite de temps processeur"],
+                                    isolation=["protections appliquées : …", "réseau privé"]))
     write_grade(ws, SubmissionGrade("t1", "a2_conception", False, [], {}, "",
                                     grader_error="Traceback…\nKeyError: 'boom'"))
     html = report(ws, pdf=False).read_text(encoding="utf-8")
+    # the grading engine's notes reach the jury
+    assert "noyau arrêté à la limite de temps processeur" in html
+    assert "Protection non appliquée : réseau privé" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     status = _section(html, "Rendus de l'équipe t1")
     assert re.search(r"A2 \(a2_conception\)</th><td class=\"ko\">erreur du correcteur</td>", status)
