@@ -208,7 +208,8 @@ def test_registry_keys_are_presidio_entity_types():
 
 
 def test_pii_recognizers_use_the_same_validators():
-    assert pii.nir_is_valid("1 80 05 971 05 123 15") and pii.siret_is_valid("356 000 000 00048")
+    assert pii.FrNirRecognizer().validate_result("1 80 05 971 05 123 15")
+    assert pii.FrSiretRecognizer().validate_result("356 000 000 00048")  # La Poste: not Luhn, accepted
     assert pii.FrNirRecognizer().validate_result("1" + NBSP + "85 03 75 123 456 41")
     assert not pii.FrSirenRecognizer().validate_result("732 829 321")
 
