@@ -113,7 +113,7 @@ def read_yaml(path: Path, *, what: str, example: str) -> tuple[Any, yaml.Node | 
         raise MsprError(f"lecture impossible ({error.strerror})", path=path,
                         hint="vérifiez les droits du fichier") from None
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        data, node = yaml.safe_load(text), yaml.compose(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"ligne {mark.line + 1}, colonne {mark.column + 1}" if mark is not None else "position inconnue"
@@ -124,6 +124,32 @@ def read_yaml(path: Path, *, what: str, example: str) -> tuple[Any, yaml.Node | 
             hint="vérifiez autour de cette ligne l'indentation (espaces, pas de tabulations), "
             "les deux-points après chaque clé et les guillemets ou crochets non refermés",
         ) from None
+    duplicate = _duplicate_key(node)
+    if duplicate is not None:
+        key, first, second = duplicate
+        raise MsprError(f"ligne {second} : clé « {key} » écrite deux fois au même niveau (déjà ligne {first}) : "
+                        "YAML ne garderait que la seconde valeur", path=path,
+                        hint="supprimez ou renommez l'une des deux clés")
+    return data, node
+
+
+def _duplicate_key(node: yaml.Node | None) -> tuple[str, int, int] | None:
+    """The first key written twice in one mapping of a YAML node tree: (key, first line, second line)."""
+    pending = [node] if node is not None else []
+    while pending:
+        current = pending.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in current.value:
+                name = str(getattr(key, "value", ""))
+                line = key.start_mark.line + 1
+                if name in seen:
+                    return name, seen[name], line
+                seen[name] = line
+                pending.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(current.value)
+    return None
 
 
 def load_yaml_model(path: str | Path, model: type[BaseModel], *, what: str, example: str,

@@ -119,11 +119,11 @@ def test_same_seed_gives_identical_bytes_and_other_seed_differs(build, tmp_path)
 
 def test_rebuild_in_place_replaces_the_build(tmp_path):
     out = tmp_path / "case"
-    build_case(CASE_DIR, out=out, seed=3, rows=300)
-    (out / "data" / "stale.csv").write_text("x\n", encoding="utf-8")
+    first = build_case(CASE_DIR, out=out, seed=3, rows=300)
+    before = first.layout.table("adherents").read_bytes()
     rebuilt = build_case(CASE_DIR, out=out, seed=4, rows=300)
-    assert not (out / "data" / "stale.csv").exists()
     assert GroundTruth.load(rebuilt.layout.ground_truth).seed == 4
+    assert rebuilt.layout.table("adherents").read_bytes() != before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
 
 
@@ -588,3 +588,32 @@ def test_build_case_reports_spec_errors_as_mspr_error(tmp_path):
     with pytest.raises(MsprError, match="lignes"):
         build_case(CASE_DIR, out=tmp_path / "out", rows=10)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_rebuild_refuses_a_file_added_inside_a_previous_build(tmp_path):
+    out = tmp_path / "case"
+    build_case(CASE_DIR, out=out, rows=300)
+    mine = out / "data" / "perso.txt"
+    mine.write_text("mes notes", encoding="utf-8")
+    with pytest.raises(MsprError, match="data/perso.txt") as caught:
+        build_case(CASE_DIR, out=out, rows=300)
+    assert "rien n'a été supprimé" in str(caught.value)
+    assert mine.read_text(encoding="utf-8") == "mes notes"
+    mine.unlink()
+    build_case(CASE_DIR, out=out, rows=300)  # the build's own files do not count as foreign
+
+
+def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path, bundled_yaml):
+    text = bundled_yaml.replace("    nb_reclamations_12m: 0.55\n",
+                                "    nb_reclamations_12m: 0.55\n    nb_reclamations_12m: 0.5\n", 1)
+    assert text != bundled_yaml
+    message = str(load_error(write_case(tmp_path, text)))
+    first = line_of(text, "nb_reclamations_12m: 0.55")
+    assert f"ligne {first + 1}" in message and f"déjà ligne {first}" in message and "nb_reclamations_12m" in message
+
+
+def test_an_unknown_effect_lists_the_explanatory_variables(tmp_path, bundled_yaml):
+    text = bundled_yaml.replace("    nb_reclamations_12m: 0.55\n", "    nb_reclamation: 0.55\n", 1)
+    message = str(load_error(write_case(tmp_path, text)))
+    assert "cible.effets.nb_reclamation" in message and "choisissez parmi" in message
+    assert "nb_reclamations_12m" in message and "satisfaction" in message

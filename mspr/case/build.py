@@ -69,7 +69,8 @@ def check_out_folder(out: Path, case_id: str) -> None:
     Raises
     ------
     MsprError
-        If ``out`` is a file, or holds anything a build does not write, or is
+        If ``out`` is a file, or holds anything the previous build did not
+        write (at any depth: ``build.json`` lists every file it wrote), or is
         the build of another case. Nothing is deleted.
     """
     if out.exists() and not out.is_dir():
@@ -79,6 +80,12 @@ def check_out_folder(out: Path, case_id: str) -> None:
         return
     layout = CaseLayout(out)
     foreign = sorted(p.name for p in out.iterdir() if p.name not in CaseLayout.ENTRIES)
+    try:  # a build lists every file it wrote: anything else, at any depth, is the user's
+        written = set(json.loads(layout.manifest.read_text(encoding="utf-8"))["files"])
+        foreign += sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                          if p.is_file() and p.parent != out and str(p.relative_to(out)) not in written)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     if foreign:
         raise MsprError(
             f"le dossier contient des fichiers qui ne viennent pas d'une construction de cas : {', '.join(foreign[:5])}",
@@ -161,9 +168,10 @@ def build_case(case_dir: str | Path, *, out: str | Path, seed: int | None = None
         truth.write(layout.ground_truth)
         layout.brief.write_text(render_brief(spec, generated), encoding="utf-8")
         shutil.copyfile(spec_file, layout.spec_copy)
+        files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         layout.manifest.write_text(json.dumps(
-            {"case_id": spec.id, "seed": seed, "rows": rows, "spec_sha256": _checksum(spec_file)},
-            indent=2) + "\n", encoding="utf-8")
+            {"case_id": spec.id, "seed": seed, "rows": rows, "spec_sha256": _checksum(spec_file), "files": files},
+            indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         _install(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

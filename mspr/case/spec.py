@@ -1211,8 +1211,9 @@ class CaseSpec(_Model):
             raise fail("une seule colonne qui fuit par cas", path=f"donnees.tables.{target.table}")
         for name, effect in target.effets.items():
             if name not in main.colonnes or not main.colonnes[name].is_feature:
-                raise fail(f"« {name} » n'est pas une variable explicative de {target.table}",
-                           path=f"cible.effets.{name}")
+                features = [c for c, col in main.colonnes.items() if col.is_feature]
+                raise fail(f"« {name} » n'est pas une variable explicative de {target.table} : "
+                           f"choisissez parmi {', '.join(features)}", path=f"cible.effets.{name}")
             kind = main.colonnes[name].type
             if isinstance(effect, dict):
                 modalities = main.colonnes[name].modalites or {}
