@@ -344,12 +344,43 @@ defauts:
 
 # --- Le plan du projet (jours ouvrés) : plusieurs chemins critiques sont admis --------------------
 plan:
+  # Facultatif : date de début, calendrier de travail (jours fériés français) et ressources
+  # avec leur coût journalier ; chaque tâche nomme ses ressources (A4 : dates et budget).
+  debut: 2025-03-03
+  calendrier: {pays: FR}
+  ressources:
+    chef_projet: {libelle: Chef de projet, cout_journalier_eur: 650}
+    data_scientist: {libelle: Data scientist, cout_journalier_eur: 600}
+    dpo: {libelle: Délégué à la protection des données (DPO), cout_journalier_eur: 700}
   taches:
-    - {id: P1, libelle: Cadrage, duree_jours: 5, predecesseurs: []}
-    - {id: P2, libelle: Audit RGPD et AIPD, duree_jours: 8, predecesseurs: [P1]}
-    - {id: P3, libelle: Préparation des données, duree_jours: 6, predecesseurs: [P1]}
-    - {id: P4, libelle: Modélisation, duree_jours: 10, predecesseurs: [P2, P3]}
-    - {id: P5, libelle: Déploiement et formation des référents, duree_jours: 4, predecesseurs: [P4]}
+    - {id: P1, libelle: Cadrage, ressources: [chef_projet], duree_jours: 5, predecesseurs: []}
+    - {id: P2, libelle: Audit RGPD et AIPD, ressources: [dpo], duree_jours: 8, predecesseurs: [P1]}
+    - {id: P3, libelle: Préparation des données, ressources: [data_scientist], duree_jours: 6, predecesseurs: [P1]}
+    - {id: P4, libelle: Modélisation, ressources: [data_scientist], duree_jours: 10, predecesseurs: [P2, P3]}
+    - {id: P5, libelle: Déploiement et formation des référents, ressources: [chef_projet, data_scientist], duree_jours: 4, predecesseurs: [P4]}
+
+# --- Les prestataires extérieurs (A4C5 : niveaux de service et pénalités) ----------------------
+# Un journal mensuel des indicateurs est généré ; les candidats calculent les pénalités dans un
+# classeur dont le correcteur évalue les formules. Paliers : pénalité (% de la redevance) quand
+# la valeur franchit le seuil (sens minimum : en dessous ; maximum : au-dessus), plafonnée.
+prestataires:
+  premier_mois: 2025-03
+  mois: 6
+  liste:
+    - id: LMS
+      nom: Plateforme Formation en Ligne
+      service: hébergement de la plateforme de formation à distance
+      debut_contrat: 2024-09-01
+      fin_contrat: 2027-08-31
+      redevance_mensuelle_eur: 4200
+      plafond_penalites_pct: 20
+      indicateurs:
+        - {id: disponibilite, libelle: Disponibilité mensuelle de la plateforme, unite: "%", sens: minimum, objectif: 99.5,
+           paliers: [{seuil: 99.5, penalite_pct: 5}, {seuil: 99.0, penalite_pct: 10}],
+           moyenne: 99.5, ecart_type: 0.4, max: 100, decimales: 2}
+        - {id: delai_support, libelle: Délai moyen de réponse du support, unite: h, sens: maximum, objectif: 8,
+           paliers: [{seuil: 8, penalite_pct: 3}, {seuil: 24, penalite_pct: 8}],
+           moyenne: 7.5, ecart_type: 3.0, min: 0.5, decimales: 1}
 """
 
 _ID = re.compile(r"^[a-z0-9_]+$")
