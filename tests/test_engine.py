@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from mspr.grading.checks import checks_for
+
 sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
 
 from cohort import TEST_LIMITS, build_cohort, copy_ws  # noqa: E402
@@ -219,7 +221,8 @@ def sequential(base, tmp_path_factory):
 def test_sequential_run_grades_every_submission(sequential):
     scores = _scores(sequential)
     assert len(scores) == 4
-    assert all(sum(s for _, s in v) == (3 if t.endswith("-ref") else 0) for (t, _), v in scores.items())
+    full = sum(c.max_score for c in checks_for("a4_pilotage"))
+    assert all(sum(s for _, s in v) == (full if t.endswith("-ref") else 0) for (t, _), v in scores.items())
     assert _gradebook_submissions(sequential) == sorted((t, "a4_pilotage") for t, _ in scores)
 
 

@@ -20,7 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
 
 from cohort import MODEL_LIMITS, TEST_LIMITS, build_cohort  # noqa: E402
-from corpus import CASES, Context  # noqa: E402
+from corpus import A4_FULL, CASES, Context  # noqa: E402
 
 import mspr  # noqa: E402
 from mspr.grading import autograde  # noqa: E402
@@ -107,7 +107,7 @@ def test_each_case_gets_its_grade_and_reason(corpus, case):
 
 
 def test_the_bystander_keeps_full_marks_and_nothing_protected_changed(corpus):
-    assert _total(corpus["grades"][(BYSTANDER, "a4_pilotage")]) == 3
+    assert _total(corpus["grades"][(BYSTANDER, "a4_pilotage")]) == A4_FULL
     for path, before in corpus["protected"].items():
         if path.name != "gradebook.db":
             assert path.read_bytes() == before, path

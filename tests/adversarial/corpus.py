@@ -6,8 +6,8 @@ edited by its ``make`` function (a few lines of notebook code, or raw bytes
 for the broken files). ``expected`` is the total of the auto checks the
 submission must get; ``reason`` a French phrase that must appear in what the
 jury sees of it (incidents, check evidence or execution log). Most cases use
-the small ``a4_pilotage`` assignment (3 auto points; the reference scores 3,
-the release 0) so that the whole corpus runs in a few minutes.
+the small ``a4_pilotage`` assignment (:data:`A4_FULL` auto points, all
+scored by the reference; the release scores 0) so that the whole corpus runs in a few minutes.
 
 ``Context`` carries what an attacker is assumed to know: the absolute paths
 of the workspace and its secrets, and a port on which the grading host
@@ -16,6 +16,8 @@ listens.
 
 from __future__ import annotations
 
+from mspr.grading.checks import checks_for
+
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,10 @@ from typing import Callable
 
 import nbformat
 
+
+
+#: Auto points of the reference a4_pilotage submission (every check of the assignment).
+A4_FULL = sum(c.max_score for c in checks_for("a4_pilotage"))
 
 @dataclass(frozen=True)
 class Context:
@@ -362,38 +368,38 @@ def _a2(payload: str = "pass", uri: str = "uri", pre: str = ""):
 
 CASES = [
     # -- resource limits -----------------------------------------------------------
-    Case("boucle-infinie", "a4_pilotage", "source", _append("while True:\n    pass"), 3,
+    Case("boucle-infinie", "a4_pilotage", "source", _append("while True:\n    pass"), A4_FULL,
          "cellule interrompue", "while True: pass en dernière cellule : le délai par cellule l'interrompt"),
     Case("boucle-obstinee", "a4_pilotage", "source",
-         _append("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"), 3,
+         _append("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"), A4_FULL,
          "malgré l'interruption", "boucle qui ignore l'interruption : le noyau est arrêté"),
-    Case("bombe-memoire", "a4_pilotage", "source", _append("blocs = [bytearray(2**28) for _ in range(64)]"), 3,
+    Case("bombe-memoire", "a4_pilotage", "source", _append("blocs = [bytearray(2**28) for _ in range(64)]"), A4_FULL,
          "limite de mémoire", "alloue 16 Gio"),
     Case("bombe-fork", "a4_pilotage", "source",
          _append("import subprocess, time\nsubprocess.Popen(['sh', '-c', 'f() { f | f & }; f'])\ntime.sleep(3)\n"
-                 "for _ in range(400):\n    subprocess.Popen(['sleep', '60'])"), 3,
+                 "for _ in range(400):\n    subprocess.Popen(['sleep', '60'])"), A4_FULL,
          "laissé(s) en marche", "bombe fork en shell, puis des processus en boucle"),
-    Case("sortie-enorme", "a4_pilotage", "source", _append("print('x' * 20_000_000)"), 3,
+    Case("sortie-enorme", "a4_pilotage", "source", _append("print('x' * 20_000_000)"), A4_FULL,
          "tronquée", "imprime 20 Mo"),
     Case("artefact-200-mo", "a4_pilotage", "source",
-         _append("with open('gros.bin', 'wb') as fh:\n    for _ in range(200):\n        fh.write(b'0' * 2**20)"), 3,
+         _append("with open('gros.bin', 'wb') as fh:\n    for _ in range(200):\n        fh.write(b'0' * 2**20)"), A4_FULL,
          "limite de taille de fichier", "écrit un fichier de 200 Mo"),
     Case("fichier-creux", "a4_pilotage", "source",
-         _append("with open('creux.bin', 'wb') as fh:\n    fh.seek(2**30)\n    fh.write(b'1')"), 3,
+         _append("with open('creux.bin', 'wb') as fh:\n    fh.seek(2**30)\n    fh.write(b'1')"), A4_FULL,
          "limite de taille de fichier", "fichier creux de 1 Gio"),
     # -- ending the kernel ---------------------------------------------------------
-    Case("sys-exit", "a4_pilotage", "source", _append("import sys\nsys.exit(3)"), 3,
+    Case("sys-exit", "a4_pilotage", "source", _append("import sys\nsys.exit(3)"), A4_FULL,
          "sys.exit", "sys.exit en dernière cellule"),
-    Case("os-exit-fin", "a4_pilotage", "source", _append("import os\nos._exit(0)"), 3,
+    Case("os-exit-fin", "a4_pilotage", "source", _append("import os\nos._exit(0)"), A4_FULL,
          "code de sortie 0", "os._exit(0) après toutes les réponses"),
     Case("noyau-tue", "a4_pilotage", "source", _insert_before_answers("import os, signal\nos.kill(os.getpid(), 9)"),
          0, "signal 9", "le noyau se tue avant d'enregistrer ses réponses"),
-    Case("tue-le-correcteur", "a4_pilotage", "source", _append(KILL_GRADER), 3,
+    Case("tue-le-correcteur", "a4_pilotage", "source", _append(KILL_GRADER), A4_FULL,
          "processus et fichiers privés", "SIGKILL à tous les processus visibles (dont le correcteur, s'il le voyait)"),
     Case("processus-restant", "a4_pilotage", "source",
-         _append("import subprocess\nsubprocess.Popen(['sleep', '300'], start_new_session=True)"), 3,
+         _append("import subprocess\nsubprocess.Popen(['sleep', '300'], start_new_session=True)"), A4_FULL,
          "laissé(s) en marche", "laisse un processus détaché"),
-    Case("change-de-pid", "a4_pilotage", "source", _append(PID_CHANGER), 3,
+    Case("change-de-pid", "a4_pilotage", "source", _append(PID_CHANGER), A4_FULL,
          "laissé(s) en marche", "un enfant qui change de pid sans cesse et vise les réponses d'une autre équipe"),
     # -- reading what it must not see ----------------------------------------------
     Case("lit-chemin-absolu", "a4_pilotage", "release", _append(HEAD + ABSOLUTE + CHEAT), 0, "attendu 100 j",
@@ -405,30 +411,30 @@ CASES = [
     Case("honnete-et-fouineur", "a4_pilotage", "source",
          _append(HEAD + ABSOLUTE + "ALL = list(CANDIDATES)\n" + PROC + "ALL += CANDIDATES\n" + MSPR_PATHS
                  + "CANDIDATES += ALL\n" + CHEAT.replace('record("A4C1.critical_path", ["T99"])', "pass")
-                 .replace('record("A4C1.project_duration", 1)', "pass")), 3, "exact",
+                 .replace('record("A4C1.project_duration", 1)', "pass")), A4_FULL, "exact",
          "réponses justes, et cherche en plus la vérité terrain par les trois routes : ne trouve rien, garde 3/3"),
     Case("lien-symbolique", "a4_pilotage", "release", _append(HEAD + SYMLINK + CHEAT), 0, "attendu 100 j",
          "lien symbolique vers la vérité terrain"),
-    Case("reseau", "a4_pilotage", "source", _append(NETWORK), 3, "accès réseau bloqué",
+    Case("reseau", "a4_pilotage", "source", _append(NETWORK), A4_FULL, "accès réseau bloqué",
          "se connecte à un port de l'hôte, à l'extérieur, et résout un nom"),
-    Case("ecrit-dehors", "a4_pilotage", "source", _append(WRITE_OUTSIDE), 3, "lecture seule",
+    Case("ecrit-dehors", "a4_pilotage", "source", _append(WRITE_OUTSIDE), A4_FULL, "lecture seule",
          "écrit dans les notes, la vérité terrain, le rapport, le gradebook, l'environnement et le paquet"),
     # -- tampering with the notebook -----------------------------------------------
-    Case("cellule-verrouillee", "a4_pilotage", "source", _edit_locked, 3, "rétablie",
+    Case("cellule-verrouillee", "a4_pilotage", "source", _edit_locked, A4_FULL, "rétablie",
          "réécrit la cellule verrouillée qui enregistre les réponses"),
-    Case("cellule-notee-supprimee", "a4_pilotage", "source", _delete_grade_cell, 3, "supprimée",
+    Case("cellule-notee-supprimee", "a4_pilotage", "source", _delete_grade_cell, A4_FULL, "supprimée",
          "supprime la cellule notée par le jury"),
     Case("cellule-notee-dupliquee", "a4_pilotage", "source", _duplicate_grade_cell, 0, "en double",
          "duplique une cellule notée"),
-    Case("type-de-cellule", "a4_pilotage", "source", _cell_type, 3, "rétablie",
+    Case("type-de-cellule", "a4_pilotage", "source", _cell_type, A4_FULL, "rétablie",
          "change la cellule des réponses en markdown"),
-    Case("nom-du-noyau", "a4_pilotage", "source", _kernel_name, 3, "noyau",
+    Case("nom-du-noyau", "a4_pilotage", "source", _kernel_name, A4_FULL, "noyau",
          "déclare un autre noyau"),
     Case("ipynb-invalide", "a4_pilotage", "source", _raw(b"ceci n'est pas un notebook"), 0, "pas du JSON valide",
          "fichier qui n'est pas du JSON"),
     Case("ipynb-tronque", "a4_pilotage", "source", _truncated, 0, "pas du JSON valide", "notebook coupé en deux"),
     Case("notebook-vide", "a4_pilotage", "source", _empty, 0, "aucune réponse enregistrée", "aucune cellule"),
-    Case("nbformat-4-4", "a4_pilotage", "source", _minor, 3, "exact", "autre version mineure de nbformat"),
+    Case("nbformat-4-4", "a4_pilotage", "source", _minor, A4_FULL, "exact", "autre version mineure de nbformat"),
     Case("non-utf8", "a4_pilotage", "source", _non_utf8, 0, "notebook", "octets latin-1 dans le JSON"),
     # -- the model ------------------------------------------------------------------
     Case("modele-lit-etiquettes", "a2_conception", "release", _a2(), 0, "AUC",
