@@ -29,6 +29,8 @@ import nbformat
 
 #: Auto points of the reference a4_pilotage submission (every check of the assignment).
 A4_FULL = sum(c.max_score for c in checks_for("a4_pilotage"))
+#: Points of the PERT table check (its answer is recorded before the critical path's).
+PERT_POINTS = next(c.max_score for c in checks_for("a4_pilotage") if c.check_id == "A4C1.pert_table")
 
 @dataclass(frozen=True)
 class Context:
@@ -392,8 +394,9 @@ CASES = [
          "sys.exit", "sys.exit en dernière cellule"),
     Case("os-exit-fin", "a4_pilotage", "source", _append("import os\nos._exit(0)"), A4_FULL,
          "code de sortie 0", "os._exit(0) après toutes les réponses"),
+    # The PERT table file and its recording cell come before the path and duration answers: they count.
     Case("noyau-tue", "a4_pilotage", "source", _insert_before_answers("import os, signal\nos.kill(os.getpid(), 9)"),
-         0, "signal 9", "le noyau se tue avant d'enregistrer ses réponses"),
+         PERT_POINTS, "signal 9", "le noyau se tue avant d'enregistrer le chemin critique et la durée"),
     Case("tue-le-correcteur", "a4_pilotage", "source", _append(KILL_GRADER), A4_FULL,
          "processus et fichiers privés", "SIGKILL à tous les processus visibles (dont le correcteur, s'il le voyait)"),
     Case("processus-restant", "a4_pilotage", "source",
