@@ -36,3 +36,22 @@ def test_sandbox_environment_carries_no_grader_secret(tmp_path, monkeypatch):
     env = sandbox_env(tmp_path)
     assert "MSPR_SECRET_PATH" not in env and env["HOME"] == str(tmp_path)
     assert env["MLFLOW_DISABLE_TELEMETRY"] == "true" and env["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] == ""
+
+
+def test_a_process_first_seen_before_its_exec_is_recorded_with_the_command_it_runs(tmp_path):
+    # Popen forks then execs: a watcher that polls in between sees the parent's
+    # command line. Here the window is stretched to 0.5 s by hand.
+    before_exec = ("import os, sys, time; time.sleep(0.5); "
+                   "os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)', 'served' + '-marker'])")
+    with SandboxWatch(tmp_path, interval_s=0.05) as watch:
+        child = subprocess.Popen([sys.executable, "-c", before_exec], cwd=tmp_path)
+        time.sleep(0.2)
+        first = watch.seen.get(child.pid, "")
+        time.sleep(1.3)
+    try:
+        assert "served-marker" not in first  # the watcher did see the pre-exec command
+        assert "served-marker" in watch.seen[child.pid]
+        assert child.pid in watch.kill_leftovers()
+    finally:
+        child.kill()
+        child.wait()

@@ -284,7 +284,9 @@ class SandboxWatch:
     Attributes
     ----------
     seen : dict of int to str
-        Command line of each process seen in the sandbox, by pid.
+        Last command line of each process seen in the sandbox, by pid (read
+        again at every poll, so a process first seen between ``fork`` and
+        ``exec`` ends with the command it executes).
     root_pid : int or None
         When set (by :func:`run_autograde`), the descendants of this process
         count as inside the sandbox too, wherever they run.
@@ -312,8 +314,11 @@ class SandboxWatch:
     def _run(self) -> None:
         while not self._stop.is_set():
             for pid in self._inside():
-                if int(pid) not in self.seen:
-                    self.seen[int(pid)] = command = cmdline_of(pid)
+                # re-read at every poll: a child first seen between fork and
+                # exec still shows its parent's command line
+                command = cmdline_of(pid)
+                if command and self.seen.get(int(pid)) != command:
+                    self.seen[int(pid)] = command
                     inner = namespace_pid(pid)
                     if inner is not None:
                         self.namespace_pids[inner] = command
