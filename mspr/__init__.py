@@ -8,8 +8,10 @@ case spec → :mod:`mspr.case` (dataset + ground truth) → :mod:`mspr.labs`
 :mod:`mspr.report` (per-competency jury report). :mod:`mspr.demo` chains them.
 """
 
+from mspr._imports import skip_unused_imports
 from mspr._offline import enforce_offline
 
 enforce_offline()
+skip_unused_imports()
 
 __version__ = "0.1.0"
