@@ -83,6 +83,21 @@ FRENCH: dict[str, str] = {
         "{len_type} valeurs sont demandées, mais {len_value} ont été données."),
 }
 
+#: click's parameter type names, shown as metavars (``ENTIER``) and in
+#: "n'est pas un entier valide".
+TYPE_NAMES: dict[str, str] = {
+    "StringParamType": "texte",
+    "UnprocessedParamType": "texte",
+    "IntParamType": "entier",
+    "IntRange": "entier",
+    "FloatParamType": "nombre",
+    "FloatRange": "nombre",
+    "BoolParamType": "booléen",
+    "DateTime": "date",
+    "UUIDParameterType": "uuid",
+    "File": "fichier",
+}
+
 _MODULES = ("click.core", "click.exceptions", "click.types", "click.parser", "click.formatting",
             "click.decorators", "click.termui", "click._termui_impl", "click.utils")
 
@@ -103,7 +118,8 @@ def install() -> None:
     """Make click speak French (idempotent).
 
     Replaces the ``_`` and ``ngettext`` names of click's modules by lookups
-    in :data:`FRENCH`; unknown messages pass through unchanged.
+    in :data:`FRENCH` (unknown messages pass through unchanged), and names
+    click's parameter types in French (:data:`TYPE_NAMES`).
     """
     for name in _MODULES:
         module = importlib.import_module(name)
@@ -111,3 +127,6 @@ def install() -> None:
             module._ = _gettext
         if hasattr(module, "ngettext"):
             module.ngettext = _ngettext
+    types = importlib.import_module("click.types")
+    for cls_name, french in TYPE_NAMES.items():
+        getattr(types, cls_name).name = french

@@ -140,6 +140,12 @@ def test_click_messages_are_french(capsys):
     assert main(["case", "build", "--inconnue"]) == 2
     err = capsys.readouterr().err
     assert "Option inconnue" in err and "Error" not in err and "Usage" not in err
+    assert main(["case", "build", "cases/x", "--rows", "abc"]) == 2
+    assert "'abc' n'est pas un entier valide" in capsys.readouterr().err
+    assert main(["autograde", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--workers ENTIER" in out and "--team TEXTE" in out
+    assert "TEXT " not in out and "INTEGER" not in out
 
 
 def test_case_build_out_onto_a_foreign_folder_or_a_file_exits_2_and_keeps_everything(tmp_path, capsys):
