@@ -118,6 +118,41 @@ def test_sandbox_own_uid_network_filesystem_and_limits(tmp_path):
     assert (work / "written.txt").read_text() == "ok"
 
 
+MEMORY_SPREAD = r"""
+import os
+children = []
+for _ in range(3):  # 3 x 200 MiB, each under the per-process cap, together over the sandbox's
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(b"\1") * (200 * 2**20)
+        os.read(os.open("/dev/zero", os.O_RDONLY), 1)
+        import time; time.sleep(3)
+        os._exit(0)
+    children.append(pid)
+print(sorted(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children))
+"""
+
+
+@pytest.mark.skipif(not (ISOLATED and probe().cgroups is not None), reason="needs bubblewrap, root and cgroups")
+def test_memory_spread_over_processes_is_capped_for_the_whole_sandbox(tmp_path):
+    # RLIMIT_AS caps each process (2 GiB here): only the sandbox's control group sees the sum.
+    work = tmp_path / "work"
+    work.mkdir()
+    limits = Limits(memory_bytes=2 * 1024**3, sandbox_memory_bytes=350 * 2**20)
+    cmd = command([sys.executable, "-c", MEMORY_SPREAD], scratch=tmp_path, writable=[work], chdir=work,
+                  limits=limits)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    codes = json.loads(out.stdout) if out.returncode == 0 else None
+    assert codes is not None and -9 in codes, (out.returncode, out.stdout, out.stderr)
+    from mspr.grading.sandbox import cgroup_events
+    assert cgroup_events().get("oom_kill", 0) >= 1
+    # the next sandbox of the slot starts with clean counters and the new cap
+    cmd = command([sys.executable, "-c", "print([0])"], scratch=tmp_path, writable=[work], chdir=work,
+                  limits=Limits())
+    assert subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.strip() == "[0]"
+    assert cgroup_events() == {}
+
+
 def test_probe_explains_in_french_what_is_missing(monkeypatch):
     import mspr.grading.sandbox as sandbox
 

@@ -101,6 +101,12 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         try:
+            events = sandbox.cgroup_events()
+            if events:
+                record(kind="cgroup", **events)
+        except Exception as exc:  # noqa: BLE001 - never let the census stop the shutdown
+            record(kind="census_error", error=repr(exc))
+        try:
             leftovers = self._leftovers()
             if leftovers:
                 from mspr.grading.execute import namespace_pid
@@ -135,6 +141,10 @@ def _death_reason(returncode: int | None, limits: sandbox.Limits) -> str:
         sig = returncode - 128
     if sig == signal.SIGXCPU:
         return f"limite de temps CPU atteinte ({limits.cpu_s} s)"
+    events = sandbox.cgroup_events()
+    if events.get("oom_kill"):
+        return (f"mémoire du bac à sable dépassée (limite de {limits.sandbox_memory_bytes // 2**20} Mio pour "
+                f"l'ensemble de ses processus) : processus tué par le système")
     if sig == signal.SIGKILL:
         return (f"noyau tué (signal 9, SIGKILL : par lui-même ou à la limite dure de temps CPU, "
                 f"{limits.cpu_s + 5} s)")

@@ -221,6 +221,14 @@ def _execution_incidents(incidents: list[dict], limits) -> list[str]:
             commands = sorted(set(incident.get("processes", {}).values()))
             out.append(f"{len(incident.get('processes', {}))} processus laissé(s) en marche à la fin du notebook, "
                        "arrêté(s) par le correcteur : " + " ; ".join(c[:120] for c in commands[:5]))
+        elif kind == "cgroup":
+            if incident.get("oom_kill"):
+                out.append(f"mémoire du bac à sable dépassée : {incident['oom_kill']} processus tué(s) par le "
+                           f"système (limite de {limits.sandbox_memory_bytes // 2**20} Mio pour l'ensemble des "
+                           "processus)")
+            if incident.get("pids_max"):
+                out.append(f"limite de {limits.nproc} processus atteinte : {incident['pids_max']} création(s) de "
+                           "processus refusée(s)")
         elif kind == "wall_time":
             out.append(f"durée maximale d'exécution dépassée ({incident.get('seconds')} s) : exécution arrêtée")
     return out
@@ -658,7 +666,7 @@ def run_cohort(ws: Workspace, team_ids: list[str] | None = None, assignment_ids:
     GradingError
         If the grader failed on at least one submission.
     """
-    from mspr.grading import GradingError, load_ground_truth
+    from mspr.grading import load_ground_truth
 
     if engine not in ENGINES:
         raise MsprError(f"moteur de correction inconnu : {engine!r}", hint=f"choisissez parmi : {', '.join(ENGINES)}")

@@ -19,7 +19,12 @@ bubblewrap (``bwrap``) sandbox:
   size-limited ``/tmp``. The workspace, the ground truth, the gradebook and
   other teams' folders are not in it;
 * **resource limits** (``prlimit``): CPU time, address space, number of
-  processes of the slot's uid, file size, open files.
+  processes of the slot's uid, file size, open files;
+* a **control group** per grading slot (cgroup v2, or the v1 ``memory`` and
+  ``pids`` hierarchies), when the grader is root: the memory of the whole
+  sandbox (all its processes together) and its number of processes are
+  capped, and the kernel's own counters tell the grade log why a process was
+  killed (memory or process cap reached).
 
 Why bubblewrap rather than ``unshare`` with mounts: one audited binary from
 Debian's packages builds the whole view from an empty root (an allow-list
@@ -28,7 +33,7 @@ the pid namespace's init, and kills the sandbox with its parent
 (``--die-with-parent``).
 
 Where a protection cannot be enforced on the machine (no bwrap, not root,
-no ``prlimit``), :func:`probe` says so in French; the notes are recorded in
+no ``prlimit``, no writable cgroup hierarchy), :func:`probe` says so in French; the notes are recorded in
 every grade file and shown in the report.
 """
 
@@ -37,6 +42,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -75,6 +81,10 @@ class Limits:
         Wall time of one cell, seconds (nbgrader's ``Execute.timeout``).
     memory_bytes : int, default=6 GiB
         Address space of any one process, bytes (``RLIMIT_AS``).
+    sandbox_memory_bytes : int, default=6 GiB
+        Memory of the whole sandbox, all its processes together, bytes
+        (control group ``memory.max`` / ``memory.limit_in_bytes``, swap
+        included where the kernel accounts it).
     nproc : int, default=512
         Processes and threads of the sandbox's uid (``RLIMIT_NPROC``).
     fsize_bytes : int, default=100 MB
@@ -94,6 +104,7 @@ class Limits:
     wall_s: int = 1800
     cell_s: int = 600
     memory_bytes: int = 6 * 1024**3
+    sandbox_memory_bytes: int = 6 * 1024**3
     nproc: int = 512
     fsize_bytes: int = 100_000_000
     nofile: int = 1024
@@ -125,6 +136,9 @@ class Isolation:
         grader is root).
     rlimits : bool
         Whether ``prlimit`` is available to set the resource limits.
+    cgroups : CgroupRoots or None
+        The control-group folders where each slot gets its own group, None
+        when the machine offers none the grader can write.
     notes : tuple of str
         French sentences, one per protection that cannot be enforced here.
     """
@@ -133,6 +147,93 @@ class Isolation:
     separate_uid: bool
     rlimits: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
+    cgroups: "CgroupRoots | None" = None
+
+
+@dataclass(frozen=True)
+class CgroupRoots:
+    """Where the grading slots' control groups are created.
+
+    Attributes
+    ----------
+    version : int
+        1 (separate ``memory`` and ``pids`` hierarchies) or 2 (unified).
+    memory : pathlib.Path
+        Parent folder of the slots' memory groups (the grader's own group).
+    pids : pathlib.Path
+        Parent folder of the slots' process-count groups (same as ``memory``
+        with cgroup v2).
+    """
+
+    version: int
+    memory: Path
+    pids: Path
+
+
+def _own_cgroup(controller: str) -> str | None:
+    """Path of this process's group in the hierarchy of ``controller`` ("" for v2), from /proc/self/cgroup."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers.split(",") == [controller] or (controller == "" and controllers == ""):
+            return path
+    return None
+
+
+def _writable_group(parent: Path) -> bool:
+    """Whether a child group can be created (and removed) under ``parent``."""
+    test = parent / f"mspr-sonde-{os.getpid()}"
+    try:
+        test.mkdir(exist_ok=True)
+        test.rmdir()
+        return True
+    except OSError:
+        return False
+
+
+def find_cgroups() -> CgroupRoots | None:
+    """Find the control-group hierarchies where slot groups can be made (root only).
+
+    cgroup v2 is used when the unified hierarchy mounted at ``/sys/fs/cgroup``
+    offers the ``memory`` and ``pids`` controllers to the grader's own group;
+    otherwise the cgroup v1 ``memory`` and ``pids`` hierarchies.
+
+    Returns
+    -------
+    CgroupRoots or None
+        None when not root, or when no writable hierarchy has both controllers.
+    """
+    if os.geteuid() != 0:
+        return None
+    base = Path("/sys/fs/cgroup")
+    own = _own_cgroup("")
+    if own is not None and (base / "cgroup.controllers").is_file():
+        group = base / own.lstrip("/")
+        try:
+            available = (group / "cgroup.controllers").read_text().split()
+        except OSError:
+            available = []
+        # a v2 group with processes cannot hand controllers to children: only use it when already delegated
+        try:
+            delegated = (group / "cgroup.subtree_control").read_text().split()
+        except OSError:
+            delegated = []
+        if {"memory", "pids"} <= set(available) and {"memory", "pids"} <= set(delegated) and _writable_group(group):
+            return CgroupRoots(2, group, group)
+    parents = {}
+    for controller in ("memory", "pids"):
+        path = _own_cgroup(controller)
+        root = base / controller
+        if path is None or not root.is_dir():
+            return None
+        group = root / path.lstrip("/")
+        if not _writable_group(group):
+            return None
+        parents[controller] = group
+    return CgroupRoots(1, parents["memory"], parents["pids"])
 
 
 def _bwrap_works(bwrap: str, *, as_root: bool) -> bool:
@@ -178,7 +279,11 @@ def probe() -> Isolation:
     if not rlimits:
         notes.append("prlimit absent : limites de temps CPU, de mémoire, de processus et de taille de "
                      "fichier non appliquées")
-    return Isolation(bwrap, separate_uid, rlimits, tuple(notes))
+    cgroups = find_cgroups() if separate_uid else None
+    if bwrap and cgroups is None:
+        notes.append("groupes de contrôle (cgroups) non modifiables ici : la mémoire est limitée par processus "
+                     "seulement, pas pour l'ensemble du bac à sable")
+    return Isolation(bwrap, separate_uid, rlimits, tuple(notes), cgroups)
 
 
 class Slot:
@@ -212,6 +317,87 @@ class Slot:
         self.uid = SANDBOX_UID_BASE + index
         self._handle = handle
         self._pid = os.getpid()
+        self._baseline: dict[str, int] = {}
+
+    def _groups(self) -> dict[str, Path]:
+        """The slot's group folders by controller ("memory", "pids"), when the machine has cgroups."""
+        roots = probe().cgroups
+        if roots is None:
+            return {}
+        name = f"mspr-slot-{self.index}"
+        return {"memory": roots.memory / name, "pids": roots.pids / name}
+
+    def prepare_groups(self, limits: "Limits") -> list[Path]:
+        """Create or reset the slot's control groups with ``limits``; return the files to join them.
+
+        The memory cap is ``limits.sandbox_memory_bytes`` (swap included
+        where accounted), the process cap ``limits.nproc``. The kernel's event
+        counters are read now, so that :meth:`cgroup_events` reports only what
+        happened after.
+
+        Parameters
+        ----------
+        limits : Limits
+
+        Returns
+        -------
+        list of pathlib.Path
+            The ``cgroup.procs`` files a process writes its pid to, to enter
+            the groups (empty without cgroups).
+        """
+        groups = self._groups()
+        if not groups:
+            return []
+        memory, pids = groups["memory"], groups["pids"]
+        cap = str(limits.sandbox_memory_bytes)
+        try:
+            for group in set(groups.values()):
+                group.mkdir(exist_ok=True)
+            if probe().cgroups.version == 2:
+                _write_knob(memory / "memory.max", cap)
+                _write_knob(memory / "memory.swap.max", "0")
+                _write_knob(pids / "pids.max", str(limits.nproc))
+            else:
+                # memsw (memory + swap) must stay >= the memory limit while both change
+                _write_knob(memory / "memory.memsw.limit_in_bytes", "-1")
+                _write_knob(memory / "memory.limit_in_bytes", cap)
+                _write_knob(memory / "memory.memsw.limit_in_bytes", cap)
+                _write_knob(pids / "pids.max", str(limits.nproc))
+        except OSError:  # a hierarchy that accepts groups but not these settings: rlimits only
+            self._baseline = {}
+            return []
+        self._baseline = self._counters()
+        return sorted({group / "cgroup.procs" for group in groups.values()})
+
+    def _counters(self) -> dict[str, int]:
+        groups = self._groups()
+        if not groups:
+            return {}
+        memory_events = "memory.events" if probe().cgroups.version == 2 else "memory.oom_control"
+        counts = {}
+        for key, path, field_name in (("oom_kill", groups["memory"] / memory_events, "oom_kill"),
+                                      ("pids_max", groups["pids"] / "pids.events", "max")):
+            try:
+                for line in path.read_text().splitlines():
+                    name, _, value = line.partition(" ")
+                    if name == field_name:
+                        counts[key] = int(value)
+            except (OSError, ValueError):
+                pass
+        return counts
+
+    def cgroup_events(self) -> dict[str, int]:
+        """Count the caps hit in the slot's groups since :meth:`prepare_groups`.
+
+        Returns
+        -------
+        dict of str to int
+            ``oom_kill``: processes killed because the sandbox's memory cap was
+            reached; ``pids_max``: process creations refused at the process
+            cap. Empty without cgroups.
+        """
+        now = self._counters()
+        return {key: now[key] - self._baseline.get(key, 0) for key in now if now[key] > self._baseline.get(key, 0)}
 
     @classmethod
     def claim(cls) -> "Slot":
@@ -240,6 +426,25 @@ class Slot:
             cls._mine = slot
             return slot
         raise RuntimeError(f"all {SLOTS} grading slots are taken")
+
+
+def _write_knob(path: Path, value: str) -> None:
+    """Write one control-group setting; settings this kernel lacks (e.g. no swap accounting) are skipped."""
+    if path.exists():
+        path.write_text(value)
+
+
+def cgroup_events() -> dict[str, int]:
+    """Caps hit by this process's sandboxes since their groups were last prepared.
+
+    Returns
+    -------
+    dict of str to int
+        See :meth:`Slot.cgroup_events`; empty when this process has no slot
+        or the machine no cgroups.
+    """
+    slot = Slot._mine
+    return slot.cgroup_events() if slot is not None and slot._pid == os.getpid() else {}
 
 
 def _namespace_args(as_root: bool) -> list[str]:
@@ -363,9 +568,10 @@ def command(cmd: list[str], *, scratch: Path, writable: list[Path], readable: li
     Returns
     -------
     list of str
-        The full command line: ``bwrap … -- setpriv … prlimit … -- cmd`` with
-        what :func:`probe` found usable (``cmd`` alone, with limits when
-        possible, when bwrap is unusable).
+        The full command line: ``sh -c <enter the slot's control groups>
+        bwrap … -- setpriv … prlimit … -- cmd`` with what :func:`probe` found
+        usable (``cmd`` alone, with limits when possible, when bwrap is
+        unusable; no ``sh`` prefix without cgroups).
     """
     iso = probe()
     prefix = limit_args(limits) if iso.rlimits else []
@@ -407,6 +613,10 @@ def command(cmd: list[str], *, scratch: Path, writable: list[Path], readable: li
     if slot:
         args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                  "--bounding-set=-all", "--no-new-privs"]
+        procs = slot.prepare_groups(limits)
+        if procs:  # enter the slot's groups first: bwrap and everything inside inherit them
+            join = " && ".join(f"echo $$ > {shlex.quote(str(path))}" for path in procs)
+            args = ["/bin/sh", "-c", join + ' && exec "$@"', "sh", *args]
     return args + prefix + list(cmd)
 
 
@@ -432,6 +642,9 @@ def describe(limits: Limits) -> str:
         parts.append(f"limites : CPU {limits.cpu_s} s, mémoire {limits.memory_bytes // 2**20} Mio, "
                      f"{limits.nproc} processus, fichiers {limits.fsize_bytes // 10**6} Mo, "
                      f"durée {limits.wall_s} s (cellule {limits.cell_s} s)")
+    if iso.cgroups is not None:
+        parts.append(f"groupe de contrôle : mémoire du bac à sable {limits.sandbox_memory_bytes // 2**20} Mio "
+                     f"au total, {limits.nproc} processus")
     return ", ".join(parts)
 
 
