@@ -282,3 +282,12 @@ def test_jury_export_and_import_from_the_command_line(ws, capsys):
     out = capsys.readouterr().out
     assert "Importé : équipe t1, juré jmartin" in out and "Aucun désaccord" in out
     assert main(["jury", "disagreements", "-w", str(ws.root)]) == 0
+
+
+# -- found while verifying issue 7 as a juror ---------------------------------------------------
+
+def test_a_decision_without_comment_names_the_real_option(ws, capsys):
+    assert main(["jury", "decide", "-w", str(ws.root), "c02", "A4C5", "acquis", "--comment", " "]) == 2
+    err = capsys.readouterr().err
+    assert "--comment" in err and "--commentaire" not in err  # the option the hint names must exist
+

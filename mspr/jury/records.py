@@ -125,7 +125,7 @@ def record_decision(ws: Workspace, roster: Roster, candidate_id: str, competency
                         hint="niveaux admis : " + " / ".join(roster.scale.levels))
     if not comment.strip():
         raise MsprError("commentaire obligatoire pour une décision du jury",
-                        hint="indiquez en une phrase le motif de la décision (--commentaire)")
+                        hint="indiquez en une phrase le motif de la décision (--comment « motif »)")
     team = roster.team_of(candidate_id)
     path = ws.jury_decisions(team.id)
     data = _read(path) or {"team_id": team.id, "decisions": {}}
