@@ -131,13 +131,16 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None,
         Per team, in référentiel order: each competency's auto checks, then
         its criteria for the jury. An assignment not submitted gives its auto
         checks a score of 0 with the evidence "non rendu"; one submitted but
-        not graded yet, or whose grading failed, gives them no score.
+        not graded yet (or submitted again after its grade), or whose grading
+        failed, gives them no score.
 
     Raises
     ------
     ValueError
         If a grade names a competency the référentiel lacks (a grader bug).
     """
+    from mspr.jury.grid import SUBMITTED, submission_state
+
     referentiel = referentiel or Referentiel.load()
     rows = []
     grades = load_grades(ws) if grades is None else grades
@@ -145,8 +148,12 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None,
         auto = defaultdict(list)
         written = defaultdict(list)
         for assignment_id, grade in team_grades.items():
-            if grade is None or grade.grader_error:
-                if grade is not None:
+            stale = (grade is not None and not grade.grader_error
+                     and submission_state(ws, team_id, assignment_id, grade) == SUBMITTED)
+            if grade is None or grade.grader_error or stale:
+                if stale:  # submitted again after this grade: the old points are not this submission's
+                    score, evidence = None, "rendu, non corrigé"
+                elif grade is not None:
                     score, evidence = None, ("erreur du correcteur, note à reprendre : "
                                              + grade.grader_error.strip().splitlines()[-1])
                 elif ws.submitted(team_id, assignment_id).is_dir():

@@ -291,3 +291,29 @@ def test_a_decision_without_comment_names_the_real_option(ws, capsys):
     err = capsys.readouterr().err
     assert "--comment" in err and "--commentaire" not in err  # the option the hint names must exist
 
+
+def test_the_cohort_page_gives_no_points_to_a_submission_not_graded(tmp_path):
+    import os
+    import re
+
+    from mspr.grading import SubmissionGrade
+    from mspr.report import report
+
+    ws = Workspace(tmp_path / "ws")
+    write_roster(ws)
+    submit_folder(ws, "t1", "a1_cadrage")  # rendu, non corrigé
+    write_grade(ws, SubmissionGrade("t1", "a3_deploiement", False, [], {}, "", grader_error="Trace\nKeyError: x"))
+    write_grade(ws, full_grade("t1", "a4_pilotage", 0.5))  # graded, then submitted again
+    submit_folder(ws, "t1", "a4_pilotage")
+    (ws.submitted("t1", "a4_pilotage") / "timestamp.txt").write_text("later", encoding="utf-8")
+    os.utime(ws.grades("t1", "a4_pilotage"), (1, 1))
+    report(ws, pdf=False)
+    page = (ws.report_dir / "index.html").read_text(encoding="utf-8")
+    for block, assignment in (("A1", "a1_cadrage"), ("A3", "a3_deploiement"), ("A4", "a4_pilotage")):
+        row = re.search(rf'<th scope="row">{block} \({assignment}\)</th>(.*?)</tr>', page, re.S).group(1)
+        points = re.findall(r'<td class="num">([^<]*)</td>', row)
+        assert points and points[0].startswith("–"), (block, row)  # no score until graded
+    scores = (ws.report_dir / "scores.csv").read_text(encoding="utf-8").splitlines()
+    a4 = [line for line in scores if line.startswith("t1,A4C1,A4C1.") and ",auto," in line]
+    assert a4 and all(",auto,," in line for line in a4), a4  # the old grade's points are not reported
+
