@@ -317,3 +317,13 @@ def test_the_cohort_page_gives_no_points_to_a_submission_not_graded(tmp_path):
     a4 = [line for line in scores if line.startswith("t1,A4C1,A4C1.") and ",auto," in line]
     assert a4 and all(",auto,," in line for line in a4), a4  # the old grade's points are not reported
 
+
+def test_the_workbook_shows_every_answer_judged_by_shared_criteria(ws):
+    from openpyxl import load_workbook
+
+    write_grade(ws, full_grade("t1", "a1_cadrage", answers={"A1C2-note_de_cadrage": "**Contexte** : la note"}))
+    path = export(ws, team_ids=["t1"])[0]
+    sheet = load_workbook(path)["c02"]
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any("[A1C2-note_de_cadrage] **Contexte** : la note" in t for t in texts)
+

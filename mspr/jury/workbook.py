@@ -197,7 +197,9 @@ def _build(roster: Roster, team_id: str, juror_id: str, grid: TeamGrid, marks: d
                 for a in line.auto:
                     put([a.check_id, "Critère automatique", a.label,
                          f"{fr_points(a.score, a.max_score)} — {a.evidence}"])
-                answers = "\n\n".join(f"[{w.grade_id}] {w.text or '(réponse non rédigée)'}" for w in line.answers)
+                # shared criteria are shown once: they judge the answers of every competency sharing them
+                judged = [w for code in (line.sharing or (line.code,)) for w in grid.lines[code].answers]
+                answers = "\n\n".join(f"[{w.grade_id}] {w.text or '(réponse non rédigée)'}" for w in judged)
                 for cr in line.criteria:
                     kind = "Critère jury" + (f" (commun à {', '.join(line.sharing)})" if len(cr.criterion_ids) > 1
                                              else "")
