@@ -327,3 +327,19 @@ def test_the_workbook_shows_every_answer_judged_by_shared_criteria(ws):
     texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
     assert any("[A1C2-note_de_cadrage] **Contexte** : la note" in t for t in texts)
 
+
+def test_the_graded_notebook_page_has_french_prompts(tmp_path):
+    import nbformat
+
+    from mspr.jury.notebook import render_notebook
+
+    ws = Workspace(tmp_path / "ws")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("1 + 2", execution_count=3)
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "3"}, execution_count=3)]
+    nb.cells = [cell]
+    folder = ws.autograded("t1", "a4_pilotage")
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "a4_pilotage.ipynb")
+    page = render_notebook(ws, "t1", "a4_pilotage").read_text(encoding="utf-8")
+    assert "Entrée" in page and "Sortie" in page and "Out[" not in page
