@@ -236,11 +236,22 @@ def jury_export_cmd(workspace: Path, roster_path: Path | None, teams: tuple[str,
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def jury_import_cmd(workspace: Path, roster_path: Path | None, files: tuple[Path, ...]) -> None:
     """Valide et enregistre les grilles remplies FILES (chaque import est conservé)."""
-    from mspr.jury import import_files
+    from mspr.jury import import_files, roster_of
 
-    for res in import_files(Workspace(workspace), list(files), roster_path=roster_path):
+    ws = Workspace(workspace)
+    roster = roster_of(ws, roster_path)
+    for res in import_files(ws, list(files), roster_path=roster_path):
         click.echo(f"Importé : équipe {res.team_id}, juré {res.juror_id}, {res.marks} niveau(x) "
                    f"(SHA-256 {res.sha256[:12]}…, copie : {res.kept})")
+        if res.removed:
+            shown = ", ".join(res.removed[:12]) + (" …" if len(res.removed) > 12 else "")
+            click.echo(f"Attention : {len(res.removed)} niveau(x) enregistré(s) par un import précédent de ce juré "
+                       f"sont vides dans ce fichier et ont été retirés : {shown}")
+            click.echo(f"  → si ce n'est pas voulu, réimportez la grille remplie ; notes précédentes archivées : "
+                       f"{res.archived}")
+        for cid in res.missing:
+            click.echo(f"Attention : aucune feuille pour {cid} ({roster.candidate(cid).name}) dans ce fichier : "
+                       "ses niveaux déjà enregistrés sont conservés, aucun n'est ajouté.")
         _echo_disagreements(res.disagreements)
 
 

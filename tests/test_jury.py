@@ -343,3 +343,27 @@ def test_the_graded_notebook_page_has_french_prompts(tmp_path):
     nbformat.write(nb, folder / "a4_pilotage.ipynb")
     page = render_notebook(ws, "t1", "a4_pilotage").read_text(encoding="utf-8")
     assert "Entrée" in page and "Sortie" in page and "Out[" not in page
+
+
+def test_an_import_that_empties_recorded_levels_or_lacks_a_candidate_says_so(ws, capsys):
+    import shutil
+
+    path = export(ws, team_ids=["t1"])[0]
+    blank = path.with_name("vierge.xlsx")
+    shutil.copyfile(path, blank)  # the juror's untouched export, sent back by mistake later
+    fill(path, {("c02", "A2C3"): ("en cours d'acquisition", "livrable incomplet")}, default=ACQUIS)
+    assert main(["jury", "import", "-w", str(ws.root), str(path)]) == 0
+    capsys.readouterr()
+
+    assert main(["jury", "import", "-w", str(ws.root), str(blank)]) == 0
+    out = capsys.readouterr().out
+    assert "Attention : 69 niveau(x)" in out and "retirés : c01 A1C1" in out, out  # not a silent « 0 niveau(x) »
+    assert "archive" in out
+
+    from openpyxl import load_workbook
+    wb = load_workbook(path)
+    del wb["c01"]
+    wb.save(path)
+    assert main(["jury", "import", "-w", str(ws.root), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "aucune feuille pour c01" in out and "Alice Leroy" in out, out

@@ -40,10 +40,12 @@ def _read(path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _write(ws: Workspace, path, data: dict) -> None:
-    ws.archive(path)
+def _write(ws: Workspace, path, data: dict):
+    """Write a record, the previous one archived first; return where it was archived (or None)."""
+    archived = ws.archive(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return archived
 
 
 def load_marks(ws: Workspace, team_id: str, juror_ids) -> dict[str, dict]:
