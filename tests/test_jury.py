@@ -367,3 +367,19 @@ def test_an_import_that_empties_recorded_levels_or_lacks_a_candidate_says_so(ws,
     assert main(["jury", "import", "-w", str(ws.root), str(path)]) == 0
     out = capsys.readouterr().out
     assert "aucune feuille pour c01" in out and "Alice Leroy" in out, out
+
+
+def test_the_cohort_workbook_holds_points_as_numbers(ws):
+    from openpyxl import load_workbook
+
+    from mspr.grading import SubmissionGrade
+    from mspr.report import report
+
+    write_grade(ws, full_grade("t1", "a2_conception", 0.5))
+    write_grade(ws, SubmissionGrade("t1", "a3_deploiement", False, [], {}, "", grader_error="Trace\nKeyError: x"))
+    report(ws, pdf=False)
+    rows = {(r[0], r[1]): r for r in load_workbook(ws.cohort_workbook)["Points automatiques"].iter_rows(
+        min_row=2, values_only=True)}
+    a2c6 = rows[("t1", "A2C6")]
+    assert a2c6[2] == 2 and a2c6[3] == 4  # numbers, not the text « 2 » (a spreadsheet cannot add text up)
+    assert rows[("t1", "A3C3")][2] is None and rows[("t1", "A3C3")][4] == GRADER_ERROR  # no score, not « – »
