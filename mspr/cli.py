@@ -303,9 +303,13 @@ def jury_decide_cmd(workspace: Path, roster_path: Path | None, candidate_id: str
 @click.argument("team_id")
 def appeal_cmd(workspace: Path, team_id: str) -> None:
     """Scelle le dossier de recours de l'équipe TEAM_ID (rendus, empreintes, notes, imports du jury)."""
-    from mspr.jury.appeal import seal
+    from mspr.jury.appeal import seal, seal_of
 
-    click.echo(f"Dossier de recours : {seal(Workspace(workspace), team_id)}")
+    bundle = seal(Workspace(workspace), team_id)
+    click.echo(f"Dossier de recours : {bundle}")
+    click.echo(f"Sceau (SHA-256 du manifeste) : {seal_of(bundle)}")
+    click.echo("  → reportez-le au procès-verbal : « mspr verify » l'affiche, et un dossier refait et rescellé "
+               "aurait un autre sceau")
 
 
 @cli.command("verify")
@@ -320,6 +324,8 @@ def verify_cmd(ctx: click.Context, bundle: Path, assignments: tuple[str, ...], n
     from mspr.jury.appeal import verify
 
     result = verify(bundle, assignments=list(assignments) or None, regrade=not no_regrade)
+    if result.seal:
+        click.echo(f"Sceau du dossier : {result.seal} (comparez-le à celui reporté au procès-verbal)")
     for note in result.notes:
         click.echo(f"Remarque : {note}")
     if result.regraded:
