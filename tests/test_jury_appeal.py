@@ -137,3 +137,19 @@ def test_the_seal_is_shown_for_the_proces_verbal_and_a_resealed_bundle_shows_ano
     assert "Sceau du dossier : " in out and sealed not in out
     assert main(["verify", "--no-regrade", str(path)]) == 0
     assert f"Sceau du dossier : {sealed}" in capsys.readouterr().out
+
+
+def test_a_submission_newer_than_its_grade_is_not_sealed(tmp_path, capsys):
+    import os
+
+    from _jury_helpers import full_grade, submit_folder, write_grade
+
+    ws = Workspace(tmp_path / "ws")
+    write_grade(ws, full_grade("t1", "a4_pilotage"))
+    submit_folder(ws, "t1", "a4_pilotage")  # submitted again after the grade
+    (ws.submitted("t1", "a4_pilotage") / "timestamp.txt").write_text("later", encoding="utf-8")
+    os.utime(ws.grades("t1", "a4_pilotage"), (1, 1))
+    assert main(["appeal", "-w", str(ws.root), "t1"]) == 2
+    err = capsys.readouterr().err
+    assert "rendu non corrigé pour l'équipe t1 : a4_pilotage" in err and "mspr autograde" in err, err
+    assert not ws.appeal_bundle("t1").exists()

@@ -94,14 +94,27 @@ def seal(ws: Workspace, team_id: str) -> Path:
     Raises
     ------
     MsprError
-        If the team submitted nothing, or the case has not been built.
+        If the team submitted nothing, if a submission is not graded or was
+        submitted again after its grade (the sealed score would not be that
+        submission's), or if the case has not been built.
     """
     from mspr.grading import load_ground_truth
+    from mspr.jury.grid import SUBMITTED, submission_state
+    from mspr.report import _read_grade
 
     assignments = [a for a in ASSIGNMENTS if ws.submitted(team_id, a).is_dir()]
     if not assignments:
         raise MsprError(f"aucun rendu pour l'équipe {team_id} : pas de dossier de recours",
                         path=ws.step_dir("submitted"), hint="vérifiez l'identifiant de l'équipe et l'option -w")
+    ungraded = [a for a in assignments if submission_state(
+        ws, team_id, a, _read_grade(ws.grades(team_id, a), team_id, a) if ws.grades(team_id, a).is_file() else None)
+        == SUBMITTED]
+    if ungraded:
+        raise MsprError(f"rendu non corrigé pour l'équipe {team_id} : {', '.join(ungraded)} (pas encore corrigé, ou "
+                        "rendu de nouveau après sa correction) ; le dossier scellerait une note qui n'est pas celle "
+                        "de ce rendu", path=ws.submitted(team_id, ungraded[0]),
+                        hint=f"corrigez d'abord : mspr autograde -w {ws.root} --team {team_id}, puis "
+                        f"mspr appeal -w {ws.root} {team_id}")
     truth = load_ground_truth(ws)
     files: dict[str, bytes] = {}
     for a in assignments:
