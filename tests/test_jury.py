@@ -383,3 +383,11 @@ def test_the_cohort_workbook_holds_points_as_numbers(ws):
     a2c6 = rows[("t1", "A2C6")]
     assert a2c6[2] == 2 and a2c6[3] == 4  # numbers, not the text « 2 » (a spreadsheet cannot add text up)
     assert rows[("t1", "A3C3")][2] is None and rows[("t1", "A3C3")][4] == GRADER_ERROR  # no score, not « – »
+
+
+def test_french_help_and_roster_hint(tmp_path, capsys):
+    assert main(["jury", "decide", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "[obligatoire]" in out and "required" not in out, out
+    assert main(["jury", "export", "-w", str(tmp_path / "ws")]) == 2
+    assert "docs/jury.md" in capsys.readouterr().err  # a trainer reads the guide, not mspr/jury/roster.py
