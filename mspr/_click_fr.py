@@ -53,6 +53,7 @@ FRENCH: dict[str, str] = {
     "directory": "dossier",
     "path": "chemin",
     "default: {default}": "défaut : {default}",
+    "required": "obligatoire",
     "env var: {var}": "variable d'environnement : {var}",
     "deprecated": "obsolète",
     "(dynamic)": "(dynamique)",

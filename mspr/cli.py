@@ -236,11 +236,22 @@ def jury_export_cmd(workspace: Path, roster_path: Path | None, teams: tuple[str,
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def jury_import_cmd(workspace: Path, roster_path: Path | None, files: tuple[Path, ...]) -> None:
     """Valide et enregistre les grilles remplies FILES (chaque import est conservé)."""
-    from mspr.jury import import_files
+    from mspr.jury import import_files, roster_of
 
-    for res in import_files(Workspace(workspace), list(files), roster_path=roster_path):
+    ws = Workspace(workspace)
+    roster = roster_of(ws, roster_path)
+    for res in import_files(ws, list(files), roster_path=roster_path):
         click.echo(f"Importé : équipe {res.team_id}, juré {res.juror_id}, {res.marks} niveau(x) "
                    f"(SHA-256 {res.sha256[:12]}…, copie : {res.kept})")
+        if res.removed:
+            shown = ", ".join(res.removed[:12]) + (" …" if len(res.removed) > 12 else "")
+            click.echo(f"Attention : {len(res.removed)} niveau(x) enregistré(s) par un import précédent de ce juré "
+                       f"sont vides dans ce fichier et ont été retirés : {shown}")
+            click.echo(f"  → si ce n'est pas voulu, réimportez la grille remplie ; notes précédentes archivées : "
+                       f"{res.archived}")
+        for cid in res.missing:
+            click.echo(f"Attention : aucune feuille pour {cid} ({roster.candidate(cid).name}) dans ce fichier : "
+                       "ses niveaux déjà enregistrés sont conservés, aucun n'est ajouté.")
         _echo_disagreements(res.disagreements)
 
 
@@ -292,9 +303,13 @@ def jury_decide_cmd(workspace: Path, roster_path: Path | None, candidate_id: str
 @click.argument("team_id")
 def appeal_cmd(workspace: Path, team_id: str) -> None:
     """Scelle le dossier de recours de l'équipe TEAM_ID (rendus, empreintes, notes, imports du jury)."""
-    from mspr.jury.appeal import seal
+    from mspr.jury.appeal import seal, seal_of
 
-    click.echo(f"Dossier de recours : {seal(Workspace(workspace), team_id)}")
+    bundle = seal(Workspace(workspace), team_id)
+    click.echo(f"Dossier de recours : {bundle}")
+    click.echo(f"Sceau (SHA-256 du manifeste) : {seal_of(bundle)}")
+    click.echo("  → reportez-le au procès-verbal : « mspr verify » l'affiche, et un dossier refait et rescellé "
+               "aurait un autre sceau")
 
 
 @cli.command("verify")
@@ -309,6 +324,8 @@ def verify_cmd(ctx: click.Context, bundle: Path, assignments: tuple[str, ...], n
     from mspr.jury.appeal import verify
 
     result = verify(bundle, assignments=list(assignments) or None, regrade=not no_regrade)
+    if result.seal:
+        click.echo(f"Sceau du dossier : {result.seal} (comparez-le à celui reporté au procès-verbal)")
     for note in result.notes:
         click.echo(f"Remarque : {note}")
     if result.regraded:

@@ -131,13 +131,16 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None,
         Per team, in référentiel order: each competency's auto checks, then
         its criteria for the jury. An assignment not submitted gives its auto
         checks a score of 0 with the evidence "non rendu"; one submitted but
-        not graded yet, or whose grading failed, gives them no score.
+        not graded yet (or submitted again after its grade), or whose grading
+        failed, gives them no score.
 
     Raises
     ------
     ValueError
         If a grade names a competency the référentiel lacks (a grader bug).
     """
+    from mspr.jury.grid import SUBMITTED, submission_state
+
     referentiel = referentiel or Referentiel.load()
     rows = []
     grades = load_grades(ws) if grades is None else grades
@@ -145,8 +148,12 @@ def build_rows(ws: Workspace, referentiel: Referentiel | None = None,
         auto = defaultdict(list)
         written = defaultdict(list)
         for assignment_id, grade in team_grades.items():
-            if grade is None or grade.grader_error:
-                if grade is not None:
+            stale = (grade is not None and not grade.grader_error
+                     and submission_state(ws, team_id, assignment_id, grade) == SUBMITTED)
+            if grade is None or grade.grader_error or stale:
+                if stale:  # submitted again after this grade: the old points are not this submission's
+                    score, evidence = None, "rendu, non corrigé"
+                elif grade is not None:
                     score, evidence = None, ("erreur du correcteur, note à reprendre : "
                                              + grade.grader_error.strip().splitlines()[-1])
                 elif ws.submitted(team_id, assignment_id).is_dir():
@@ -343,7 +350,7 @@ def _cohort_workbook(path: Path, results: list, teams: dict, referentiel: Refere
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from mspr.jury.fmt import fr_datetime, fr_extension, fr_number
+    from mspr.jury.fmt import fr_datetime, fr_extension
 
     wb = Workbook()
     sheet = wb.active
@@ -362,15 +369,16 @@ def _cohort_workbook(path: Path, results: list, teams: dict, referentiel: Refere
         sheet.append(["Équipe", *[f"Points automatiques {b}" for b in blocks]])
     points = wb.create_sheet("Points automatiques")
     points.append(["Équipe", "Compétence", "Points", "Maximum", "État du rendu"])
+    # points are numbers (the spreadsheet shows them with the reader's decimal comma and can sum them);
+    # an empty cell where there is no score yet (not submitted, not graded, grader error)
     for team_id, view in teams.items():
         for line in view.grid.lines.values():
             if line.auto:
                 p = line.auto_points
-                points.append([team_id, line.code, fr_number(p[0]) if p else "–", fr_number(sum(
-                    a.max_score for a in line.auto)), line.state])
+                points.append([team_id, line.code, p[0] if p else None, sum(a.max_score for a in line.auto),
+                               line.state])
         if roster is None:
-            totals = [view.grid.block(b) for b in blocks]
-            sheet.append([team_id, *[fr_number(sum((ln.auto_points or (0, 0))[0] for ln in t)) for t in totals]])
+            sheet.append([team_id, *[(view.grid.block_points(b) or (None, 0))[0] for b in blocks]])
     for ws_ in (sheet, points):
         for cell in ws_[1]:
             cell.font = Font(bold=True)

@@ -185,3 +185,25 @@ def test_the_docs_table_is_generated_from_the_registry():
     for check in CHECKS.values():
         row = next(line for line in table.splitlines() if line.startswith(f"| `{check.check_id}` |"))
         assert f"| {check.assignment_id} | {check.max_score:g} | `{check.answer}` | {check.scoring} |" in row
+
+
+def test_a2_evidence_uses_the_decimal_comma(monkeypatch):
+    """What the jury reads: « 0,859 », not « 0.859 » (French number format)."""
+    import re
+    from types import SimpleNamespace
+
+    import mlflow.tracking
+
+    from mspr.grading.checks import a2_conception
+
+    metric = SimpleNamespace(pass_threshold=0.8291, reference_model=0.8594, oracle=0.858)
+    ctx = SimpleNamespace(cache={"holdout_auc": 0.8512, "model_answer": SimpleNamespace(tracking_uri="x", run_id="r")},
+                          ground_truth=SimpleNamespace(reference_metric=metric))
+    _, evidence = a2_conception.holdout_auc_check(ctx, None)
+    assert "= 0,851 (seuil 0,829, modèle de référence 0,859, oracle 0,858)" in evidence, evidence
+
+    run = SimpleNamespace(data=SimpleNamespace(metrics={"cv_roc_auc_mean": 0.8431}, params={"cv_n_splits": "5"}))
+    monkeypatch.setattr(mlflow.tracking, "MlflowClient", lambda tracking_uri: SimpleNamespace(get_run=lambda _: run))
+    _, evidence = a2_conception.cross_validation(ctx, None)
+    assert "AUC validation croisée 0,843, écart avec le jeu caché 0,008 (≤ 0,05 attendu)" in evidence, evidence
+    assert not re.search(r"\d\.\d", evidence)

@@ -55,3 +55,22 @@ def test_a_process_first_seen_before_its_exec_is_recorded_with_the_command_it_ru
     finally:
         child.kill()
         child.wait()
+
+
+def test_joblib_and_multiprocessing_get_their_shared_memory_in_the_sandbox(tmp_path):
+    """bwrap's own /dev/shm is root's: scikit-learn's joblib then warned « [Errno 13] Permission denied », which
+    every team's A2/A3 grade reported as « accès refusé par le bac à sable »."""
+    import pytest
+
+    from mspr.grading.sandbox import Limits, command, probe
+
+    if probe().bwrap is None:
+        pytest.skip("bubblewrap absent")
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "work").mkdir()
+    code = "import joblib._multiprocessing_helpers as m; print('semaphores', m.mp is not None)"
+    cmd = command([sys.executable, "-c", code], scratch=tmp_path / "scratch", writable=[tmp_path / "work"],
+                  chdir=tmp_path / "work", limits=Limits())
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "semaphores True", result.stderr[-500:]
+    assert "Permission denied" not in result.stderr

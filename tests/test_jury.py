@@ -282,3 +282,112 @@ def test_jury_export_and_import_from_the_command_line(ws, capsys):
     out = capsys.readouterr().out
     assert "Importé : équipe t1, juré jmartin" in out and "Aucun désaccord" in out
     assert main(["jury", "disagreements", "-w", str(ws.root)]) == 0
+
+
+# -- found while verifying issue 7 as a juror ---------------------------------------------------
+
+def test_a_decision_without_comment_names_the_real_option(ws, capsys):
+    assert main(["jury", "decide", "-w", str(ws.root), "c02", "A4C5", "acquis", "--comment", " "]) == 2
+    err = capsys.readouterr().err
+    assert "--comment" in err and "--commentaire" not in err  # the option the hint names must exist
+
+
+def test_the_cohort_page_gives_no_points_to_a_submission_not_graded(tmp_path):
+    import os
+    import re
+
+    from mspr.grading import SubmissionGrade
+    from mspr.report import report
+
+    ws = Workspace(tmp_path / "ws")
+    write_roster(ws)
+    submit_folder(ws, "t1", "a1_cadrage")  # rendu, non corrigé
+    write_grade(ws, SubmissionGrade("t1", "a3_deploiement", False, [], {}, "", grader_error="Trace\nKeyError: x"))
+    write_grade(ws, full_grade("t1", "a4_pilotage", 0.5))  # graded, then submitted again
+    submit_folder(ws, "t1", "a4_pilotage")
+    (ws.submitted("t1", "a4_pilotage") / "timestamp.txt").write_text("later", encoding="utf-8")
+    os.utime(ws.grades("t1", "a4_pilotage"), (1, 1))
+    report(ws, pdf=False)
+    page = (ws.report_dir / "index.html").read_text(encoding="utf-8")
+    for block, assignment in (("A1", "a1_cadrage"), ("A3", "a3_deploiement"), ("A4", "a4_pilotage")):
+        row = re.search(rf'<th scope="row">{block} \({assignment}\)</th>(.*?)</tr>', page, re.S).group(1)
+        points = re.findall(r'<td class="num">([^<]*)</td>', row)
+        assert points and points[0].startswith("–"), (block, row)  # no score until graded
+    scores = (ws.report_dir / "scores.csv").read_text(encoding="utf-8").splitlines()
+    a4 = [line for line in scores if line.startswith("t1,A4C1,A4C1.") and ",auto," in line]
+    assert a4 and all(",auto,," in line for line in a4), a4  # the old grade's points are not reported
+
+
+def test_the_workbook_shows_every_answer_judged_by_shared_criteria(ws):
+    from openpyxl import load_workbook
+
+    write_grade(ws, full_grade("t1", "a1_cadrage", answers={"A1C2-note_de_cadrage": "**Contexte** : la note"}))
+    path = export(ws, team_ids=["t1"])[0]
+    sheet = load_workbook(path)["c02"]
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any("[A1C2-note_de_cadrage] **Contexte** : la note" in t for t in texts)
+
+
+def test_the_graded_notebook_page_has_french_prompts(tmp_path):
+    import nbformat
+
+    from mspr.jury.notebook import render_notebook
+
+    ws = Workspace(tmp_path / "ws")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("1 + 2", execution_count=3)
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "3"}, execution_count=3)]
+    nb.cells = [cell]
+    folder = ws.autograded("t1", "a4_pilotage")
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "a4_pilotage.ipynb")
+    page = render_notebook(ws, "t1", "a4_pilotage").read_text(encoding="utf-8")
+    assert "Entrée" in page and "Sortie" in page and "Out[" not in page
+
+
+def test_an_import_that_empties_recorded_levels_or_lacks_a_candidate_says_so(ws, capsys):
+    import shutil
+
+    path = export(ws, team_ids=["t1"])[0]
+    blank = path.with_name("vierge.xlsx")
+    shutil.copyfile(path, blank)  # the juror's untouched export, sent back by mistake later
+    fill(path, {("c02", "A2C3"): ("en cours d'acquisition", "livrable incomplet")}, default=ACQUIS)
+    assert main(["jury", "import", "-w", str(ws.root), str(path)]) == 0
+    capsys.readouterr()
+
+    assert main(["jury", "import", "-w", str(ws.root), str(blank)]) == 0
+    out = capsys.readouterr().out
+    assert "Attention : 69 niveau(x)" in out and "retirés : c01 A1C1" in out, out  # not a silent « 0 niveau(x) »
+    assert "archive" in out
+
+    from openpyxl import load_workbook
+    wb = load_workbook(path)
+    del wb["c01"]
+    wb.save(path)
+    assert main(["jury", "import", "-w", str(ws.root), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "aucune feuille pour c01" in out and "Alice Leroy" in out, out
+
+
+def test_the_cohort_workbook_holds_points_as_numbers(ws):
+    from openpyxl import load_workbook
+
+    from mspr.grading import SubmissionGrade
+    from mspr.report import report
+
+    write_grade(ws, full_grade("t1", "a2_conception", 0.5))
+    write_grade(ws, SubmissionGrade("t1", "a3_deploiement", False, [], {}, "", grader_error="Trace\nKeyError: x"))
+    report(ws, pdf=False)
+    rows = {(r[0], r[1]): r for r in load_workbook(ws.cohort_workbook)["Points automatiques"].iter_rows(
+        min_row=2, values_only=True)}
+    a2c6 = rows[("t1", "A2C6")]
+    assert a2c6[2] == 2 and a2c6[3] == 4  # numbers, not the text « 2 » (a spreadsheet cannot add text up)
+    assert rows[("t1", "A3C3")][2] is None and rows[("t1", "A3C3")][4] == GRADER_ERROR  # no score, not « – »
+
+
+def test_french_help_and_roster_hint(tmp_path, capsys):
+    assert main(["jury", "decide", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "[obligatoire]" in out and "required" not in out, out
+    assert main(["jury", "export", "-w", str(tmp_path / "ws")]) == 2
+    assert "docs/jury.md" in capsys.readouterr().err  # a trainer reads the guide, not mspr/jury/roster.py

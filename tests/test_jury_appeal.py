@@ -107,3 +107,49 @@ def test_run_ids_are_found_in_nested_answers():
 def test_appeal_of_a_team_without_submission_is_a_french_error(tmp_path, capsys):
     assert main(["appeal", "-w", str(tmp_path / "ws"), "personne"]) == 2
     assert "aucun rendu pour l'équipe personne" in capsys.readouterr().err
+
+
+def test_the_seal_is_shown_for_the_proces_verbal_and_a_resealed_bundle_shows_another(graded, tmp_path, capsys):
+    import hashlib
+
+    assert main(["appeal", "-w", str(graded.root), "ref"]) == 0
+    out = capsys.readouterr().out
+    path = graded.appeal_bundle("ref")
+    sealed = zipfile.ZipFile(path).read("SEAL").decode().strip()
+    assert f"Sceau (SHA-256 du manifeste) : {sealed}" in out and "procès-verbal" in out
+
+    # one byte of the notebook changed, the manifest rewritten and sealed again: every hash matches…
+    forged = tmp_path / "rescelle.zip"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(forged, "w") as dst:
+        manifest = json.loads(src.read(MANIFEST))
+        data = src.read(NOTEBOOK)
+        i = data.index(b"duree")
+        data = data[:i] + b"D" + data[i + 1:]
+        manifest["files"][NOTEBOOK] = hashlib.sha256(data).hexdigest()
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
+        for info in src.infolist():
+            content = {NOTEBOOK: data, MANIFEST: manifest_bytes,
+                       "SEAL": (hashlib.sha256(manifest_bytes).hexdigest() + "\n").encode()}.get(info.filename)
+            dst.writestr(info, content if content is not None else src.read(info.filename))
+    assert main(["verify", "--no-regrade", str(forged)]) == 0
+    out = capsys.readouterr().out
+    # …but the seal shown is not the one written in the procès-verbal
+    assert "Sceau du dossier : " in out and sealed not in out
+    assert main(["verify", "--no-regrade", str(path)]) == 0
+    assert f"Sceau du dossier : {sealed}" in capsys.readouterr().out
+
+
+def test_a_submission_newer_than_its_grade_is_not_sealed(tmp_path, capsys):
+    import os
+
+    from _jury_helpers import full_grade, submit_folder, write_grade
+
+    ws = Workspace(tmp_path / "ws")
+    write_grade(ws, full_grade("t1", "a4_pilotage"))
+    submit_folder(ws, "t1", "a4_pilotage")  # submitted again after the grade
+    (ws.submitted("t1", "a4_pilotage") / "timestamp.txt").write_text("later", encoding="utf-8")
+    os.utime(ws.grades("t1", "a4_pilotage"), (1, 1))
+    assert main(["appeal", "-w", str(ws.root), "t1"]) == 2
+    err = capsys.readouterr().err
+    assert "rendu non corrigé pour l'équipe t1 : a4_pilotage" in err and "mspr autograde" in err, err
+    assert not ws.appeal_bundle("t1").exists()

@@ -580,7 +580,9 @@ def command(cmd: list[str], *, scratch: Path, writable: list[Path], readable: li
     slot = Slot.claim() if iso.separate_uid else None
     uid = slot.uid if slot else os.getuid()
     args = [iso.bwrap, *_namespace_args(iso.separate_uid), "--ro-bind", "/usr", "/usr", *_root_links(),
-            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+            # POSIX semaphores (joblib, multiprocessing): bwrap's /dev/shm is root's, 0755
+            "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]
     # Folders leading to the binds: traversable by the slot's uid (bwrap makes them 0700 otherwise).
     leading = sorted({str(parent) for path in [*environment_paths(), *readable, *writable, *(binds or {})]
                       for parent in Path(path).parents if str(parent) != "/"})

@@ -42,7 +42,7 @@ def roster_of(ws: Workspace, roster_path: Path | None = None) -> Roster:
     path = Path(roster_path) if roster_path else ws.roster_path
     if not path.is_file():
         raise MsprError("roster du jury introuvable", path=path,
-                        hint=f"écrivez-le (format : mspr/jury/roster.py) dans {ws.roster_path} ou passez --roster")
+                        hint=f"écrivez-le (format et exemple : docs/jury.md, § 1) dans {ws.roster_path} ou passez --roster")
     return load_roster(path)
 
 

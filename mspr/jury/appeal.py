@@ -30,7 +30,7 @@ from mspr import __version__
 from mspr.errors import MsprError
 from mspr.paths import ASSIGNMENTS, REPO_ROOT, Workspace
 
-__all__ = ["Verification", "seal", "verify", "BUNDLE_FORMAT"]
+__all__ = ["Verification", "seal", "seal_of", "verify", "BUNDLE_FORMAT"]
 
 #: Version of the bundle layout.
 BUNDLE_FORMAT = "1"
@@ -94,14 +94,27 @@ def seal(ws: Workspace, team_id: str) -> Path:
     Raises
     ------
     MsprError
-        If the team submitted nothing, or the case has not been built.
+        If the team submitted nothing, if a submission is not graded or was
+        submitted again after its grade (the sealed score would not be that
+        submission's), or if the case has not been built.
     """
     from mspr.grading import load_ground_truth
+    from mspr.jury.grid import SUBMITTED, submission_state
+    from mspr.report import _read_grade
 
     assignments = [a for a in ASSIGNMENTS if ws.submitted(team_id, a).is_dir()]
     if not assignments:
         raise MsprError(f"aucun rendu pour l'équipe {team_id} : pas de dossier de recours",
                         path=ws.step_dir("submitted"), hint="vérifiez l'identifiant de l'équipe et l'option -w")
+    ungraded = [a for a in assignments if submission_state(
+        ws, team_id, a, _read_grade(ws.grades(team_id, a), team_id, a) if ws.grades(team_id, a).is_file() else None)
+        == SUBMITTED]
+    if ungraded:
+        raise MsprError(f"rendu non corrigé pour l'équipe {team_id} : {', '.join(ungraded)} (pas encore corrigé, ou "
+                        "rendu de nouveau après sa correction) ; le dossier scellerait une note qui n'est pas celle "
+                        "de ce rendu", path=ws.submitted(team_id, ungraded[0]),
+                        hint=f"corrigez d'abord : mspr autograde -w {ws.root} --team {team_id}, puis "
+                        f"mspr appeal -w {ws.root} {team_id}")
     truth = load_ground_truth(ws)
     files: dict[str, bytes] = {}
     for a in assignments:
@@ -160,6 +173,30 @@ def seal(ws: Workspace, team_id: str) -> Path:
     return out
 
 
+def seal_of(bundle: str | Path) -> str:
+    """Return the seal written in a bundle (the SHA-256 of its manifest).
+
+    The seal proves nothing on its own (whoever rewrites a bundle can seal it
+    again): it is meant to be written in the jury's procès-verbal when the
+    bundle is sealed, and compared with what :func:`verify` shows.
+
+    Parameters
+    ----------
+    bundle : str or pathlib.Path
+        A zip written by :func:`seal`.
+
+    Returns
+    -------
+    str
+        64 hex digits, or ``""`` when the bundle has no readable ``SEAL``.
+    """
+    try:
+        with zipfile.ZipFile(bundle) as zf:
+            return zf.read(SEAL).decode().strip()
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        return ""
+
+
 @dataclass
 class Verification:
     """The outcome of :func:`verify`.
@@ -176,12 +213,16 @@ class Verification:
         changed, e.g. measured latencies; another grader version).
     regraded : list of str
         The assignments re-executed.
+    seal : str
+        The bundle's seal (:func:`seal_of`), to compare with the one written
+        in the procès-verbal when it was sealed.
     """
 
     bundle: Path
     differences: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     regraded: list[str] = field(default_factory=list)
+    seal: str = ""
 
     @property
     def ok(self) -> bool:
@@ -246,11 +287,13 @@ def verify(bundle: str | Path, *, assignments: list[str] | None = None, regrade:
                         hint="utilisez un fichier produit par « mspr appeal »") from exc
     with zf, tempfile.TemporaryDirectory(prefix="mspr-verify-") as tmp:
         manifest = _integrity(zf, result)
+        result.seal = zf.read(SEAL).decode(errors="replace").strip()
         current = grader_version()
         sealed = manifest["grader"]
         if (current["mspr"], current["git_commit"]) != (sealed["mspr"], sealed["git_commit"]):
             result.notes.append(f"correcteur scellé : mspr {sealed['mspr']} ({sealed['git_commit']}) ; "
-                                f"réexécuté avec mspr {current['mspr']} ({current['git_commit']})")
+                                f"correcteur de cette vérification : mspr {current['mspr']} "
+                                f"({current['git_commit']})")
         if not regrade or result.differences:
             if result.differences and regrade:
                 result.notes.append("réexécution non faite : le dossier n'est pas intact")

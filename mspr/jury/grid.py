@@ -238,6 +238,29 @@ class TeamGrid:
         """
         return [line for line in self.lines.values() if line.block == block_code]
 
+    def block_points(self, block_code: str) -> tuple[float | None, float] | None:
+        """Return the auto points of one block, as the jury may read them.
+
+        Parameters
+        ----------
+        block_code : str
+            ``"A1"`` … ``"A4"``.
+
+        Returns
+        -------
+        tuple of (float or None, float), or None
+            ``(score, max_score)`` summed over the block's auto criteria;
+            ``score`` is None while the submission is not graded (not
+            submitted, submitted and not graded, grader error), so no
+            ``0`` is shown for a grade that does not exist. None when the
+            block has no auto criterion.
+        """
+        auto = [a for line in self.block(block_code) for a in line.auto]
+        if not auto:
+            return None
+        scored = [a.score for a in auto if a.score is not None]
+        return (round(sum(scored), 2) if scored else None), sum(a.max_score for a in auto)
+
 
 def submission_state(ws: Workspace, team_id: str, assignment_id: str, grade: SubmissionGrade | None) -> str:
     """Return the exact state of one submission.

@@ -196,6 +196,7 @@ def render_notebook(ws: Workspace, team_id: str, assignment_id: str, back: str =
         _sanitise(nb)
         body, _ = _exporter().from_notebook_node(nb)
         body = body.replace('<div class="prompt input_prompt">In', '<div class="prompt input_prompt">Entrée')
+        body = body.replace('<div class="prompt output_prompt">Out', '<div class="prompt output_prompt">Sortie ')
     out = ws.notebook_page(team_id, assignment_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(PAGE.format(title=html.escape(title), back=html.escape(back), body=body), encoding="utf-8")

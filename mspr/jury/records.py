@@ -40,10 +40,12 @@ def _read(path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _write(ws: Workspace, path, data: dict) -> None:
-    ws.archive(path)
+def _write(ws: Workspace, path, data: dict):
+    """Write a record, the previous one archived first; return where it was archived (or None)."""
+    archived = ws.archive(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return archived
 
 
 def load_marks(ws: Workspace, team_id: str, juror_ids) -> dict[str, dict]:
@@ -125,7 +127,7 @@ def record_decision(ws: Workspace, roster: Roster, candidate_id: str, competency
                         hint="niveaux admis : " + " / ".join(roster.scale.levels))
     if not comment.strip():
         raise MsprError("commentaire obligatoire pour une décision du jury",
-                        hint="indiquez en une phrase le motif de la décision (--commentaire)")
+                        hint="indiquez en une phrase le motif de la décision (--comment « motif »)")
     team = roster.team_of(candidate_id)
     path = ws.jury_decisions(team.id)
     data = _read(path) or {"team_id": team.id, "decisions": {}}

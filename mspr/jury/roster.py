@@ -474,7 +474,7 @@ def load_roster(path: str | Path, referentiel: Referentiel | None = None) -> Ros
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise MsprError(f"roster illisible ({exc.strerror})", path=path,
-                        hint="créez le roster du jury (voir mspr/jury/roster.py pour le format)") from exc
+                        hint="créez le roster du jury (format et exemple : docs/jury.md, § 1)") from exc
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -494,7 +494,7 @@ def load_roster(path: str | Path, referentiel: Referentiel | None = None) -> Ros
             line = _line(root, loc)
             problems.append(f"ligne {line} ({_where(loc)}) : {message}" if line else f"{_where(loc)} : {message}")
         raise MsprError("roster invalide\n  " + "\n  ".join(problems), path=path,
-                        hint="corrigez ces lignes ; format décrit dans mspr/jury/roster.py") from exc
+                        hint="corrigez ces lignes ; format et exemple : docs/jury.md, § 1") from exc
     problems = _cross_check(roster, root)
     if problems:
         raise MsprError("roster invalide\n  " + "\n  ".join(problems), path=path,

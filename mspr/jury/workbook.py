@@ -197,7 +197,9 @@ def _build(roster: Roster, team_id: str, juror_id: str, grid: TeamGrid, marks: d
                 for a in line.auto:
                     put([a.check_id, "Critère automatique", a.label,
                          f"{fr_points(a.score, a.max_score)} — {a.evidence}"])
-                answers = "\n\n".join(f"[{w.grade_id}] {w.text or '(réponse non rédigée)'}" for w in line.answers)
+                # shared criteria are shown once: they judge the answers of every competency sharing them
+                judged = [w for code in (line.sharing or (line.code,)) for w in grid.lines[code].answers]
+                answers = "\n\n".join(f"[{w.grade_id}] {w.text or '(réponse non rédigée)'}" for w in judged)
                 for cr in line.criteria:
                     kind = "Critère jury" + (f" (commun à {', '.join(line.sharing)})" if len(cr.criterion_ids) > 1
                                              else "")
@@ -230,6 +232,15 @@ class ImportResult:
         Number of levels recorded (competencies and criteria).
     disagreements : list of tuple
         :func:`mspr.jury.records.disagreements` of the team after the import.
+    removed : tuple of str
+        ``"<candidate> <code>"`` of each level this juror had recorded by a
+        previous import and left empty in this file (removed by it; the
+        previous marks are archived).
+    missing : tuple of str
+        Candidates of the team with no sheet in this file (their recorded
+        levels are kept unchanged).
+    archived : pathlib.Path or None
+        Where the juror's previous marks file was archived, if any.
     """
 
     team_id: str
@@ -238,6 +249,9 @@ class ImportResult:
     kept: Path
     marks: int
     disagreements: list
+    removed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    archived: Path | None = None
 
 
 def _log(ws: Workspace, entry: dict) -> None:
@@ -394,12 +408,16 @@ def import_workbook(ws: Workspace, roster: Roster, path: str | Path,
     kept.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, kept)
     previous = load_marks(ws, team_id, [juror_id])[juror_id].get("candidates", {})
-    _write(ws, ws.jury_marks(team_id, juror_id), {
+    removed = tuple(f"{cid} {code}" for cid, mine in recorded.items() for kind in ("competencies", "criteria")
+                    for code in previous.get(cid, {}).get(kind, {}) if code not in mine[kind])
+    missing = tuple(cid for cid in team.candidates if cid not in recorded)
+    archived = _write(ws, ws.jury_marks(team_id, juror_id), {
         "team_id": team_id, "juror_id": juror_id, "imported_at": entry["imported_at"], "sha256": sha256,
         "kept": str(kept.relative_to(ws.root)), "candidates": {**previous, **recorded}})
     _log(ws, {**entry, "team_id": team_id, "juror_id": juror_id, "status": "accepté", "kept": str(kept),
               "marks": count})
-    return ImportResult(team_id, juror_id, sha256, kept, count, disagreements(ws, roster, team_id, referentiel))
+    return ImportResult(team_id, juror_id, sha256, kept, count, disagreements(ws, roster, team_id, referentiel),
+                        removed, missing, archived)
 
 
 def _sharing(referentiel: Referentiel) -> dict[str, tuple[str, ...]]:

@@ -62,6 +62,11 @@ def _local_path(uri: str) -> Path:
     return Path(uri.removeprefix("file://")).resolve()
 
 
+def _fr(value: float, decimals: int = 3) -> str:
+    """A metric as the jury reads it: fixed decimals, decimal comma (``0.8594`` → ``"0,859"``)."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
 def _model_answer(ctx: CheckContext) -> ModelAnswer:
     """Parse ``A2C6.model`` and check the model is the team's own, logged by its run.
 
@@ -184,8 +189,8 @@ def holdout_auc_check(ctx: CheckContext, answer: ModelAnswer) -> tuple[float, st
     auc = holdout_auc(ctx)
     ref = ctx.ground_truth.reference_metric
     fraction = min(1.0, max(0.0, (auc - 0.5) / (ref.pass_threshold - 0.5)))
-    evidence = (f"ROC AUC sur le jeu caché = {auc:.3f} (seuil {ref.pass_threshold:.3f}, "
-                f"modèle de référence {ref.reference_model:.3f}, oracle {ref.oracle:.3f})")
+    evidence = (f"ROC AUC sur le jeu caché = {_fr(auc)} (seuil {_fr(ref.pass_threshold)}, "
+                f"modèle de référence {_fr(ref.reference_model)}, oracle {_fr(ref.oracle)})")
     if ctx.cache.get("same_as_reference"):
         evidence += (" ; ATTENTION : prédictions identiques à celles du modèle livré avec l'assignment A3, "
                      "à vérifier à l'oral")
@@ -247,7 +252,7 @@ def cross_validation(ctx: CheckContext, answer: ModelAnswer) -> tuple[float, str
         return 0.0, f"métrique cv_roc_auc_mean {'absente' if cv is None else 'présente'}, cv_n_splits = {folds} (≥ 5 attendu)"
     gap = abs(cv - holdout_auc(ctx))
     fraction = 0.5 + 0.5 * (gap <= CV_GAP_MAX)
-    return fraction, (f"{folds} plis, AUC validation croisée {cv:.3f}, écart avec le jeu caché {gap:.3f} "
-                      f"(≤ {CV_GAP_MAX} attendu)")
+    return fraction, (f"{folds} plis, AUC validation croisée {_fr(cv)}, écart avec le jeu caché {_fr(gap)} "
+                      f"(≤ {_fr(CV_GAP_MAX, 2)} attendu)")
 
 
