@@ -159,7 +159,7 @@ def plan(roster, trainers: list[str], *, account_prefix: str = "mspr-") -> dict:
     for juror in jurors:
         groups = [f"equipe-{t.id}" for t in roster.teams if juror in t.jurors]
         scopes = ["self"] + [f"{scope}!group={g}" for g in groups
-                             for scope in ("read:users", "access:servers", "read:groups")]
+                             for scope in ("list:users", "read:users", "access:servers", "read:groups")]
         roles.append({"name": f"jure-{juror}", "description": f"Juré {juror} : serveurs des équipes évaluées",
                       "scopes": scopes, "users": [juror]})
     role_of = {**{c: "candidat" for c in candidates}, **{j: "jure" for j in jurors},
@@ -177,7 +177,7 @@ def plan(roster, trainers: list[str], *, account_prefix: str = "mspr-") -> dict:
 
 def render_config(roster, hub_dir: str | Path, *, roster_path: str | Path = "", trainers: list[str],
                   port: int = 8000, authenticator: str = "dummy", account_prefix: str = "mspr-",
-                  limits: Limits | None = None, proxy: list[str] | None = None) -> str:
+                  limits: Limits | None = None, proxy: list[str] | None = None, python: str | None = None) -> str:
     """Render ``jupyterhub_config.py`` for a cohort.
 
     Parameters
@@ -199,6 +199,9 @@ def render_config(roster, hub_dir: str | Path, *, roster_path: str | Path = "", 
     limits : Limits, optional
     proxy : list of str, optional
         configurable-http-proxy command (default :func:`proxy_command`).
+    python : str, optional
+        Interpreter of the users' servers and kernels (default: this one,
+        ``sys.executable``); it must see the project's packages.
 
     Returns
     -------
@@ -213,10 +216,14 @@ def render_config(roster, hub_dir: str | Path, *, roster_path: str | Path = "", 
     limits = limits or Limits()
     hub_dir = str(Path(hub_dir).resolve())
     data = plan(roster, trainers, account_prefix=account_prefix)
-    bindir = Path(sys.executable).parent
+    bindir = Path(python or sys.executable).parent
     prlimit = ["prlimit", f"--as={limits.memory_gib * 1024**3}", f"--nproc={limits.nproc}",
                f"--nofile={limits.nofile}", "--"]
-    env = {"PATH": os.pathsep.join([str(bindir), "/usr/local/bin", "/usr/bin", "/bin"]),
+    env = {"PATH": os.pathsep.join([str(bindir), str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin",
+                                    "/bin"]),
+           # JupyterLab's assets and the labextensions (nbgrader's) of this environment, whatever the interpreter
+           "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter"),
+           "JUPYTERLAB_DIR": str(Path(sys.prefix) / "share" / "jupyter" / "lab"),
            "LANG": "fr_FR.UTF-8", "LC_ALL": "C.UTF-8", "MPLBACKEND": "Agg",
            "MLFLOW_DISABLE_TELEMETRY": "true", "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""}
     template = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE.parent), keep_trailing_newline=True,
@@ -227,7 +234,8 @@ def render_config(roster, hub_dir: str | Path, *, roster_path: str | Path = "", 
         plan_json=json.dumps(data, ensure_ascii=False, indent=1), port=port, hub_port=port + 1,
         proxy_api_port=port + 2, proxy_command=proxy or proxy_command(), hub_dir=hub_dir,
         authenticator=authenticator, account_prefix=account_prefix,
-        singleuser_command=prlimit + [str(bindir / "jupyterhub-singleuser")], spawner_environment=env,
+        singleuser_command=prlimit + [python or sys.executable, "-m", "jupyterhub.singleuser"],
+        spawner_environment=env,
         limits=limits, cull_timeout_s=limits.cull_timeout_s, cull_every_s=max(60, limits.cull_timeout_s // 6))
 
 
@@ -269,7 +277,8 @@ def jupyter_configs(hub_dir: Path, data: dict) -> dict[Path, dict]:
     for team in data["teams"]:
         files[config / "equipes" / team / "nbgrader_config.json"] = {
             "CourseDirectory": {"course_id": COURSE_ID, "groupshared": True},
-            "Exchange": {"root": str(hub_dir / "echange" / team), "path_includes_course": False}}
+            "Exchange": {"root": str(hub_dir / "echange" / team), "path_includes_course": False,
+                         "assignment_dir": str(hub_dir / "equipes" / team)}}
     return files
 
 

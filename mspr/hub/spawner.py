@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import sys
 
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Dict, Unicode
@@ -78,13 +79,16 @@ class CohortSpawner(LocalProcessSpawner):
         env = super().get_env()
         role = self.role_of.get(self.user.name, "candidat")
         config = os.path.join(self.hub_dir, "config")
+        # the environment's own configuration (extensions enabled at install) comes last, the role's overrides it
+        installed = os.path.join(sys.prefix, "etc", "jupyter")
         if role == "candidat":
             team = self.team_of[self.user.name]
             env["JUPYTER_CONFIG_DIR"] = os.path.join(config, "equipes", team)
-            env["JUPYTER_CONFIG_PATH"] = os.path.join(config, "candidats")
+            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([os.path.join(config, "candidats"), installed])
             env["MSPR_EQUIPE"] = team
         else:
             env["JUPYTER_CONFIG_DIR"] = os.path.join(config, "formateurs" if role == "formateur" else "jures")
+            env["JUPYTER_CONFIG_PATH"] = installed
         env["JUPYTER_PLATFORM_DIRS"] = "1"
         return env
 

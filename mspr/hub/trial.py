@@ -207,6 +207,56 @@ def _make_accounts(data: dict, hub_dir: Path, prefix: str) -> tuple[list[str], l
     return made_accounts, made_groups
 
 
+def _reachable_by_all(path: Path) -> bool:
+    """True when every folder leading to ``path`` (symbolic links resolved) is traversable by other accounts."""
+    return all(os.stat(parent).st_mode & 0o001 for parent in Path(os.path.realpath(path)).parents)
+
+
+def servers_python(hub_dir: Path) -> str:
+    """Return an interpreter the trial accounts can run, seeing this environment's packages.
+
+    When this environment's base interpreter lies under a folder other
+    accounts cannot traverse (a pyenv build under ``/root``, say), a
+    virtual environment is made in ``<hub_dir>/python`` from Debian's
+    ``/usr/bin/python3.11`` (same minor version, same ABI) whose ``.pth``
+    file adds this environment's ``site-packages``; nothing is copied.
+
+    Parameters
+    ----------
+    hub_dir : pathlib.Path
+
+    Returns
+    -------
+    str
+        ``sys.executable``, or ``<hub_dir>/python/bin/python``.
+
+    Raises
+    ------
+    MsprError
+        If no suitable interpreter exists.
+    """
+    import sysconfig
+
+    base = Path(sys._base_executable if hasattr(sys, "_base_executable") else sys.executable)
+    if _reachable_by_all(base) and _reachable_by_all(Path(sys.executable)):
+        return sys.executable
+    system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    if not system.is_file():
+        raise MsprError(f"l'interpréteur Python de l'environnement ({base}) n'est pas accessible aux comptes de "
+                        f"l'essai et {system} est absent",
+                        hint=f"installez le paquet Debian python{sys.version_info.major}.{sys.version_info.minor}-venv")
+    env = hub_dir / "python"
+    python = env / "bin" / "python"
+    if not python.exists():
+        subprocess.run([str(system), "-m", "venv", "--without-pip", str(env)], check=True, capture_output=True)
+        purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                      check=True, capture_output=True, text=True).stdout.strip())
+        mine = sysconfig.get_paths()["purelib"]
+        (purelib / "mspr-environnement.pth").write_text(f"import site; site.addsitedir({mine!r})\n",
+                                                         encoding="utf-8")
+    return str(python)
+
+
 def up(roster_path: str | Path, *, hub_dir: str | Path, trainers: list[str], port: int = 8000,
        timeout_s: float = 120) -> HubState:
     """Start a trial JupyterHub on 127.0.0.1 for the cohort of a roster.
@@ -267,7 +317,8 @@ def up(roster_path: str | Path, *, hub_dir: str | Path, trainers: list[str], por
             os.chmod(hub_dir / "jures" / user, 0o700)
     config = hub_dir / "jupyterhub_config.py"
     config.write_text(render_config(roster, hub_dir, roster_path=Path(roster_path).resolve(), trainers=trainers,
-                                    port=port, authenticator="dummy", account_prefix=prefix, proxy=proxy),
+                                    port=port, authenticator="dummy", account_prefix=prefix, proxy=proxy,
+                                    python=servers_python(hub_dir)),
                       encoding="utf-8")
     state = HubState(str(hub_dir), port, 0, secrets.token_urlsafe(18), secrets.token_hex(32),
                      str(Path(roster_path).resolve()), accounts, groups, prefix)
