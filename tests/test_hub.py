@@ -210,6 +210,55 @@ def test_trainer_collects_both_late_kept_and_flagged(trial, candidates):
     assert {(e["team_id"], e["late"]) for e in log} == {("t1", False), ("t2", True)}
 
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+#: Chromium's flags on this machine's closed network (/work/.library/env/machines/python.md).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+#: Where the browser test leaves its screenshot (git-ignored).
+CAPTURES = Path(__file__).resolve().parents[1] / "build" / "captures"
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="chromium absent : « make deps-systeme » (root) l'installe")
+def test_candidate_workspace_in_a_browser_is_french_without_instructor_tools(trial, candidates):
+    """c03 logs in with the form, opens A1 in JupyterLab (in French), runs one cell; a screenshot is kept."""
+    from playwright.sync_api import sync_playwright
+
+    hub, state = trial["hub"], trial["state"]
+    CAPTURES.mkdir(parents=True, exist_ok=True)
+    shot = CAPTURES / "jupyterlab-candidat-a1.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+            page.set_default_timeout(180_000)
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", "c03")
+            page.fill("#password_input", state.password)
+            page.click("#login_submit")
+            page.wait_for_url("**/user/c03/**")
+            page.goto(f"{hub.url}/user/c03/lab/tree/{A1}/{A1}.ipynb")
+            page.wait_for_selector(".jp-Notebook .jp-Cell")
+            menus = page.locator("#jp-menu-panel .lm-MenuBar-itemLabel").all_inner_texts()
+            assert "Fichier" in menus and "Noyau" in menus, menus  # File, Kernel: the French language pack
+            assert not any("nbgrader" in m.lower() for m in menus), menus  # no instructor menu for candidates
+            locked = page.locator(".jp-Notebook .jp-CodeCell:has(.jp-mod-readOnly)")
+            assert locked.count() >= 1  # nbgrader's locked cells are read-only in the interface…
+            marker = locked.first.locator(".jp-InputPrompt").evaluate(
+                "e => getComputedStyle(e, '::after').content")
+            assert "verrouillée" in marker  # …and visibly marked so (custom.css of the candidates)
+            code = page.locator(".jp-Notebook .jp-CodeCell").first
+            code.click()
+            page.keyboard.press("Shift+Enter")
+            code.locator(".jp-OutputArea-output").first.wait_for()
+            assert "lignes" in code.locator(".jp-OutputArea").inner_text()
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+
+
 def test_hub_down_leaves_nothing_behind(trial, candidates):
     from mspr.hub.trial import down, hub_processes, load_state
 

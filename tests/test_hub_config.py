@@ -81,7 +81,7 @@ def test_candidates_get_french_lab_without_instructor_tools_and_a_private_exchan
     assert (hub / "equipes" / "t1").stat().st_mode & 0o7777 == 0o2770
     assert (hub / "echange" / "t1" / "mspr" / "inbound").stat().st_mode & 0o7777 == 0o2770
     assert (hub / "echange" / "t1").stat().st_mode & 0o007 == 0
-    assert "verrouillée" in (hub / "config" / "candidats" / "custom" / "custom.css").read_text()
+    assert "verrouillée" in (hub / "config" / "equipes" / "t1" / "custom" / "custom.css").read_text()
 
 
 def test_language_pack_and_nbgrader_plugin_ids_are_installed():

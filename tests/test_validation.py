@@ -64,27 +64,21 @@ def test_reference_records_every_answer(reference):
     assert reference.ok and reference.lines()[-1] == "Prêt à rendre."
 
 
-def test_a_malformed_answer_is_reported_unreadable(demo_ws, tmp_path):
+def test_cli_valider_reports_a_malformed_answer_and_extra_notebooks(demo_ws, tmp_path, capsys):
+    """One execution: the blank release plus a cell recording an answer of the wrong shape, and a draft notebook."""
     folder = tmp_path / A1
-    shutil.copytree(demo_ws.source(A1), folder)
+    shutil.copytree(demo_ws.release(A1), folder)
     nb = nbformat.read(folder / f"{A1}.ipynb", as_version=4)
     answer_id = expected_answers(A1)[0]
     nb.cells.append(nbformat.v4.new_code_cell(f"record({answer_id!r}, 'une phrase au lieu d’une table')"))
     nbformat.write(nb, folder / f"{A1}.ipynb")
-    result = validate(folder)
-    state = {a.answer_id: a for a in result.answers}[answer_id]
-    assert state.state == "illisible" and "forme inattendue" in state.detail
-    assert not result.ok
-
-
-def test_cli_valider_exit_code_and_french_output(demo_ws, tmp_path, capsys):
-    folder = tmp_path / A1
-    shutil.copytree(demo_ws.release(A1), folder)
     (folder / "brouillon.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
     assert main(["valider", str(folder)]) == 1
     out = capsys.readouterr().out
-    assert "Réponses attendues par le correcteur : 0 sur" in out
+    assert re.search(rf"✘ {re.escape(answer_id)} : illisible \(.*forme inattendue", out), out
+    assert f"Réponses attendues par le correcteur : 0 sur {len(expected_answers(A1))}" in out
     assert "brouillon.ipynb ne sera pas corrigé" in out
+    assert not (folder / "reponses.json").exists()
 
 
 # -- submit guards ------------------------------------------------------------------------------

@@ -264,7 +264,9 @@ def jupyter_configs(hub_dir: Path, data: dict) -> dict[Path, dict]:
         ``config/formateurs/``, ``config/jures/``: French locale.
     """
     config = hub_dir / "config"
-    locale = {"@jupyterlab/translation-extension:plugin": {"locale": LOCALE}}
+    # French interface; no news or update pop-up (the servers are offline during the exam)
+    locale = {"@jupyterlab/translation-extension:plugin": {"locale": LOCALE},
+              "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
     files = {
         config / "candidats" / "jupyter_server_config.json": {
             "ServerApp": {"jpserver_extensions": {name: False for name in CANDIDATE_DISABLED_SERVER_EXTENSIONS}},
@@ -284,12 +286,12 @@ def jupyter_configs(hub_dir: Path, data: dict) -> dict[Path, dict]:
 
 #: Style of the candidates' JupyterLab: locked cells (nbgrader "read-only") visibly marked.
 LOCKED_CELL_CSS = """\
-/* Cellules verrouillées par nbgrader (non modifiables) : fond grisé, cadenas et mention. */
-.jp-Notebook .jp-Cell.jp-mod-readOnly .jp-InputArea-editor,
-.jp-Notebook .jp-MarkdownCell.jp-mod-readOnly .jp-RenderedMarkdown {
+/* Cellules de code verrouillées par nbgrader (éditeur en lecture seule, classe jp-mod-readOnly) :
+   fond hachuré et mention « verrouillée » sous le numéro de la cellule. */
+.jp-Notebook .jp-CodeCell:has(.jp-mod-readOnly) .jp-InputArea-editor {
   background: repeating-linear-gradient(135deg, #f1f1f1, #f1f1f1 8px, #e6e6e6 8px, #e6e6e6 16px);
 }
-.jp-Notebook .jp-Cell.jp-mod-readOnly .jp-InputPrompt::after {
+.jp-Notebook .jp-CodeCell:has(.jp-mod-readOnly) .jp-InputPrompt::after {
   content: "🔒 verrouillée";
   display: block;
   font-size: 0.75em;
@@ -324,9 +326,11 @@ def lay_out(hub_dir: str | Path, data: dict, *, group_id=None, owner_uid: int = 
     os.chmod(hub_dir, 0o755)
     for path, content in jupyter_configs(hub_dir, data).items():
         _write_json(path, content)
-    custom = hub_dir / "config" / "candidats" / "custom" / "custom.css"
-    custom.parent.mkdir(parents=True, exist_ok=True)
-    custom.write_text(LOCKED_CELL_CSS, encoding="utf-8")
+    # JupyterLab serves custom.css from the Jupyter configuration folder (JUPYTER_CONFIG_DIR): the team's
+    for team in data["teams"]:
+        custom = hub_dir / "config" / "equipes" / team / "custom" / "custom.css"
+        custom.parent.mkdir(parents=True, exist_ok=True)
+        custom.write_text(LOCKED_CELL_CSS, encoding="utf-8")
     for folder in (hub_dir / "config").rglob("*"):
         os.chmod(folder, 0o755 if folder.is_dir() else 0o644)
     os.chmod(hub_dir / "config", 0o755)
