@@ -39,6 +39,11 @@ class CohortSpawner(LocalProcessSpawner):
         Candidate id → team id.
     ``role_of`` : dict of str to str
         Hub user → ``"candidat"``, ``"formateur"`` or ``"jure"``.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to ``LocalProcessSpawner`` (JupyterHub makes spawners itself).
     """
 
     account_prefix = Unicode("mspr-", config=True, help="Prefix of the system accounts.")
@@ -57,7 +62,18 @@ class CohortSpawner(LocalProcessSpawner):
         return self.account_prefix + self.user.name
 
     def user_env(self, env):
-        """Set ``USER``, ``HOME`` and ``SHELL`` from the system account (not the hub name)."""
+        """Set ``USER``, ``HOME`` and ``SHELL`` from the system account (not the hub name).
+
+        Parameters
+        ----------
+        env : dict of str to str
+            The server's environment, changed in place.
+
+        Returns
+        -------
+        dict of str to str
+            ``env``.
+        """
         entry = pwd.getpwnam(self.account())
         env["USER"] = entry.pw_name
         env["HOME"] = entry.pw_dir
@@ -65,7 +81,18 @@ class CohortSpawner(LocalProcessSpawner):
         return env
 
     def make_preexec_fn(self, name):
-        """Switch to the system account, its groups and a ``007`` umask before starting the server."""
+        """Switch to the system account, its groups and a ``007`` umask before starting the server.
+
+        Parameters
+        ----------
+        name : str
+            The hub user name (ignored: the account is :meth:`account`).
+
+        Returns
+        -------
+        callable
+            The ``preexec_fn`` of the server's process.
+        """
         setuid = super().make_preexec_fn(self.account())
 
         def preexec():
@@ -75,7 +102,14 @@ class CohortSpawner(LocalProcessSpawner):
         return preexec
 
     def get_env(self):
-        """The hub's environment for the server, plus the role's and team's Jupyter configuration folders."""
+        """Return the hub's environment for the server, plus the role's and team's Jupyter configuration folders.
+
+        Returns
+        -------
+        dict of str to str
+            ``JUPYTER_CONFIG_DIR`` (the team's, with its nbgrader exchange, for a
+            candidate), ``JUPYTER_CONFIG_PATH`` (the role's, then the environment's).
+        """
         env = super().get_env()
         role = self.role_of.get(self.user.name, "candidat")
         config = os.path.join(self.hub_dir, "config")
@@ -93,7 +127,13 @@ class CohortSpawner(LocalProcessSpawner):
         return env
 
     async def start(self):
-        """Open the server on the user's folder, then start it as ``LocalProcessSpawner`` does."""
+        """Open the server on the user's folder, then start it as ``LocalProcessSpawner`` does.
+
+        Returns
+        -------
+        tuple of (str, int)
+            The server's address and port.
+        """
         role = self.role_of.get(self.user.name, "candidat")
         if role == "candidat":
             self.notebook_dir = os.path.join(self.hub_dir, "equipes", self.team_of[self.user.name])
