@@ -126,13 +126,14 @@ class CohortSpawner(LocalProcessSpawner):
         env["JUPYTER_PLATFORM_DIRS"] = "1"
         return env
 
-    async def start(self):
+    def start(self):
         """Open the server on the user's folder, then start it as ``LocalProcessSpawner`` does.
 
         Returns
         -------
-        tuple of (str, int)
-            The server's address and port.
+        coroutine
+            ``LocalProcessSpawner.start()``, which JupyterHub awaits: the
+            server's address and port.
         """
         role = self.role_of.get(self.user.name, "candidat")
         if role == "candidat":
@@ -141,4 +142,4 @@ class CohortSpawner(LocalProcessSpawner):
             self.notebook_dir = os.path.join(self.hub_dir, "formateurs")
         else:
             self.notebook_dir = os.path.join(self.hub_dir, "jures", self.user.name)
-        return await super().start()
+        return super().start()
