@@ -390,6 +390,28 @@ def hub_config_cmd(roster_path: Path, hub_dir: Path, trainers: tuple[str, ...], 
     click.echo(f"Configuration JupyterHub : {out}")
 
 
+@hub.command("helm")
+@HELP
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path), required=True, help="Roster de la cohorte.")
+@TRAINERS
+@click.option("--image", default="registry.example.org/mspr-workbench", show_default=True,
+              help="Image des serveurs (construite depuis environment.yml).")
+@click.option("--tag", default="latest", show_default=True, help="Étiquette de l'image.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build/kubernetes/values.yaml"),
+              show_default=True, help="Fichier de valeurs écrit.")
+def hub_helm_cmd(roster_path: Path, trainers: tuple[str, ...], image: str, tag: str, out: Path) -> None:
+    """Écrit les valeurs Helm Zero-to-JupyterHub de la cohorte (voir docs/deploiement-kubernetes.md)."""
+    import yaml
+
+    from mspr.hub.helm import helm_values
+    from mspr.jury.roster import load_roster
+
+    values = helm_values(load_roster(roster_path), list(trainers), image=image, tag=tag)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(values, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    click.echo(f"Valeurs Helm : {out}")
+
+
 @hub.command("up")
 @HELP
 @click.option("--roster", "roster_path", type=click.Path(path_type=Path), required=True, help="Roster de la cohorte.")
