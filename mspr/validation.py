@@ -31,7 +31,8 @@ import nbformat
 from mspr.errors import MsprError
 from mspr.paths import ASSIGNMENTS
 
-__all__ = ["AnswerStatus", "ErrorCell", "Validation", "answer_cells", "expected_answers", "extra_notebooks",
+__all__ = ["AnswerStatus", "ErrorCell", "Validation", "answer_cells", "answer_statuses", "expected_answers",
+           "extra_notebooks",
            "identity_problems", "validate"]
 
 #: A call recording an answer: ``record("A1C6.pii_columns", …)`` (``mspr.answers.record``).
@@ -372,8 +373,6 @@ def validate(folder: str | Path, assignment_id: str | None = None, *, released: 
         If the folder holds no assignment notebook, or the execution worker
         itself failed.
     """
-    from mspr.answers import load as load_answers
-    from mspr.grading.checks import AnswerError, CHECKS, parse
     from mspr.grading.sandbox import Limits
     from mspr.notebooks import validate_notebook
 
@@ -399,22 +398,47 @@ def validate(folder: str | Path, assignment_id: str | None = None, *, released: 
         result.incidents = _execute(work / notebook.name, scratch, limits)
         executed = nbformat.read(work / notebook.name, as_version=4)
         result.errors = _error_cells(executed)
-        try:
-            answers, unreadable = load_answers(work), ""
-        except MsprError as error:
-            answers, unreadable = {}, error.message
-        schemas = {c.answer: c.schema for c in CHECKS.values() if c.assignment_id == assignment_id}
-        for answer_id in expected_answers(assignment_id):
-            if unreadable:
-                result.answers.append(AnswerStatus(answer_id, "illisible", unreadable))
-            elif answer_id not in answers:
-                result.answers.append(AnswerStatus(answer_id, "absente"))
-            else:
-                try:
-                    parse(schemas[answer_id], answers[answer_id], answer_id)
-                    result.answers.append(AnswerStatus(answer_id, "ok"))
-                except AnswerError as error:
-                    result.answers.append(AnswerStatus(answer_id, "illisible", str(error)))
+        result.answers = answer_statuses(work, assignment_id)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return result
+
+
+def answer_statuses(folder: str | Path, assignment_id: str) -> list[AnswerStatus]:
+    """Read ``reponses.json`` of an executed folder as the grader will, and say what each expected answer is.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder the notebook ran in.
+    assignment_id : str
+
+    Returns
+    -------
+    list of AnswerStatus
+        One per :func:`expected_answers`, in order: ``"ok"`` when recorded
+        and valid for its check's schema (:func:`mspr.grading.checks.parse`),
+        ``"absente"``, or ``"illisible"`` with the reason (wrong shape, or the
+        answers file itself unreadable: :func:`mspr.answers.load`).
+    """
+    from mspr.answers import load as load_answers
+    from mspr.grading.checks import CHECKS, AnswerError, parse
+
+    try:
+        answers, unreadable = load_answers(folder), ""
+    except MsprError as error:
+        answers, unreadable = {}, error.message
+    schemas = {c.answer: c.schema for c in CHECKS.values() if c.assignment_id == assignment_id}
+    statuses = []
+    for answer_id in expected_answers(assignment_id):
+        if unreadable:
+            statuses.append(AnswerStatus(answer_id, "illisible", unreadable))
+        elif answer_id not in answers:
+            statuses.append(AnswerStatus(answer_id, "absente"))
+        else:
+            try:
+                parse(schemas[answer_id], answers[answer_id], answer_id)
+                statuses.append(AnswerStatus(answer_id, "ok"))
+            except AnswerError as error:
+                statuses.append(AnswerStatus(answer_id, "illisible", str(error)))
+    return statuses

@@ -5,6 +5,7 @@ release is the blank notebook a team receives, its ``source/`` the reference
 solutions.
 """
 
+import json
 import re
 import shutil
 
@@ -12,7 +13,7 @@ import nbformat
 import pytest
 
 from mspr.cli import main
-from mspr.validation import answer_cells, expected_answers, validate
+from mspr.validation import answer_cells, answer_statuses, expected_answers, validate
 
 A1 = "a1_cadrage"
 
@@ -64,21 +65,31 @@ def test_reference_records_every_answer(reference):
     assert reference.ok and reference.lines()[-1] == "Prêt à rendre."
 
 
-def test_cli_valider_reports_a_malformed_answer_and_extra_notebooks(demo_ws, tmp_path, capsys):
-    """One execution: the blank release plus a cell recording an answer of the wrong shape, and a draft notebook."""
-    folder = tmp_path / A1
-    shutil.copytree(demo_ws.release(A1), folder)
-    nb = nbformat.read(folder / f"{A1}.ipynb", as_version=4)
-    answer_id = expected_answers(A1)[0]
-    nb.cells.append(nbformat.v4.new_code_cell(f"record({answer_id!r}, 'une phrase au lieu d’une table')"))
-    nbformat.write(nb, folder / f"{A1}.ipynb")
-    (folder / "brouillon.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
-    assert main(["valider", str(folder)]) == 1
+def test_a_malformed_or_unreadable_answer_is_reported(tmp_path):
+    """Read back as the grader reads: a value of the wrong shape, then a broken answers file."""
+    expected = expected_answers("a4_pilotage")  # several answers: one malformed, the others missing
+    answer_id = expected[0]
+    (tmp_path / "reponses.json").write_text(json.dumps({answer_id: {"une": "table au lieu d’un chemin"}}),
+                                            encoding="utf-8")
+    states = {a.answer_id: a for a in answer_statuses(tmp_path, "a4_pilotage")}
+    assert list(states) == expected and len(expected) > 1
+    assert states[answer_id].state == "illisible" and "forme inattendue" in states[answer_id].detail
+    assert {a.state for i, a in states.items() if i != answer_id} == {"absente"}
+    (tmp_path / "reponses.json").write_text("{pas du JSON", encoding="utf-8")
+    assert {(a.state, "JSON invalide" in a.detail) for a in answer_statuses(tmp_path, A1)} == {("illisible", True)}
+
+
+def test_cli_valider_exit_code_and_french_output(blank, tmp_path, monkeypatch, capsys):
+    import mspr.validation
+
+    import dataclasses
+
+    result = dataclasses.replace(blank[0], extra=[tmp_path / "brouillon.ipynb"])
+    monkeypatch.setattr(mspr.validation, "validate", lambda *a, **k: result)
+    assert main(["valider", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert re.search(rf"✘ {re.escape(answer_id)} : illisible \(.*forme inattendue", out), out
     assert f"Réponses attendues par le correcteur : 0 sur {len(expected_answers(A1))}" in out
-    assert "brouillon.ipynb ne sera pas corrigé" in out
-    assert not (folder / "reponses.json").exists()
+    assert "brouillon.ipynb ne sera pas corrigé" in out and "Pas encore prêt" in out
 
 
 # -- submit guards ------------------------------------------------------------------------------
