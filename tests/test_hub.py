@@ -244,7 +244,7 @@ def test_candidate_workspace_in_a_browser_is_french_without_instructor_tools(tri
             assert "Fichier" in menus and "Noyau" in menus, menus  # File, Kernel: the French language pack
             assert not any("nbgrader" in m.lower() for m in menus), menus  # no instructor menu for candidates
             locked = page.locator(".jp-Notebook .jp-CodeCell:has(.jp-mod-readOnly)")
-            assert locked.count() >= 1  # nbgrader's locked cells are read-only in the interface…
+            locked.first.wait_for()  # nbgrader's locked cells are read-only in the interface (editors load late)…
             marker = locked.first.locator(".jp-InputPrompt").evaluate(
                 "e => getComputedStyle(e, '::after').content")
             assert "verrouillée" in marker  # …and visibly marked so (custom.css of the candidates)
