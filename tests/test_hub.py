@@ -30,8 +30,14 @@ def _skip_reason() -> str | None:
         return "le hub d'essai crée des comptes locaux : test lancé en root seulement"
     if not shutil.which("useradd"):
         return "useradd absent : comptes locaux impossibles"
+    import sys
+
     from mspr.errors import MsprError
     from mspr.hub.config import proxy_command
+    from mspr.hub.trial import _reachable_by_all
+
+    if not all(_reachable_by_all(p) for p in (Path(sys.prefix), Path(__file__).resolve().parents[1] / "mspr")):
+        return "le projet ou son environnement est sous un dossier fermé aux comptes de l'essai (mode 700)"
 
     try:
         proxy_command()

@@ -303,6 +303,11 @@ def up(roster_path: str | Path, *, hub_dir: str | Path, trainers: list[str], por
         if parent.exists() and not os.stat(parent).st_mode & 0o001:
             raise MsprError("un dossier parent du hub n'est pas traversable par les comptes des candidats",
                             path=parent, hint="choisissez un dossier de hub hors de ce dossier (ex. /srv/mspr-hub)")
+    for needed in (Path(sys.prefix), Path(__file__).resolve().parents[1]):
+        if not _reachable_by_all(needed):
+            raise MsprError("l'environnement Python ou le code du projet n'est pas lisible par les comptes de l'essai",
+                            path=needed, hint="installez le projet hors d'un dossier fermé (ex. /srv ou /opt), "
+                            "chaque dossier parent en mode 755")
     roster = load_roster(roster_path)
     prefix = "mspr-"
     data = plan(roster, trainers, account_prefix=prefix)
