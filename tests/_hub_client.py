@@ -27,9 +27,13 @@ class Hub:
         return requests.request(method, f"{self.url}/hub/api{path}", headers={"Authorization": f"token {token}"},
                                 timeout=60, **kw)
 
-    def start(self, user: str, token: str, timeout_s: float = 240) -> None:
+    def start(self, user: str, token: str, timeout_s: float = 240, wait: bool = True) -> None:
         r = self.api(token, f"/users/{user}/server", "POST")
         assert r.status_code in (201, 202), (r.status_code, r.text)
+        if wait:
+            self.wait_ready(user, token, timeout_s)
+
+    def wait_ready(self, user: str, token: str, timeout_s: float = 240) -> None:
         end = time.monotonic() + timeout_s
         while time.monotonic() < end:
             model = self.api(token, f"/users/{user}").json()

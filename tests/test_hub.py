@@ -114,13 +114,20 @@ def candidates(trial):
     """c01 (team t1) and c03 (team t2): logged in with their password, servers started, A1 fetched, run, submitted."""
     hub, state = trial["hub"], trial["state"]
     servers = {}
-    for user in ("c01", "c03"):
+    for user in ("c01", "c03"):  # both servers start at once
         token = hub.login(user, state.password)
-        hub.start(user, token)
+        hub.start(user, token, wait=False)
         servers[user] = Server(hub, user, token)
+    for user, server in servers.items():
+        hub.wait_ready(user, server.headers["Authorization"].split()[1])
     for user, server in servers.items():
         r = server.post("/assignments/fetch", data={"course_id": "mspr", "assignment_id": A1})
         assert r.status_code == 200 and r.json()["success"], r.text
+        server.kernel, server.outputs = None, None
+        if user != "c01":  # c03 submits the notebook as fetched; it runs a cell in the browser test
+            r = server.post("/assignments/submit", data={"course_id": "mspr", "assignment_id": A1})
+            assert r.status_code == 200 and r.json()["success"], r.text
+            continue
         model = server.get(f"/api/contents/{A1}/{A1}.ipynb").json()
         nb = nbformat.from_dict(model["content"])
         kernel = server.start_kernel(f"{A1}/{A1}.ipynb")
@@ -140,14 +147,15 @@ def candidates(trial):
 
 def test_candidates_fetch_run_and_submit_through_the_hub(trial, candidates):
     hub_dir = trial["hub_dir"]
+    # c01's notebook ran in its kernel, in the team folder, as its own account, and was saved with the outputs
+    setup = candidates["c01"].outputs[0]
+    assert any("lignes" in o.get("text", "") for o in setup) and not any(o["output_type"] == "error" for o in setup)
+    executed = nbformat.read(hub_dir / "equipes" / "t1" / A1 / f"{A1}.ipynb", as_version=4)
+    assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
     for user, team in (("c01", "t1"), ("c03", "t2")):
-        # the notebook ran in the candidate's kernel, in the team folder, as the candidate's own account
-        setup = candidates[user].outputs[0]
-        assert not any(o["output_type"] == "error" for o in setup), setup
         notebook = hub_dir / "equipes" / team / A1 / f"{A1}.ipynb"
-        assert pwd.getpwuid(notebook.stat().st_uid).pw_name == f"mspr-{user}"
-        executed = nbformat.read(notebook, as_version=4)
-        assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
+        assert pwd.getpwuid(notebook.stat().st_uid).pw_name == f"mspr-{user}"  # fetched by the candidate itself
+        assert notebook.stat().st_mode & 0o007 == 0  # umask 007: nothing for other accounts
         inbound = list((hub_dir / "echange" / team / "mspr" / "inbound").iterdir())
         assert [p.name.split("+")[:2] for p in inbound] == [[f"mspr-{user}", A1]]
 
