@@ -302,7 +302,10 @@ def _error_cells(nb) -> list[ErrorCell]:
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                text = f"{output.get('ename', '')} : {output.get('evalue', '')}".splitlines()[0][:200]
+                ename, evalue = output.get("ename", ""), str(output.get("evalue", "")).strip()
+                if ename == "NotImplementedError" and not evalue:
+                    evalue = "cellule à compléter (« # VOTRE CODE ICI »)"
+                text = (f"{ename} : {evalue}" if evalue else ename).splitlines()[0][:200]
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
                 cells.append(ErrorCell(number, str(grade_id), text))
                 break
