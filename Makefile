@@ -10,7 +10,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv bench bench-cases bench-engine lock clean sandbox deps-systeme
+.PHONY: demo test venv bench bench-cases bench-engine lock clean sandbox deps-systeme hub-deps
 
 ## Each submission is executed in a bubblewrap sandbox (Debian package
 ## "bubblewrap"; setpriv and prlimit come with util-linux). Installed here when
@@ -56,8 +56,24 @@ deps-systeme:
 	  echo "  → installez-les en root : make deps-systeme, ou : sudo apt-get install $$missing"; \
 	fi
 
+## configurable-http-proxy (JupyterHub's proxy) from the npm registry, into build/node
+## (git-ignored); needs Node.js and npm, otherwise a French message says what to install.
+CHP_VERSION := 5.3.0
+CHP := build/node/node_modules/.bin/configurable-http-proxy
+
+hub-deps:
+	@test -x $(CHP) || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    echo "Installation de configurable-http-proxy $(CHP_VERSION) (npm) dans build/node…"; \
+	    mkdir -p build/node && npm install --silent --no-audit --no-fund --prefix build/node \
+	      configurable-http-proxy@$(CHP_VERSION) >/dev/null || \
+	      echo "Attention : installation de configurable-http-proxy impossible : le hub d'essai (mspr hub up) et son test seront ignorés."; \
+	  else \
+	    echo "Attention : npm est absent : installez Node.js et npm (paquets Debian « nodejs » et « npm ») puis « make hub-deps » ; sans lui, le hub d'essai (mspr hub up) et son test sont ignorés."; \
+	  fi; }
+
 ## The test suite.
-test: $(STAMP) sandbox deps-systeme
+test: $(STAMP) sandbox deps-systeme hub-deps
 	$(PY) -m pytest
 
 ## Benchmarks (timings are measured here, never asserted in tests).

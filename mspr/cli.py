@@ -107,8 +107,34 @@ def release_cmd(workspace: Path, case_dir: Path | None) -> None:
 def submit_cmd(workspace: Path, team_id: str, assignment_id: str, folder: Path) -> None:
     """Enregistre le rendu FOLDER de l'équipe TEAM_ID (l'ancien rendu est archivé)."""
     from mspr.submissions import submit
+    from mspr.validation import extra_notebooks
 
     click.echo(f"Rendu enregistré : {submit(Workspace(workspace), team_id, assignment_id, folder)}")
+    for path in extra_notebooks(folder, assignment_id):
+        click.echo(f"Attention : {path} ne sera pas corrigé (seul {assignment_id}.ipynb l'est).", err=True)
+
+
+@cli.command("valider")
+@HELP
+@click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
+@click.option("--assignment", "assignment_id", type=click.Choice(ASSIGNMENTS), default=None,
+              help="Épreuve du notebook (défaut : celle dont le dossier contient le notebook).")
+@click.option("--distribue", "released", type=click.Path(path_type=Path), default=None,
+              help="Notebook distribué, pour vérifier qu'aucune cellule d'enregistrement n'a été perdue.")
+@click.pass_context
+def validate_cmd(ctx: click.Context, folder: Path, assignment_id: str | None, released: Path | None) -> None:
+    """Exécute une copie du notebook du dossier FOLDER et dit quelles réponses le correcteur lira.
+
+    Rien n'est écrit dans FOLDER. Code de sortie 1 si une réponse attendue
+    manque ou est illisible.
+    """
+    from mspr.validation import validate
+
+    result = validate(folder, assignment_id, released=released)
+    for line in result.lines():
+        click.echo(line)
+    if not result.ok:
+        ctx.exit(1)
 
 
 @cli.command("autograde")
@@ -338,6 +364,124 @@ def verify_cmd(ctx: click.Context, bundle: Path, assignments: tuple[str, ...], n
     for diff in result.differences:
         click.echo(f"  {diff}")
     ctx.exit(1)
+
+
+@cli.group()
+@HELP
+def hub() -> None:
+    """JupyterHub de la cohorte : configuration depuis le roster, hub d'essai local."""
+
+
+HUB_DIR = click.option("--hub", "hub_dir", type=click.Path(path_type=Path), default=Path("/srv/mspr-hub"),
+                       show_default=True, help="Dossier du hub (base, dossiers d'équipe, échanges, journaux).")
+TRAINERS = click.option("--formateur", "trainers", multiple=True, default=("formateur",), show_default=True,
+                        help="Identifiant d'un formateur (répéter l'option pour plusieurs).")
+
+
+@hub.command("config")
+@HELP
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path), required=True, help="Roster de la cohorte.")
+@HUB_DIR
+@TRAINERS
+@click.option("--port", type=int, default=8000, show_default=True, help="Port public (127.0.0.1).")
+@click.option("--auth", "authenticator", type=click.Choice(["dummy", "pam"]), default="pam", show_default=True,
+              help="pam : comptes du serveur ; dummy : essai, mot de passe commun.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("deploy/jupyterhub/jupyterhub_config.py"),
+              show_default=True, help="Fichier de configuration écrit.")
+def hub_config_cmd(roster_path: Path, hub_dir: Path, trainers: tuple[str, ...], port: int, authenticator: str,
+                   out: Path) -> None:
+    """Écrit le jupyterhub_config.py de la cohorte à partir du roster."""
+    from mspr.hub.config import render_config
+    from mspr.jury.roster import load_roster
+
+    text = render_config(load_roster(roster_path), hub_dir, roster_path=roster_path, trainers=list(trainers),
+                         port=port, authenticator=authenticator)
+    if out.is_file() and out.read_text(encoding="utf-8") != text:
+        from mspr.paths import utc_stamp
+
+        kept = out.with_name(f"{out.name}.{utc_stamp()}.bak")
+        out.replace(kept)
+        click.echo(f"Ancienne configuration conservée : {kept}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"Configuration JupyterHub : {out}")
+
+
+@hub.command("helm")
+@HELP
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path), required=True, help="Roster de la cohorte.")
+@TRAINERS
+@click.option("--image", default="registry.example.org/mspr-workbench", show_default=True,
+              help="Image des serveurs (construite depuis environment.yml).")
+@click.option("--tag", default="latest", show_default=True, help="Étiquette de l'image.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build/kubernetes/values.yaml"),
+              show_default=True, help="Fichier de valeurs écrit.")
+def hub_helm_cmd(roster_path: Path, trainers: tuple[str, ...], image: str, tag: str, out: Path) -> None:
+    """Écrit les valeurs Helm Zero-to-JupyterHub de la cohorte (voir docs/deploiement-kubernetes.md)."""
+    import yaml
+
+    from mspr.hub.helm import helm_values
+    from mspr.jury.roster import load_roster
+
+    values = helm_values(load_roster(roster_path), list(trainers), image=image, tag=tag)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(values, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    click.echo(f"Valeurs Helm : {out}")
+
+
+@hub.command("up")
+@HELP
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path), required=True, help="Roster de la cohorte.")
+@HUB_DIR
+@TRAINERS
+@click.option("--port", type=int, default=8000, show_default=True, help="Port public (127.0.0.1).")
+def hub_up_cmd(roster_path: Path, hub_dir: Path, trainers: tuple[str, ...], port: int) -> None:
+    """Démarre un JupyterHub d'essai sur 127.0.0.1 (comptes locaux mspr-<id>, root requis)."""
+    from mspr.hub.trial import up
+
+    state = up(roster_path, hub_dir=hub_dir, trainers=list(trainers), port=port)
+    click.echo(f"Hub d'essai démarré : {state.url} (processus {state.pid})")
+    click.echo(f"Mot de passe commun de l'essai : dans {Path(state.hub_dir) / 'etat.json'} (lisible par root seul)")
+
+
+@hub.command("down")
+@HELP
+@HUB_DIR
+@click.option("--garder-comptes", "keep", is_flag=True, help="Ne pas supprimer les comptes locaux de l'essai.")
+def hub_down_cmd(hub_dir: Path, keep: bool) -> None:
+    """Arrête le hub d'essai, ses serveurs et noyaux, et supprime les comptes de l'essai."""
+    from mspr.hub.trial import down
+
+    killed = down(hub_dir, keep_accounts=keep)
+    click.echo("Hub arrêté." + (f" Processus restants arrêtés de force : {len(killed)}." if killed else ""))
+
+
+@hub.command("release")
+@HELP
+@WORKSPACE
+@HUB_DIR
+@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS))
+def hub_release_cmd(workspace: Path, hub_dir: Path, assignment_id: str) -> None:
+    """Dépose la version étudiante d'ASSIGNMENT_ID dans l'échange de chaque équipe."""
+    from mspr.hub.trial import release
+
+    for folder in release(hub_dir, Workspace(workspace), assignment_id):
+        click.echo(f"Diffusé : {folder}")
+
+
+@hub.command("collect")
+@HELP
+@WORKSPACE
+@HUB_DIR
+@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS))
+def hub_collect_cmd(workspace: Path, hub_dir: Path, assignment_id: str) -> None:
+    """Ramasse les rendus d'ASSIGNMENT_ID (les rendus en retard sont gardés et signalés)."""
+    from mspr.hub.trial import collect
+
+    for item in collect(hub_dir, Workspace(workspace), assignment_id):
+        flag = " EN RETARD" if item.late else ""
+        state = "corrigé" if item.graded else "conservé"
+        click.echo(f"  {item.team_id:10s} {item.candidate_id:8s} {item.submitted_at}{flag} ({state})")
 
 
 @cli.command("demo")

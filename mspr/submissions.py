@@ -19,6 +19,7 @@ from pathlib import Path
 from mspr.errors import MsprError
 from mspr.notebooks import check_notebook
 from mspr.paths import ASSIGNMENTS, Workspace
+from mspr.validation import identity_problems
 
 TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -102,8 +103,11 @@ def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Pat
     MsprError
         Unknown assignment, invalid team id, assignment not released, a
         folder that is (or contains, or lies inside) the destination, a
-        folder without notebook or holding a symbolic link, or a notebook
-        nbgrader could not grade (see :func:`mspr.notebooks.validate_notebook`).
+        folder without notebook or holding a symbolic link, a notebook
+        nbgrader could not grade (see :func:`mspr.notebooks.validate_notebook`),
+        or one that records another assignment's answers or lost an
+        answer-recording cell (see :func:`mspr.validation.identity_problems`);
+        the previous submission is then left as it was.
     """
     check_team_id(team_id)
     if assignment_id not in ASSIGNMENTS:
@@ -130,6 +134,10 @@ def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Pat
         raise MsprError("fichier spécial dans le rendu (tube, socket ou périphérique)", path=special,
                         hint="supprimez-le : seuls des fichiers et des dossiers ordinaires peuvent être rendus")
     check_notebook(notebook)
+    problems = identity_problems(notebook, assignment_id, ws.release(assignment_id) / f"{assignment_id}.ipynb")
+    if problems:
+        raise MsprError("rendu refusé, le rendu précédent est conservé :\n" + "\n".join(f"  - {p}" for p in problems),
+                        path=notebook, hint="vérifiez le notebook avec « mspr valider » puis rendez-le de nouveau")
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{assignment_id}-envoi-", dir=dest.parent))
     try:

@@ -17,7 +17,6 @@ import pytest
 
 from mspr.case import load_case_spec
 from mspr.casecheck import identifier_failures, judge, release_leaks
-from mspr.demo import demo
 from mspr.grading import autograde
 from mspr.paths import ASSIGNMENTS, DEFAULT_CASE, Workspace
 from mspr.referentiel import Referentiel
@@ -25,10 +24,8 @@ from mspr.submissions import submit
 
 
 @pytest.fixture(scope="session")
-def ws(tmp_path_factory) -> Workspace:
-    out = tmp_path_factory.mktemp("demo") / "ws"
-    demo(out, echo=lambda line: None)
-    return Workspace(out)
+def ws(demo_ws) -> Workspace:
+    return demo_ws  # built once per session in conftest.py, shared with other test modules
 
 
 @pytest.fixture(scope="session")
