@@ -126,12 +126,12 @@ def test_right_velocity_and_burndown_get_full_marks(tmp_path):
 
 
 def test_any_presentation_english_headers_sprint_numbers_shuffled_decimal_comma(tmp_path):
-    table = series_table().rename(columns={"sprint": "Iteration", "velocite": "Velocity (points)",
+    table = series_table().rename(columns={"sprint": "Iteration", "velocite": "Points du sprint",
                                            "reste_a_faire": "Remaining points"})
     table["Iteration"] = [f"S{k}" for k in range(1, len(table) + 1)]
-    table = table.sample(frac=1, random_state=1)[["Remaining points", "Iteration", "Velocity (points)"]]
+    table = table.sample(frac=1, random_state=1)[["Remaining points", "Iteration", "Points du sprint"]]
     starting = pd.DataFrame([{"Remaining points": TRUTH.agile.initial_points, "Iteration": "Départ",
-                              "Velocity (points)": 0}])
+                              "Points du sprint": 0}])
     write(pd.concat([starting, table]), tmp_path / "livrables/velocite.csv", sep=";", decimal=",")
     png(tmp_path / "livrables/burndown.png")
     results = grade(tmp_path, agile_answers())

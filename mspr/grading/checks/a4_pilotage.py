@@ -1026,7 +1026,7 @@ def _agile_columns(table: pd.DataFrame) -> dict[str, str]:
         text = " ".join(_norm(header).split())
         if words & _REMAINING_WORDS or "a faire" in text or "to do" in text:
             columns.setdefault("remaining", header)
-        elif words & _VELOCITY_WORDS or (words & {"points", "point", "pts"} and not words & _SPRINT_WORDS):
+        elif words & _VELOCITY_WORDS or words & {"points", "point", "pts"}:
             columns.setdefault("velocity", header)
         elif words & _SPRINT_WORDS:
             columns.setdefault("sprint", header)
