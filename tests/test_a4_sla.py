@@ -78,21 +78,25 @@ def test_a_tier_stricter_than_the_objective_is_refused():
 
 # --------------------------------------------------------------------------- the workbook check
 
-def workbook(path: Path, *, wrong: tuple[str, str] | None = None, typed: bool = False, thousands: bool = False,
-             chart: bool = True, summary: bool = True, shuffle: bool = False, dates: bool = False) -> Path:
-    """A workbook whose penalty cells are formulas (pct × fee / 100) computed from the truth."""
+def workbook(path: Path, *, wrong: tuple[str, str] | None = None, typed: bool | tuple[str, str] = False,
+             thousands: bool = False, chart: bool = True, summary: bool = True, shuffle: bool = False,
+             dates: bool = False, header: str | None = None) -> Path:
+    """A workbook whose penalty cells are formulas (pct × fee / 100) computed from the truth.
+
+    ``typed``: True types every amount, a (provider, month) pair types that one only.
+    """
     book = Workbook()
     sheet = book.active
     sheet.title = "Pénalités"
-    header = "Pénalité (k€)" if thousands else "penalite_eur"
+    header = header or ("Pénalité (k€)" if thousands else "penalite_eur")
     sheet.append(["Mois", "Prestataire", "penalite_pct", header])
     months = TRUTH.providers[::-1] if shuffle else TRUTH.providers
     for r, month in enumerate(months, start=2):
         pct = month.penalty_pct + (1 if (month.provider, month.month) == wrong else 0)
         fee = FEES[month.provider]
         amount = f"=ROUND(C{r}*{fee}/100,2)" + ("/1000" if thousands else "")
-        if typed:
-            amount = round(pct * fee / 100, 2)
+        if typed is True or typed == (month.provider, month.month):
+            amount = round(pct * fee / 100, 2) / (1000 if thousands else 1)
         when = dt.datetime(int(month.month[:4]), int(month.month[5:]), 1) if dates else month.month
         sheet.append([when, month.provider if r % 2 else month.name, pct, amount])
     if summary:
@@ -138,6 +142,46 @@ def test_typed_values_are_reported_and_not_counted(tmp_path):
     result = grade(tmp_path)["A4C5.sla_penalties"]
     assert result.score == 0
     assert "valeurs saisies au lieu de formules" in result.evidence
+
+
+def test_one_typed_value_among_formulas_loses_exactly_its_share_and_is_named(tmp_path):
+    target = TRUTH.providers[1]
+    workbook(tmp_path / "suivi.xlsx", typed=(target.provider, target.month))
+    result = grade(tmp_path)["A4C5.sla_penalties"]
+    n = len(TRUTH.providers)
+    assert result.score == round(4 * (n - 1) / n, 2)
+    assert f"valeurs saisies au lieu de formules (1 cellule(s) : {target.provider} {target.month})" in result.evidence
+
+
+@pytest.mark.parametrize("header, thousands, unit", [
+    # "penalite_eur" and "Pénalité (k€)" are covered by the tests above
+    ("Pénalité (€)", False, "en €"), ("Pénalités en euros", False, "en €"),
+    ("Pénalité (milliers d'euros)", True, "en k€"), ("penalite_keur", True, "en k€"),
+])
+def test_penalties_in_euros_or_thousands_with_the_unit_stated(tmp_path, header, thousands, unit):
+    workbook(tmp_path / "suivi.xlsx", header=header, thousands=thousands)
+    result = grade(tmp_path)["A4C5.sla_penalties"]
+    assert result.score == 4, result.evidence
+    assert f"montants {unit}" in result.evidence and "non précisée" not in result.evidence
+
+
+def test_thousands_without_the_unit_stated_are_read_as_euros_and_lose(tmp_path):
+    workbook(tmp_path / "suivi.xlsx", header="Pénalité", thousands=True)
+    result = grade(tmp_path)["A4C5.sla_penalties"]
+    assert "unité non précisée : euros supposés" in result.evidence
+    assert result.score < 4
+
+
+def test_a_sheet_protected_by_password_is_still_read(tmp_path):
+    """Sheet protection (not encryption) leaves the formulas readable: graded normally."""
+    from openpyxl import load_workbook
+
+    path = workbook(tmp_path / "suivi.xlsx")
+    book = load_workbook(path)
+    book["Pénalités"].protection.sheet = True
+    book["Pénalités"].protection.password = "secret"
+    book.save(path)
+    assert grade(tmp_path)["A4C5.sla_penalties"].score == 4
 
 
 def test_any_presentation_thousands_of_euros_dates_names_any_order(tmp_path):

@@ -21,16 +21,16 @@ import pandas as pd
 
 from mspr.case.generate import GeneratedCase, generate_dataset
 from mspr.case.layout import CaseLayout
-from mspr.case.pilotage import (holidays_between, indicator_penalty, month_penalty, provider_table, resource_table,
+from mspr.case.pilotage import (agile_log, agile_series, holidays_between, indicator_penalty, month_penalty, provider_table, resource_table,
                                 sla_log, total_cost, working_days)
 from mspr.case.plan import schedule
 from mspr.case.spec import CaseSpec, load_case_spec
-from mspr.case.truth import (ColumnRef, GroundTruth, IndicatorMonthTruth, MetricTruth, PlanTruth,
-                             ProviderMonthTruth, TableTruth, TargetTruth,
+from mspr.case.truth import (AgileTruth, ColumnRef, GroundTruth, IndicatorMonthTruth, MetricTruth, PlanTruth,
+                             ProviderMonthTruth, SprintTruth, TableTruth, TargetTruth,
                              TaskTruth)
 from mspr.errors import MsprError
 
-__all__ = ["CaseBuild", "build_case", "render_brief", "plan_truth", "providers_truth"]
+__all__ = ["CaseBuild", "agile_truth", "build_case", "render_brief", "plan_truth", "providers_truth"]
 
 
 @dataclass(frozen=True)
@@ -160,11 +160,15 @@ def build_case(case_dir: str | Path, *, out: str | Path, seed: int | None = None
         _write_csv(resource_table(spec.plan.ressources), layout.data_dir / "ressources_projet.csv")
         _write_csv(provider_table(spec.prestataires), layout.data_dir / "prestataires.csv")
         _write_csv(log, layout.data_dir / "journal_prestataires.csv")
+        backlog, sprints = agile_log(spec, seed=seed)
+        _write_csv(backlog, layout.data_dir / "backlog.csv")
+        _write_csv(sprints, layout.data_dir / "sprints.csv")
         _write_csv(generated.holdout_features, layout.holdout_features)
         _write_csv(generated.holdout_labels, layout.holdout_labels)
         metric = _reference_model(spec, generated, layout, seed)
         truth = _ground_truth(spec, generated, seed=seed, rows=rows, metric=metric)
-        truth = truth.model_copy(update={"providers": providers_truth(spec, log)})
+        truth = truth.model_copy(update={"providers": providers_truth(spec, log),
+                                         "agile": agile_truth(backlog, sprints)})
         truth.write(layout.ground_truth)
         layout.brief.write_text(render_brief(spec, generated), encoding="utf-8")
         shutil.copyfile(spec_file, layout.spec_copy)
@@ -253,7 +257,8 @@ def plan_truth(spec: CaseSpec) -> PlanTruth:
                  "holidays": holidays_between(days[0], days[-1], country=plan.calendrier.pays,
                                               subdivision=plan.calendrier.subdivision)}
     if plan.ressources:
-        extra |= {"cost_by_resource": by_resource, "total_cost_eur": round(sum(by_task.values()), 2)}
+        extra |= {"cost_by_resource": by_resource, "total_cost_eur": round(sum(by_task.values()), 2),
+                  "resource_labels": {key: r.libelle for key, r in plan.ressources.items()}}
     return PlanTruth(duration_days=result.duration_days, tasks=tasks, critical_tasks=list(result.critical_tasks),
                      critical_paths=[list(p) for p in result.critical_paths], **extra)
 
@@ -289,6 +294,26 @@ def providers_truth(spec: CaseSpec, log: pd.DataFrame) -> list[ProviderMonthTrut
         out.append(ProviderMonthTruth(provider=provider_id, name=provider.nom, month=month, indicators=indicators,
                                       penalty_pct=pct, penalty_eur=eur))
     return out
+
+
+def agile_truth(backlog: pd.DataFrame, sprints: pd.DataFrame) -> AgileTruth:
+    """Velocity and burndown per sprint, recomputed from the released board export.
+
+    Parameters
+    ----------
+    backlog, sprints : pandas.DataFrame
+        The generated ``backlog.csv`` and ``sprints.csv``
+        (:func:`mspr.case.pilotage.agile_log`).
+
+    Returns
+    -------
+    AgileTruth
+        Rules of :func:`mspr.case.pilotage.agile_series`.
+    """
+    initial, series = agile_series(backlog, sprints)
+    rows = [SprintTruth(number=k, **row) for k, row in enumerate(series, start=1)]
+    mean = round(sum(r.velocity_points for r in rows) / len(rows), 4) if rows else 0.0
+    return AgileTruth(initial_points=initial, sprints=rows, mean_velocity=mean)
 
 
 def _ground_truth(spec: CaseSpec, generated: GeneratedCase, *, seed: int, rows: int,
@@ -347,6 +372,12 @@ def _brief_a4(spec: CaseSpec) -> list[str]:
                   f"Contrats des {len(spec.prestataires.liste)} prestataires extérieurs (niveaux de service, "
                   "barèmes de pénalités en pourcentage de la redevance mensuelle) et relevé mensuel de leurs "
                   f"indicateurs sur {spec.prestataires.mois} mois.", ""]
+    agile = spec.agile
+    lines += ["### `backlog.csv` et `sprints.csv`", "",
+              f"Export du tableau de l'équipe (outil de gestion des tâches) après {agile.sprints} sprints de "
+              f"{agile.duree_sprint_jours} jours ouvrés : une ligne par élément du backlog (récit ou bogue, points "
+              "d'effort — vides pour un élément non estimé —, statut, sprint, dates de création et de fin), et "
+              "les dates de chaque sprint.", ""]
     return lines
 
 

@@ -20,6 +20,13 @@ Rules, all in the case's units:
   ``minimum``, strictly above for ``maximum``), 0 if none. The month's
   penalty is the sum over indicators, capped at ``plafond_penalites_pct``,
   times the fee, rounded to the cent (EUR).
+- **agile tracking** (:func:`agile_log`, :func:`agile_series`): sprint ``k``
+  covers ``duree_sprint_jours`` consecutive working days. A sprint's
+  **velocity** is the sum of the story points of the items whose status is
+  ``Terminé`` and whose ``termine_le`` date falls within the sprint (items
+  without an estimate count 0). The **burndown** value after sprint ``k`` is
+  the sum of the points of the items created on or before the sprint's last
+  day and not finished by then (scope added during the project raises it).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["LOG_COLUMNS", "PROVIDER_COLUMNS", "RESOURCE_COLUMNS", "holidays_between", "indicator_penalty", "months",
+__all__ = ["BACKLOG_COLUMNS", "DONE", "LOG_COLUMNS", "SPRINT_COLUMNS", "agile_log", "agile_series", "PROVIDER_COLUMNS", "RESOURCE_COLUMNS", "holidays_between", "indicator_penalty", "months",
            "month_penalty", "provider_table", "resource_table", "sla_log", "total_cost", "working_days"]
 
 #: Columns of ``journal_prestataires.csv`` (one row per provider, month and indicator).
@@ -39,6 +46,15 @@ LOG_COLUMNS = ["prestataire", "mois", "indicateur", "valeur"]
 #: Columns of ``prestataires.csv`` (one row per provider and indicator: the contract).
 PROVIDER_COLUMNS = ["prestataire", "nom", "service", "debut_contrat", "fin_contrat", "redevance_mensuelle_eur",
                     "plafond_penalites_pct", "indicateur", "libelle", "unite", "sens", "objectif", "paliers"]
+
+#: Columns of ``backlog.csv`` (the board export: one row per backlog item).
+BACKLOG_COLUMNS = ["cle", "titre", "epopee", "type", "points", "priorite", "statut", "sprint", "cree_le", "termine_le"]
+
+#: Columns of ``sprints.csv`` (one row per sprint: name, first and last working day).
+SPRINT_COLUMNS = ["sprint", "debut", "fin"]
+
+#: Status of a finished item in the board export.
+DONE = "Terminé"
 
 #: Columns of ``ressources_projet.csv``.
 RESOURCE_COLUMNS = ["ressource", "libelle", "cout_journalier_eur"]
@@ -283,3 +299,153 @@ def total_cost(tasks: Iterable, resources: dict) -> tuple[dict[str, float], dict
             by_task[task.id] += cost
             by_resource[name] += cost
     return {k: round(v, 2) for k, v in by_task.items()}, {k: round(v, 2) for k, v in by_resource.items()}
+
+
+#: Story points drawn for a story (Fibonacci-like scale) and their probabilities.
+_POINTS = (1, 2, 3, 5, 8, 13)
+_POINT_PROBABILITIES = (0.1, 0.2, 0.25, 0.25, 0.15, 0.05)
+
+
+def agile_log(spec, *, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate the backlog and the sprint log of the project, as a board export.
+
+    Parameters
+    ----------
+    spec : mspr.case.spec.CaseSpec
+        Reads ``spec.agile`` (sprints, their length, mean velocity, scope
+        added), ``spec.plan`` (tasks: the epics and their titles; calendar;
+        start date when ``agile.debut`` is not set).
+    seed : int
+        The build's seed; the log has its own random stream
+        (``numpy.random.default_rng([seed, 5])``), so it changes none of the
+        case's other data.
+
+    Returns
+    -------
+    backlog : pandas.DataFrame
+        :data:`BACKLOG_COLUMNS`, text cells, one row per item sorted by key:
+        stories of the initial backlog (one epic per plan task, in the
+        plan's order, as many stories as its duration warrants), stories
+        added during the sprints (scope change) and bugs without estimate;
+        ``statut`` is ``Terminé``, ``En cours`` or ``À faire``; ``sprint``
+        the sprint that finished the item (the current one for the item in
+        progress, empty otherwise); dates ``YYYY-MM-DD``.
+    sprints : pandas.DataFrame
+        :data:`SPRINT_COLUMNS`: ``Sprint 1``… with their first and last
+        working day (``YYYY-MM-DD``).
+
+    Notes
+    -----
+    The team pulls items in priority order while the points finished in
+    the sprint plus half of the next item stay within its capacity (normal
+    law around ``velocite_moyenne``, standard deviation 15 %); the first
+    item that does not fit stays in progress.
+    Stories added during a sprint go to the top of the backlog at the next
+    sprint; a bug is fixed within two working days in its sprint.
+    """
+    import bisect
+
+    agile, plan = spec.agile, spec.plan
+    rng = np.random.default_rng([seed, 5])
+    start = agile.debut or plan.debut or dt.date(2025, 1, 6)
+    length, count = agile.duree_sprint_jours, agile.sprints
+    days = working_days(start, length * count, country=plan.calendrier.pays, subdivision=plan.calendrier.subdivision)
+    sprints = [(f"Sprint {k + 1}", days[k * length:(k + 1) * length]) for k in range(count)]
+
+    tasks = list(plan.taches)
+    bounds = np.cumsum([t.duree_jours for t in tasks]).tolist()
+    mean_points = float(np.dot(_POINTS, _POINT_PROBABILITIES))
+    n_initial = max(len(tasks), int(round(agile.velocite_moyenne * count * 1.2 / mean_points)))
+    owners = [tasks[min(len(tasks) - 1, bisect.bisect_right(bounds, (j + 0.5) / n_initial * bounds[-1]))]
+              for j in range(n_initial)]
+    items = []
+    for j, task in enumerate(owners):
+        rank, total = owners[:j + 1].count(task), owners.count(task)
+        items.append({"epopee": task.id, "type": "Récit", "points": int(rng.choice(_POINTS, p=_POINT_PROBABILITIES)),
+                      "titre": f"{task.libelle} ({rank}/{total})",
+                      "cree_le": start - dt.timedelta(days=int(rng.integers(3, 30)))})
+    initial_points = sum(item["points"] for item in items)
+    added, budget = [], initial_points * agile.ajouts_pct / 100
+    while sum(item["points"] for item in added) < budget and count > 1:
+        task = tasks[int(rng.integers(len(tasks)))]
+        added.append({"epopee": task.id, "type": "Récit", "points": int(rng.choice(_POINTS, p=_POINT_PROBABILITIES)),
+                      "titre": f"Évolution demandée : {task.libelle.lower()}",
+                      "cree_le": days[int(rng.integers(length, length * count))]})
+    bugs = []
+    for k, (_, sprint_days) in enumerate(sprints):
+        for _ in range(int(rng.integers(0, 3))):
+            day = int(rng.integers(0, length - 2))
+            task = tasks[int(rng.integers(len(tasks)))]
+            bugs.append({"epopee": task.id, "type": "Bogue", "points": None, "titre": f"Anomalie : {task.libelle.lower()}",
+                         "cree_le": sprint_days[day], "termine_le": sprint_days[day + int(rng.integers(0, 3))],
+                         "sprint": f"Sprint {k + 1}", "statut": DONE})
+    for rank, item in enumerate(items + added + bugs, start=1):
+        item["cle"] = f"PRJ-{rank:03d}"
+
+    queue = list(items)
+    waiting = sorted(added, key=lambda item: item["cree_le"])
+    for name, sprint_days in sprints:
+        arrived = [item for item in waiting if item["cree_le"] < sprint_days[0]]
+        waiting = [item for item in waiting if item["cree_le"] >= sprint_days[0]]
+        queue = arrived + queue
+        capacity = max(1.0, float(rng.normal(agile.velocite_moyenne, 0.15 * agile.velocite_moyenne)))
+        finished = 0
+        while queue and (finished + queue[0]["points"] / 2 <= capacity or finished == 0):
+            item = queue.pop(0)
+            finished += item["points"]
+            index = min(length - 1, int(finished / max(capacity, finished) * (length - 1)))
+            item |= {"statut": DONE, "sprint": name, "termine_le": sprint_days[index]}
+        if queue:
+            queue[0] |= {"statut": "En cours", "sprint": name}
+    rows = []
+    for item in sorted(items + added + bugs, key=lambda i: i["cle"]):
+        rows.append({"cle": item["cle"], "titre": item["titre"], "epopee": item["epopee"], "type": item["type"],
+                     "points": "" if item["points"] is None else str(item["points"]),
+                     "priorite": "Haute" if item["type"] == "Bogue" else "Moyenne",
+                     "statut": item.get("statut", "À faire"), "sprint": item.get("sprint", ""),
+                     "cree_le": item["cree_le"].isoformat(),
+                     "termine_le": item["termine_le"].isoformat() if "termine_le" in item else ""})
+    backlog = pd.DataFrame(rows, columns=BACKLOG_COLUMNS, dtype=object)
+    table = pd.DataFrame([{"sprint": name, "debut": d[0].isoformat(), "fin": d[-1].isoformat()} for name, d in sprints],
+                         columns=SPRINT_COLUMNS, dtype=object)
+    return backlog, table
+
+
+def agile_series(backlog: pd.DataFrame, sprints: pd.DataFrame) -> tuple[float, list[dict]]:
+    """Velocity and burndown of every sprint, recomputed from the board export.
+
+    Parameters
+    ----------
+    backlog : pandas.DataFrame
+        Columns ``points`` (story points; empty: not estimated, 0),
+        ``statut``, ``cree_le`` and ``termine_le`` (``YYYY-MM-DD``), as in
+        ``backlog.csv`` (:data:`BACKLOG_COLUMNS`).
+    sprints : pandas.DataFrame
+        Columns ``sprint``, ``debut``, ``fin`` (``YYYY-MM-DD``), as in
+        ``sprints.csv``.
+
+    Returns
+    -------
+    initial_points : float
+        Points of the items created before the first sprint's first day.
+    series : list of dict
+        Per sprint, in order: ``sprint`` (name), ``start``, ``end``
+        (datetime.date), ``velocity_points`` (points finished within the
+        sprint) and ``remaining_points`` (points created by its last day and
+        not finished by then), story points.
+    """
+    points = pd.to_numeric(backlog["points"], errors="coerce").fillna(0.0)
+    created = pd.to_datetime(backlog["cree_le"], errors="coerce").dt.date
+    finished = pd.to_datetime(backlog["termine_le"], errors="coerce").dt.date
+    done = backlog["statut"] == DONE
+    first = dt.date.fromisoformat(str(sprints["debut"].iloc[0]))
+    initial = float(points[created < first].sum())
+    series = []
+    for row in sprints.itertuples():
+        start, end = dt.date.fromisoformat(str(row.debut)), dt.date.fromisoformat(str(row.fin))
+        in_sprint = done & finished.map(lambda d, s=start, e=end: d == d and d is not None and s <= d <= e)
+        by_end = done & finished.map(lambda d, e=end: d == d and d is not None and d <= e)
+        series.append({"sprint": row.sprint, "start": start, "end": end,
+                       "velocity_points": float(points[in_sprint].sum()),
+                       "remaining_points": float(points[(created <= end) & ~by_end].sum())})
+    return initial, series

@@ -381,6 +381,15 @@ prestataires:
         - {id: delai_support, libelle: Délai moyen de réponse du support, unite: h, sens: maximum, objectif: 8,
            paliers: [{seuil: 8, penalite_pct: 3}, {seuil: 24, penalite_pct: 8}],
            moyenne: 7.5, ecart_type: 3.0, min: 0.5, decimales: 1}
+
+# --- Le suivi agile (A4C3 : vélocité et burndown) ------------------------------------------------
+# Un export du tableau de l'équipe (backlog.csv, sprints.csv) est généré à partir des tâches du plan ;
+# toutes les clés ont une valeur par défaut (section facultative).
+agile:
+  sprints: 6                 # sprints terminés dans l'export (2 à 26)
+  duree_sprint_jours: 10     # jours ouvrés par sprint (5 à 20)
+  velocite_moyenne: 20       # points d'effort terminés par sprint, en moyenne
+  ajouts_pct: 10             # points ajoutés au backlog en cours de projet (% du backlog initial)
 """
 
 _ID = re.compile(r"^[a-z0-9_]+$")

@@ -19,7 +19,9 @@ A trainer describes any company of any sector:
 - ``plan``: the project plan (ties between critical paths are allowed), with
   optionally a start date, a working calendar and the resources' daily costs;
 - ``prestataires``: optional external providers, their SLA levels and penalty
-  scales, whose monthly indicators are generated.
+  scales, whose monthly indicators are generated;
+- ``agile``: optional settings of the generated backlog and sprint log
+  (every key has a default).
 
 Keys are French; identifiers in the code are English. Every validation
 problem becomes a French message naming the file, the line, the field and the
@@ -39,6 +41,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from mspr.specfile import fail, load_yaml_model
 
 __all__ = [
+    "AgileSpec",
     "CaseSpec",
     "Column",
     "DEFECT_KINDS",
@@ -967,6 +970,36 @@ class ProvidersSpec(_Model):
     liste: Annotated[list[Provider], Field(min_length=1)]
 
 
+class AgileSpec(_Model):
+    """The agile tracking of the project: a generated backlog and sprint log (A4C3, A4C6).
+
+    Every key has a default, so a case without an ``agile`` section gets the
+    default tracking (its other data unchanged: the log has its own random
+    stream, see :func:`mspr.case.pilotage.agile_log`).
+
+    Attributes
+    ----------
+    debut : datetime.date, optional
+        First day of sprint 1 (the first working day on or after it); defaults
+        to ``plan.debut``, else 6 January 2025.
+    sprints : int, default=6
+        Number of finished sprints in the export (2 to 26).
+    duree_sprint_jours : int, default=10
+        Working days per sprint (5 to 20).
+    velocite_moyenne : float, default=20
+        Mean story points finished per sprint (5 to 200).
+    ajouts_pct : float, default=10
+        Points added to the backlog during the project, percent of the
+        initial backlog (scope change; 0 to 50).
+    """
+
+    debut: dt.date | None = None
+    sprints: Annotated[int, Field(ge=2, le=26)] = 6
+    duree_sprint_jours: Annotated[int, Field(ge=5, le=20)] = 10
+    velocite_moyenne: Annotated[float, Field(ge=5, le=200)] = 20
+    ajouts_pct: Annotated[float, Field(ge=0, le=50)] = 10
+
+
 class CaseSpec(_Model):
     """A whole case, as read from ``cases/<id>/case.yaml``.
 
@@ -983,6 +1016,8 @@ class CaseSpec(_Model):
     plan : PlanSpec
     prestataires : ProvidersSpec, optional
         External providers, their SLA and the generated monthly log (A4C5).
+    agile : AgileSpec, default=AgileSpec()
+        The generated backlog and sprint log (A4C3).
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -994,6 +1029,7 @@ class CaseSpec(_Model):
     defauts: list[DefectSpec] = []
     plan: PlanSpec
     prestataires: ProvidersSpec | None = None
+    agile: AgileSpec = AgileSpec()
 
     # ----------------------------------------------------------------- derived views
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mspr.errors import MsprError
 
-__all__ = ["ColumnRef", "DefectTruth", "GroundTruth", "IndicatorMonthTruth", "MetricTruth", "PlanTruth",
-           "ProviderMonthTruth", "Span", "TableTruth", "TargetTruth", "TaskTruth"]
+__all__ = ["AgileTruth", "ColumnRef", "DefectTruth", "GroundTruth", "IndicatorMonthTruth", "MetricTruth", "PlanTruth",
+           "ProviderMonthTruth", "Span", "SprintTruth", "TableTruth", "TargetTruth", "TaskTruth"]
 
 
 class _Truth(BaseModel):
@@ -196,6 +196,8 @@ class PlanTruth(_Truth):
         Public holidays between them (French names).
     cost_by_resource : dict of str to float
         EUR, every resource of the plan.
+    resource_labels : dict of str to str
+        Resource key → its French name (a budget may use either).
     total_cost_eur : float or None
         Sum of the tasks' costs, EUR (None without resources).
     """
@@ -208,6 +210,7 @@ class PlanTruth(_Truth):
     end_date: dt.date | None = None
     holidays: dict[dt.date, str] = {}
     cost_by_resource: dict[str, float] = {}
+    resource_labels: dict[str, str] = {}
     total_cost_eur: float | None = None
 
     @property
@@ -260,6 +263,50 @@ class ProviderMonthTruth(_Truth):
     penalty_eur: float
 
 
+class SprintTruth(_Truth):
+    """One sprint of the agile log (:func:`mspr.case.pilotage.agile_series`).
+
+    Attributes
+    ----------
+    sprint : str
+        Its name in ``sprints.csv`` (``Sprint 1``…).
+    number : int
+        1-based rank.
+    start, end : datetime.date
+        First and last working day.
+    velocity_points : float
+        Story points finished within the sprint.
+    remaining_points : float
+        Burndown value after the sprint: points created by its last day and
+        not finished by then.
+    """
+
+    sprint: str
+    number: int
+    start: dt.date
+    end: dt.date
+    velocity_points: float
+    remaining_points: float
+
+
+class AgileTruth(_Truth):
+    """Velocity and burndown of the generated sprint log (A4C3).
+
+    Attributes
+    ----------
+    initial_points : float
+        Points of the backlog before the first sprint.
+    sprints : list of SprintTruth
+        In order.
+    mean_velocity : float
+        Mean of the sprints' velocities, points per sprint.
+    """
+
+    initial_points: float
+    sprints: list[SprintTruth]
+    mean_velocity: float
+
+
 class GroundTruth(_Truth):
     """Everything the graders know that the candidates must find.
 
@@ -298,6 +345,9 @@ class GroundTruth(_Truth):
     providers : list of ProviderMonthTruth
         Per provider and month, SLA attainment and penalties (empty when
         the case has no providers).
+    agile : AgileTruth or None
+        Velocity and burndown per sprint (None in a truth written before
+        the agile log existed).
     """
 
     case_id: str
@@ -320,6 +370,7 @@ class GroundTruth(_Truth):
     reference_metric: MetricTruth
     plan: PlanTruth
     providers: list[ProviderMonthTruth] = []
+    agile: AgileTruth | None = None
 
     @property
     def key(self) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Union
 
 import pandas as pd
-from pydantic import Field, StrictFloat, StrictInt, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, TypeAdapter
 
 from mspr.grading.checks._core import AnswerError, CheckContext, Text, check
 
@@ -803,3 +803,406 @@ def sla_workbook(ctx: CheckContext, answer: str) -> tuple[float, str]:
              "calculée par formules et nommant chaque prestataire) ; feuilles présentes : "
              + ", ".join(f"« {s} »" for s in workbook.sheetnames)]
     return 0.5 * bool(charts) + 0.5 * bool(summary), " ; ".join(parts)
+
+
+# -- budget (A4C1), Gantt (A4C4), velocity and burndown (A4C3): the team's files ---------------------------
+
+#: ``A4C1.budget``, ``A4C4.gantt``, ``A4C3.velocity``: path of the team's file, relative to the notebook's folder.
+FILE_ANSWER = TypeAdapter(Text)
+
+#: Tolerance on a cost, EUR (costs are whole days × daily costs).
+BUDGET_TOLERANCE_EUR = 0.5
+
+#: Tolerance on story points.
+POINTS_TOLERANCE = 1e-6
+
+#: Smallest chart image accepted, pixels (width, height).
+MIN_IMAGE_PX = (300, 150)
+
+#: Largest image or table file read, bytes.
+MAX_ARTEFACT_BYTES = 10_000_000
+
+_COST_WORDS = {"cout", "couts", "cost", "costs", "montant", "montants", "budget", "amount", "total", "depense"}
+_RATE_WORDS = {"journalier", "journaliere", "daily", "jour", "jours", "day", "days", "tjm", "unitaire", "rate",
+               "taux", "pct", "pourcentage", "part", "share", "duree", "duration"}
+_TOTAL_WORDS = {"total", "total general", "budget total", "total projet", "total du projet", "somme", "sum",
+                "grand total", "total budget"}
+
+
+def _amount(value: object) -> float | None:
+    """A number written ``12000``, ``12 000,50``, ``12.000,50``, ``12,000.50``, ``12 000 €``; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if value == value else None
+    text = re.sub(r"k€|keur|euros?|eur|[\s\u00a0\u202f€]", "", str(value).strip().lower())
+    if "," in text and "." in text:
+        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
+    else:
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number == number else None
+
+
+def _unit(header: object) -> tuple[float, bool]:
+    """EUR per unit of an amount column (1 or 1000) and whether its header states the unit."""
+    raw = str(header).lower().replace(" ", "")
+    words = set(_norm(header).split())
+    if "k€" in raw or words & {"keur", "k", "milliers", "kilo"}:
+        return 1000.0, True
+    return 1.0, "€" in raw or bool(words & {"eur", "euros", "euro"})
+
+
+def _cost_column(table: pd.DataFrame) -> str | None:
+    """The first column whose header names a cost or amount, not a rate or a duration."""
+    for header in table.columns:
+        words = set(_norm(header).split())
+        if words & _COST_WORDS and not words & _RATE_WORDS:
+            return header
+    return None
+
+
+def _table_file(ctx: CheckContext, answer: str, what: str) -> Path:
+    """The team's file, or AnswerError in French when it is missing or too large."""
+    path = ctx.inside(answer)
+    if not path.is_file():
+        raise AnswerError(f"fichier {answer} introuvable dans le rendu ({what} n'a pas été écrit)")
+    if path.stat().st_size > MAX_ARTEFACT_BYTES:
+        raise AnswerError(f"fichier {answer} trop volumineux ({path.stat().st_size} octets)")
+    return path
+
+
+@check("A4C1.budget", assignment="a4_pilotage", max_score=2, schema=FILE_ANSWER,
+       label="Budget du projet : coût de chaque ressource et coût total (fichier livré)",
+       scoring="reads the team's budget file (CSV or Excel, any row and column order, resource keys or names, "
+               "EUR or k€ stated in the cost header); each resource and the total row are equal shares, earned "
+               "within 0.5 EUR of duration × daily cost summed over the resource's tasks; wrong resources named")
+@_untrusted_file
+def budget(ctx: CheckContext, answer: str) -> tuple[float, str]:
+    """Score the budget per resource and its total.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the truth is
+        ``ctx.ground_truth.plan.cost_by_resource`` and ``total_cost_eur``
+        (each task costs its duration in working days × the daily costs of
+        its resources, :func:`mspr.case.pilotage.total_cost`).
+    answer : str
+        Path of the budget file, relative to the notebook's folder (e.g.
+        ``livrables/budget.csv``): one row per resource (its key or its
+        name in any cell of the row) and a row ``Total``; the first column
+        whose header names a cost (``cout_eur``, ``Coût (k€)``, ``budget``…,
+        not a daily rate or a duration) holds the amounts, in EUR or in
+        thousands of EUR when the header says ``k€``.
+
+    Returns
+    -------
+    fraction : float
+        Share of the (resources + total) that are right within
+        :data:`BUDGET_TOLERANCE_EUR`, in [0, 1]; a resource of cost 0 may
+        be left out.
+    evidence : str
+        French sentence: right amounts out of the total, the unit read,
+        then each wrong or missing resource with the value read and expected.
+
+    Raises
+    ------
+    AnswerError
+        If the file is missing, unreadable or has no cost column.
+    """
+    plan = ctx.ground_truth.plan
+    if plan.total_cost_eur is None:
+        return 0.0, "le plan du cas ne déclare pas de ressources : critère sans objet"
+    path = _table_file(ctx, answer, "le budget")
+    table = _read_table(path)
+    column = _cost_column(table)
+    if column is None:
+        raise AnswerError(f"{path.name} : aucune colonne de coût (« cout_eur », « Coût (k€) », « budget »…) ; "
+                          f"colonnes lues : {', '.join(map(str, table.columns))[:200]}")
+    per_unit, stated = _unit(column)
+    names = {_norm(key): key for key in plan.cost_by_resource}
+    names |= {_norm(label): key for key, label in plan.resource_labels.items() if key in plan.cost_by_resource}
+    read: dict[str, float | None] = {}
+    for _, row in table.iterrows():
+        cells = [_norm(v) for k, v in row.items() if k != column]
+        key = next((names[c] for c in cells if c in names), None)
+        if key is None and any(c in _TOTAL_WORDS or c.startswith("total ") for c in cells):
+            key = "__total__"
+        if key is not None and key not in read:
+            value = _amount(row[column])
+            read[key] = None if value is None else value * per_unit
+    expected = dict(plan.cost_by_resource) | {"__total__": plan.total_cost_eur}
+    right, wrong = 0, []
+    for key, truth in expected.items():
+        label = "total" if key == "__total__" else key
+        if key not in read:
+            if truth == 0:
+                right += 1
+            else:
+                wrong.append(f"{label} absent (attendu {_eur(truth)})")
+        elif read[key] is None:
+            wrong.append(f"{label} : montant illisible au lieu de {_eur(truth)}")
+        elif abs(read[key] - truth) > BUDGET_TOLERANCE_EUR:
+            wrong.append(f"{label} : {_eur(read[key])} au lieu de {_eur(truth)}")
+        else:
+            right += 1
+    unit = "k€" if per_unit == 1000 else "€"
+    evidence = (f"{right}/{len(expected)} montants exacts (ressources et total) dans {answer}, colonne "
+                f"« {column} » en {unit}" + ("" if stated else " (unité non précisée : euros supposés)"))
+    if wrong:
+        evidence += " ; " + " ; ".join(wrong)
+    return right / len(expected), evidence
+
+
+def _image(path: Path) -> tuple[bool, str]:
+    """Whether a file is a chart image (PNG, JPEG or SVG) of at least :data:`MIN_IMAGE_PX`, and why not."""
+    head = path.read_bytes()[:512].lstrip()
+    if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
+        return True, f"image SVG {path.name}"
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+            size, kind = image.size, image.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False, f"{path.name} n'est pas une image lisible (PNG, JPEG ou SVG attendu)"
+    if size[0] < MIN_IMAGE_PX[0] or size[1] < MIN_IMAGE_PX[1]:
+        return False, f"{path.name} : image trop petite ({size[0]} × {size[1]} px)"
+    return True, f"image {kind} {path.name} de {size[0]} × {size[1]} px"
+
+
+@check("A4C4.gantt", assignment="a4_pilotage", max_score=1, schema=FILE_ANSWER,
+       label="Diagramme de Gantt enregistré (image livrée ; la mise en évidence du chemin critique est vue par "
+             "le jury)",
+       scoring="the recorded file is a PNG, JPEG or SVG image of at least 300 × 150 px")
+@_untrusted_file
+def gantt(ctx: CheckContext, answer: str) -> tuple[float, str]:
+    """Check that the Gantt chart was saved as an image.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context.
+    answer : str
+        Path of the image, relative to the notebook's folder (e.g.
+        ``livrables/gantt.png``).
+
+    Returns
+    -------
+    fraction : float
+        1.0 for a readable PNG, JPEG or SVG image of at least
+        :data:`MIN_IMAGE_PX` pixels, else 0.0.
+    evidence : str
+        French sentence: the image's format and size, or why it is refused;
+        the jury checks that the critical path is highlighted.
+
+    Raises
+    ------
+    AnswerError
+        If the file is missing or too large.
+    """
+    ok, why = _image(_table_file(ctx, answer, "le diagramme de Gantt"))
+    return float(ok), why + (" ; mise en évidence du chemin critique : à vérifier par le jury" if ok else "")
+
+
+# -- velocity and burndown (A4C3) ----------------------------------------------------------------------------
+
+_SPRINT_WORDS = {"sprint", "sprints", "iteration", "iterations"}
+_VELOCITY_WORDS = {"velocite", "velocity", "termines", "termine", "realises", "realise", "done", "completed",
+                   "finis", "livres"}
+_REMAINING_WORDS = {"reste", "restant", "restants", "remaining", "burndown", "raf", "left"}
+
+
+def _agile_columns(table: pd.DataFrame) -> dict[str, str]:
+    """Sprint, velocity and remaining-points columns of a team's table, by header (French or English)."""
+    columns: dict[str, str] = {}
+    for header in table.columns:
+        words = set(_norm(header).split())
+        text = " ".join(_norm(header).split())
+        if words & _REMAINING_WORDS or "a faire" in text or "to do" in text:
+            columns.setdefault("remaining", header)
+        elif words & _VELOCITY_WORDS or words & {"points", "point", "pts"}:
+            columns.setdefault("velocity", header)
+        elif words & _SPRINT_WORDS:
+            columns.setdefault("sprint", header)
+    if "sprint" not in columns and len(table.columns) and (str(table.columns[0]).startswith("Unnamed")
+                                                           or not str(table.columns[0]).strip()):
+        columns["sprint"] = table.columns[0]
+    return columns
+
+
+def _sprint_number(value: object, sprints) -> int | None:
+    """The sprint a cell names: ``Sprint 3``, ``S3``, ``3``, or a date within the sprint."""
+    day = _date(value)
+    if day is not None:
+        return next((s.number for s in sprints if s.start <= day <= s.end), None)
+    numbers = re.findall(r"\d+", str(value))
+    return int(numbers[-1]) if numbers else None
+
+
+def read_agile_table(path: Path, field: str, sprints) -> dict[int, float | None]:
+    """Read one per-sprint series (velocity or remaining points) from a team's table.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A CSV (any separator, decimal point or comma) or Excel file, one row
+        per sprint, any column order; the sprint column (``sprint``,
+        ``itération``…, or an unnamed index) holds ``Sprint 3``, ``S3``,
+        ``3`` or a date within the sprint.
+    field : {"velocity", "remaining"}
+        ``velocity``: header ``velocite``, ``velocity``, ``points terminés``,
+        ``done``…; ``remaining``: ``reste à faire``, ``restant``,
+        ``remaining``, ``burndown``…
+    sprints : list of mspr.case.truth.SprintTruth
+
+    Returns
+    -------
+    dict of int to float or None
+        Sprint number → value read (story points; None for an unreadable
+        cell). Rows naming no known sprint (e.g. a starting row) are ignored.
+
+    Raises
+    ------
+    AnswerError
+        If the file is unreadable or lacks the sprint or the value column.
+    """
+    table = _read_table(path)
+    columns = _agile_columns(table)
+    what = {"velocity": "vélocité (« velocite », « velocity », « points terminés »)",
+            "remaining": "reste à faire (« reste_a_faire », « remaining », « burndown »)"}[field]
+    missing = [name for key, name in (("sprint", "sprint"), (field, what)) if key not in columns]
+    if missing:
+        raise AnswerError(f"{path.name} : colonne(s) absente(s) : {', '.join(missing)} "
+                          f"(colonnes lues : {', '.join(map(str, table.columns))[:200]})")
+    known = {s.number for s in sprints}
+    out: dict[int, float | None] = {}
+    for _, row in table.iterrows():
+        number = _sprint_number(row[columns["sprint"]], sprints)
+        if number in known and number not in out:
+            out[number] = _amount(row[columns[field]])
+    return out
+
+
+def _score_series(ctx: CheckContext, path: Path, field: str, answer: str) -> tuple[float, str]:
+    """Share of the sprints whose value (velocity or remaining points) is right, and the French evidence."""
+    sprints = ctx.ground_truth.agile.sprints
+    read = read_agile_table(path, field, sprints)
+    attribute = "velocity_points" if field == "velocity" else "remaining_points"
+    right, wrong = 0, []
+    for sprint in sprints:
+        truth = getattr(sprint, attribute)
+        value = read.get(sprint.number, "absent")
+        if value == "absent":
+            wrong.append(f"{sprint.sprint} absent (attendu {truth:g})")
+        elif value is None or abs(value - truth) > POINTS_TOLERANCE:
+            shown = "?" if value is None else f"{value:g}".replace(".", ",")
+            wrong.append(f"{sprint.sprint} : {shown} au lieu de {truth:g}".replace(".", ","))
+        else:
+            right += 1
+    name = "vélocités" if field == "velocity" else "valeurs du burndown (reste à faire en fin de sprint)"
+    evidence = f"{right}/{len(sprints)} {name} exactes dans {answer}"
+    if wrong:
+        evidence += " ; " + " ; ".join(wrong)
+    return right / len(sprints), evidence
+
+
+@check("A4C3.velocity", assignment="a4_pilotage", max_score=2, schema=FILE_ANSWER,
+       label="Vélocité de chaque sprint, recalculée depuis l'export du tableau (fichier livré)",
+       scoring="reads the team's table (CSV or Excel, any column order, French or English headers, sprints "
+               "named or numbered); each sprint is an equal share, earned when its velocity equals the points of "
+               "the items finished within the sprint, recomputed from the shipped backlog; wrong sprints named")
+@_untrusted_file
+def velocity(ctx: CheckContext, answer: str) -> tuple[float, str]:
+    """Score the velocity per sprint.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the truth is ``ctx.ground_truth.agile``
+        (:func:`mspr.case.pilotage.agile_series` on the released
+        ``backlog.csv`` and ``sprints.csv``).
+    answer : str
+        Path of the team's table, relative to the notebook's folder (e.g.
+        ``livrables/velocite.csv``), read by :func:`read_agile_table`.
+
+    Returns
+    -------
+    fraction : float
+        Share of the sprints whose velocity is exact (story points), in [0, 1].
+    evidence : str
+        French sentence: sprints right out of the total, each wrong or
+        missing sprint with the value read and expected.
+
+    Raises
+    ------
+    AnswerError
+        If the file is missing, unreadable or lacks a column.
+    """
+    if ctx.ground_truth.agile is None:
+        return 0.0, "vérité terrain sans journal des sprints : reconstruisez le cas"
+    return _score_series(ctx, _table_file(ctx, answer, "le tableau des vélocités"), "velocity", answer)
+
+
+class BurndownAnswer(BaseModel):
+    """``A4C3.burndown``: where the burndown's series and chart are.
+
+    Attributes
+    ----------
+    serie : str
+        Path of the table holding the remaining points per sprint (may be
+        the velocity table), relative to the notebook's folder.
+    graphique : str
+        Path of the chart image (PNG, JPEG or SVG).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    serie: Text
+    graphique: Text
+
+
+@check("A4C3.burndown", assignment="a4_pilotage", max_score=2, schema=BurndownAnswer,
+       label="Burndown : reste à faire en fin de chaque sprint (série et graphique livrés)",
+       scoring="three quarters: each sprint's remaining points (items created by the sprint's end and not "
+               "finished by then, recomputed from the shipped backlog) read from the team's table; one quarter: "
+               "the chart is a PNG, JPEG or SVG image of at least 300 × 150 px")
+def burndown(ctx: CheckContext, answer: BurndownAnswer) -> tuple[float, str]:
+    """Score the burndown series and its chart.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the truth is ``ctx.ground_truth.agile``.
+    answer : BurndownAnswer
+        Paths of the series table and of the chart image.
+
+    Returns
+    -------
+    fraction : float
+        0.75 × the share of sprints whose remaining points are exact, plus
+        0.25 when the chart is an image of at least :data:`MIN_IMAGE_PX`.
+    evidence : str
+        French sentence on the series (each wrong sprint named with the
+        expected value) and on the chart.
+    """
+    if ctx.ground_truth.agile is None:
+        return 0.0, "vérité terrain sans journal des sprints : reconstruisez le cas"
+    parts, score = [], 0.0
+    for name, run in (("serie", lambda: _score_series(ctx, _table_file(ctx, answer.serie, "la série du burndown"),
+                                                      "remaining", answer.serie)),
+                      ("graphique", lambda: _image(_table_file(ctx, answer.graphique, "le graphique du burndown")))):
+        try:
+            value, why = run()
+        except AnswerError as exc:
+            value, why = 0.0, str(exc)
+        except Exception as exc:  # noqa: BLE001  (any parser failure on an untrusted file)
+            value, why = 0.0, f"{getattr(answer, name)} : fichier illisible ({type(exc).__name__})"
+        score += 0.75 * float(value) if name == "serie" else 0.25 * float(value)
+        parts.append(why if name == "serie" else f"graphique : {why}")
+    return score, " ; ".join(parts)

@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "2d10a83eb956d527c78033b962e19a56", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "adadc2a860281bcb50a780bac9863fdb", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A4 — Pilotage du projet d'IA : planification
 #
 # **Mutuelle Horizon Santé** lance le projet cadré dans les blocs précédents :
@@ -39,16 +39,19 @@
 #    plus tard et marge totale de chaque tâche, corrigées tâche par tâche.
 # 2. Le chemin critique et la durée totale du projet, enregistrés dans
 #    `reponses.json` par les cellules prévues (ne les modifiez pas).
-# 3. Un diagramme de Gantt.
+# 3. Un diagramme de Gantt (`livrables/gantt.png`), chemin critique en évidence,
+#    et le budget par ressource (`livrables/budget.csv`).
 # 4. Une note d'organisation du projet (évaluée par le jury).
 # 5. Le classeur de suivi des prestataires (`livrables/suivi_prestataires.xlsx`) :
 #    pénalités calculées **par des formules**, synthèse et graphique.
-# 6. Les notes de la dernière partie (cahier des charges, équipe, inclusion,
+# 6. Le suivi agile : vélocité de chaque sprint et burndown
+#    (`livrables/velocite.csv`, `livrables/burndown.png`).
+# 7. Les notes de la dernière partie (cahier des charges, équipe, inclusion,
 #    communication), évaluées par le jury.
 #
 # Exécutez les cellules dans l'ordre. Les cellules grisées sont en lecture seule.
 
-# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "faaa932d94ab298d2c41bdbad88ec08f", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "410a9ba4916d131e4c5e8c7f4e91ed16", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from pathlib import Path
 
 import networkx as nx
@@ -61,6 +64,10 @@ LIVRABLES = Path("livrables")
 LIVRABLES.mkdir(exist_ok=True)
 FICHIER_PERT = LIVRABLES / "pert.csv"
 CLASSEUR_SLA = LIVRABLES / "suivi_prestataires.xlsx"
+FICHIER_GANTT = LIVRABLES / "gantt.png"
+FICHIER_BUDGET = LIVRABLES / "budget.csv"
+FICHIER_VELOCITE = LIVRABLES / "velocite.csv"
+FICHIER_BURNDOWN = LIVRABLES / "burndown.png"
 plan = pd.read_csv(DONNEES / "plan_projet.csv", dtype={"id_tache": str}, keep_default_na=False)
 print(f"{len(plan)} tâches")
 plan
@@ -116,15 +123,43 @@ print(f"Durée du projet : {project_duration} jours")
 record("A4C1.critical_path", [str(t) for t in critical_path])
 record("A4C1.project_duration", project_duration)
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "b616f215d705ff6f96899bd066d5164f", "grade": false, "grade_id": "consigne_gantt", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 3. Diagramme de Gantt
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "a98d90295700e7ad4c08f14c3fda8464", "grade": false, "grade_id": "consigne_gantt", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. Diagramme de Gantt et budget
 #
 # Tracez un diagramme de Gantt des dates au plus tôt, en distinguant les tâches
-# critiques (matplotlib est installé dans l'environnement de l'épreuve).
+# critiques (matplotlib est installé dans l'environnement de l'épreuve), et
+# **enregistrez-le en image** dans `livrables/gantt.png` (variable
+# `FICHIER_GANTT` ; PNG, JPEG ou SVG). Le jury vérifie que le chemin critique y
+# est mis en évidence.
 
 # %% deletable=false nbgrader={"cell_type": "code", "checksum": "190390105cc0f82d6be2afef33dca92f", "grade": false, "grade_id": "gantt", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # VOTRE CODE ICI
 raise NotImplementedError()
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "8276704ecf91ab9d6ed7978d472b545c", "grade": false, "grade_id": "reponse_gantt", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A4C4.gantt", str(FICHIER_GANTT))
+print(f"Gantt attendu dans {FICHIER_GANTT} :", "présent" if FICHIER_GANTT.is_file() else "ABSENT")
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "bd77851c69cb5885f2cafab90edef366", "grade": false, "grade_id": "consigne_budget", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Budget
+#
+# `donnees/ressources_projet.csv` donne le coût journalier de chaque profil ;
+# la colonne `ressources` du plan dit qui travaille **à temps plein** sur
+# chaque tâche (durées en jours ouvrés). Calculez le coût de chaque ressource
+# (somme, sur ses tâches, de la durée × son coût journalier) et le coût total
+# du projet, puis écrivez `livrables/budget.csv` (variable `FICHIER_BUDGET`) :
+# une ligne par ressource (identifiant ou libellé) et une ligne `Total`, avec
+# une colonne de coût dont l'en-tête dit l'unité (`cout_eur`, ou `coût (k€)`
+# en milliers d'euros).
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "d65d02fa1d7ebb0a8e084bd34eba6099", "grade": false, "grade_id": "budget", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+budget
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "9b2d08219cba4ab71b0d04f4f6e79966", "grade": false, "grade_id": "reponse_budget", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A4C1.budget", str(FICHIER_BUDGET))
+print(f"Budget attendu dans {FICHIER_BUDGET} :", "présent" if FICHIER_BUDGET.is_file() else "ABSENT")
 
 # %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "aef3e7e10e79f549d3995d4e963278b9", "grade": false, "grade_id": "consigne_organisation", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Organisation du projet (évaluée par le jury)
@@ -179,14 +214,61 @@ raise NotImplementedError()
 record("A4C5.sla_workbook", str(CLASSEUR_SLA))
 print(f"Classeur attendu dans {CLASSEUR_SLA} :", "présent" if CLASSEUR_SLA.is_file() else "ABSENT")
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "5cb17b51cb05088b7973212236ec7f04", "grade": false, "grade_id": "consigne_jury", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 6. Notes pour le jury
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e08d7bba34a7bcb1a270a6cb9bf42495", "grade": false, "grade_id": "consigne_suivi_agile", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. Suivi agile : vélocité et burndown (A4C3)
+#
+# L'équipe travaille en sprints. Deux exports de son tableau de suivi sont
+# fournis :
+#
+# - `donnees/sprints.csv` : chaque sprint, avec son premier et son dernier jour
+#   ouvré ;
+# - `donnees/backlog.csv` : une ligne par élément du backlog (récit ou bogue),
+#   avec ses points d'effort (`points`, vide pour un élément non estimé : il
+#   compte 0), son `statut` (`Terminé`, `En cours`, `À faire`), sa date de
+#   création `cree_le` et, s'il est terminé, sa date de fin `termine_le`.
+#
+# **Règles.** La **vélocité** d'un sprint est la somme des points des éléments
+# `Terminé` dont la date de fin tombe dans le sprint (bornes comprises). Le
+# **reste à faire** en fin de sprint (la courbe du burndown) est la somme des
+# points des éléments créés au plus tard le dernier jour du sprint et non
+# terminés à cette date (les ajouts en cours de projet la font remonter).
+#
+# Écrivez `livrables/velocite.csv` (variable `FICHIER_VELOCITE`) : une ligne
+# par sprint, une colonne `sprint`, une colonne de vélocité (`velocite`) et une
+# colonne de reste à faire (`reste_a_faire`) ; en-têtes en français ou en
+# anglais (`velocity`, `remaining`), ordre libre. Tracez le burndown et
+# enregistrez-le en image dans `livrables/burndown.png` (`FICHIER_BURNDOWN`).
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "748fc707fe70ebfd7bc061b8b9356671", "grade": false, "grade_id": "suivi_agile", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+suivi
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "64d452a5b6d52d960a33d65d7b4e88e8", "grade": false, "grade_id": "reponse_suivi_agile", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A4C3.velocity", str(FICHIER_VELOCITE))
+record("A4C3.burndown", {"serie": str(FICHIER_VELOCITE), "graphique": str(FICHIER_BURNDOWN)})
+print(f"Vélocités attendues dans {FICHIER_VELOCITE} :", "présent" if FICHIER_VELOCITE.is_file() else "ABSENT")
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "5e1ebe9320fe24797cd6d7e58372a69a", "grade": false, "grade_id": "consigne_indicateurs", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Tableau de bord du projet (A4C4, évalué par le jury)
+#
+# Plan à reprendre : **Indicateurs quantitatifs** (avancement contre le PERT,
+# consommation du budget, vélocité, reste à faire) · **Indicateurs qualitatifs**
+# (qualité des livrables, satisfaction du métier) · **Outil** de planification
+# et de suivi des tâches · **Réunions de suivi** (point quotidien, revue,
+# comité) · **Seuils d'alerte** et action correctrice prévue.
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "4ab7cc826c93a36531a259e52200a272", "grade": true, "grade_id": "A4C4-tableau_de_bord", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "10ea88e8c0d823d8a7edc0b3f9681386", "grade": false, "grade_id": "consigne_jury", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Notes pour le jury
 #
 # Chaque cellule ci-dessous est lue par le jury. Reprenez le plan proposé et
 # remplissez-le pour ce projet ; restez concrets (qui, quoi, quand, quel outil).
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "6c3e319b10f269e2eeb665427f097cec", "grade": false, "grade_id": "consigne_specifications", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### 6.1 Cahier des charges fonctionnel et technique (A4C2)
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "9c4643b6f9e2fd0cc377ca695d4896e6", "grade": false, "grade_id": "consigne_specifications", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### 7.1 Cahier des charges fonctionnel et technique (A4C2)
 #
 # Plan à reprendre : **Contexte et objectifs** · **Utilisateurs et besoins**
 # (qui utilise le score, pour quelle décision) · **Exigences fonctionnelles**
@@ -197,8 +279,8 @@ print(f"Classeur attendu dans {CLASSEUR_SLA} :", "présent" if CLASSEUR_SLA.is_f
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "03e045e61b1980925b536037fd73baca", "grade": true, "grade_id": "A4C2-specifications", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "05220d2753b47868236cbde2e0f4d906", "grade": false, "grade_id": "consigne_agile", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### 6.2 Méthode agile et équipe (A4C3, A4C6)
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "0989ee95cfde36c203c03e9ade1193d3", "grade": false, "grade_id": "consigne_agile", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### 7.2 Méthode agile et équipe (A4C3, A4C6)
 #
 # Plan à reprendre : **Méthode** (cadre, durée des sprints, cérémonies) ·
 # **Rôles** (product owner, facilitateur, équipe) · **Suivi** (vélocité,
@@ -211,8 +293,8 @@ print(f"Classeur attendu dans {CLASSEUR_SLA} :", "présent" if CLASSEUR_SLA.is_f
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "784a4ffd576171827789e4408435c02e", "grade": true, "grade_id": "A4C6-equipe_suppleance", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "3b8b86795931f92194f61f930667bfb9", "grade": false, "grade_id": "consigne_inclusion", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### 6.3 Inclusion et handicap (A4C7)
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "5aac428c684cc02951e5f2a191f53eda", "grade": false, "grade_id": "consigne_inclusion", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### 7.3 Inclusion et handicap (A4C7)
 #
 # Plan à reprendre : pour **chacune des six familles de handicap** — moteur,
 # visuel, auditif, psychique, mental ou cognitif, maladies invalidantes — un
@@ -222,17 +304,25 @@ print(f"Classeur attendu dans {CLASSEUR_SLA} :", "présent" if CLASSEUR_SLA.is_f
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "5d366758a0719a8cf225e4a821182b74", "grade": true, "grade_id": "A4C7-inclusion", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e8ab6d7b79c22c1a315b9e60a0c8b722", "grade": false, "grade_id": "consigne_communication", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### 6.4 Communication et travail à distance (A4C8 à A4C13)
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "5b568e5c50a568256d3114aeedaf5538", "grade": false, "grade_id": "consigne_communication", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### 7.4 Communication et travail à distance (A4C8 à A4C13)
 #
 # Plan à reprendre : **Plan de communication** (public, message, canal,
 # fréquence ; langues et cultures de l'équipe) · **Fil de discussion et
 # synchronisation quotidienne** (outil, règles) · **Réunions à distance**
 # (rituels, animation, participation de tous) · **Partage d'information**
 # (où est la documentation, qui la tient à jour) · **Télétravail** (équilibre
-# vie professionnelle et vie privée, motivation, droit à la déconnexion).
+# vie professionnelle et vie privée, motivation, droit à la déconnexion) ;
+# pour chaque outil et chaque rituel, l'**aménagement** prévu pour les
+# collègues en situation de handicap (six familles : moteur, visuel, auditif,
+# psychique, mental ou cognitif, maladies invalidantes) ; enfin au moins
+# **quatre solutions** pour favoriser les échanges interculturels et prévenir
+# les malentendus (A4C9).
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "9a394020a8ea2627a04bc26a8fcb6a2a", "grade": true, "grade_id": "A4C8-communication", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "ffcb3966873fabc49027b02a951ebb90", "grade": true, "grade_id": "A4C9-solutions_interculturelles", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "e30b903eb8f93100c010e2cff1c70d18", "grade": true, "grade_id": "A4C10-fil_discussion", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
