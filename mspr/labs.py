@@ -60,6 +60,8 @@ SOURCES: dict[str, str] = {
     "model": "le dossier du modèle MLflow de référence (le modèle de A3)",
     "sample": "l'échantillon de requêtes de la table principale (A3)",
     "plan": "le plan du projet (A4)",
+    "batches": "les lots de production du test de déploiement (A3 : dérives, schéma cassé)",
+    "main_table": "la table principale diffusée (données d'entraînement), copiée dans <destination>",
 }
 
 #: Folder of the assignment where the tables are shipped (as in every template).
@@ -504,6 +506,8 @@ def shipped_files(lab: LabSpec, layout: CaseLayout, truth: GroundTruth) -> list[
     for dest, source in lab.files.items():
         if source == "tables":
             files += [(f"{dest.rstrip('/')}/{name}.csv", layout.resolve(f"table:{name}")) for name in truth.tables]
+        elif source == "main_table":
+            files.append((dest, layout.resolve(f"table:{truth.main_table}")))
         else:
             files.append((dest, layout.resolve(source)))
     return files

@@ -23,13 +23,29 @@ GROUND_TRUTH = GroundTruth.model_construct(
 )
 
 
-def ctx(answers, tmp_path=Path("."), processes=None):
+def ctx(answers, tmp_path=Path("."), processes=None, outputs=None):
     return CheckContext(answers=answers, ground_truth=GROUND_TRUTH, ground_truth_dir=tmp_path, workdir=tmp_path,
-                        processes=processes or {})
+                        processes=processes or {}, outputs=outputs or {})
 
 
 # The command line of the real `mlflow models serve` of this environment, as /proc shows it.
 SERVE = f"{sys.executable} {Path(sys.executable).parent / 'mlflow'} models serve -m modele --env-manager local -p 5001"
+# ... and of the uvicorn process it runs (mlflow.pyfunc.scoring_server.get_cmd), which writes the access log.
+UVICORN = (f"{sys.executable} {Path(sys.executable).parent / 'uvicorn'} --host 127.0.0.1 --port 5001 --workers 1 "
+           "mlflow.pyfunc.scoring_server.app:app")
+# uvicorn's access log lines, as written to a file (no colours)
+ACCESS = 'INFO:     127.0.0.1:{port} - "{request} HTTP/1.1" {status}\n'
+UVICORN_PID = 4242
+
+
+def served(tmp_path, invocations=2, status="200 OK"):
+    """A server process seen by the watcher, with an access log of ``invocations`` answered requests."""
+    log = tmp_path / "journal_serveur.log"
+    log.write_text("INFO:     Uvicorn running on http://127.0.0.1:5001\n"
+                   + ACCESS.format(port=40000, request="GET /ping", status="200 OK")
+                   + "".join(ACCESS.format(port=40001 + i, request="POST /invocations", status=status)
+                             for i in range(invocations)), encoding="utf-8")
+    return {UVICORN_PID: UVICORN}, {UVICORN_PID: str(log)}
 
 
 def by_id(results):
@@ -108,8 +124,9 @@ def test_server_stopped_detects_a_running_server(tmp_path):
             port = server.getsockname()[1]
             running = {"model_path": "modele", "predictions": [0, 1], "latencies_ms": [3.0, 4.0],
                        "server_pid": sleeper.pid, "port": port}
-            seen = {sleeper.pid: SERVE}
-            result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": running}, tmp_path, seen)))
+            server, logs = served(tmp_path)
+            seen = {sleeper.pid: SERVE, **server}
+            result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": running}, tmp_path, seen, logs)))
             assert result["A3C3.server_stopped"].score == 0
             assert "encore actif" in result["A3C3.server_stopped"].evidence
     finally:
@@ -118,7 +135,8 @@ def test_server_stopped_detects_a_running_server(tmp_path):
     done = subprocess.Popen(["true"])
     done.wait()
     stopped = dict(running, server_pid=done.pid)
-    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": stopped}, tmp_path, {done.pid: SERVE})))
+    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": stopped}, tmp_path,
+                                                    {done.pid: SERVE, **server}, logs)))
     assert result["A3C3.server_stopped"].score == 1
 
 
@@ -127,7 +145,8 @@ def test_a_server_left_running_at_the_end_is_not_credited(tmp_path):
     done = subprocess.Popen(["true"])
     done.wait()
     answer = {"model_path": "modele", "predictions": [0], "latencies_ms": [1.0], "server_pid": done.pid, "port": 1}
-    context = ctx({"A3C3.deployment_test": answer}, tmp_path, {done.pid: SERVE})
+    server, logs = served(tmp_path)
+    context = ctx({"A3C3.deployment_test": answer}, tmp_path, {done.pid: SERVE, **server}, logs)
     context.leftovers = {done.pid: SERVE}
     result = by_id(run_checks("a3_deploiement", context))["A3C3.server_stopped"]
     assert result.score == 0 and "encore actif" in result.evidence
@@ -146,9 +165,61 @@ def test_a_server_never_seen_running_is_not_credited(tmp_path):
         assert all("aucun serveur" in r.evidence for r in results)
 
 
+def _served_answer(n=2):
+    return {"model_path": "modele", "predictions": [0] * n, "latencies_ms": [1.0] * n, "server_pid": 1, "port": 1}
+
+
+def test_mlflow_serve_help_is_not_a_server(tmp_path):
+    # `mlflow models serve --help` prints and exits: no uvicorn, no access log.
+    help_only = {1: SERVE.replace("-m modele --env-manager local -p 5001", "--help")}
+    results = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path, help_only)))
+    assert [r.score for r in results.values()] == [0, 0]
+    assert all("aucun serveur" in r.evidence for r in results.values())
+    # the recorded pid is a real server, but the only uvicorn seen is the help's absence
+    results = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path, {1: SERVE})))
+    assert [r.score for r in results.values()] == [0, 0]
+    assert all("aucun serveur de modèle n'a démarré" in r.evidence for r in results.values())
+
+
+def test_a_server_never_queried_earns_nothing(tmp_path):
+    # A real server ran, but its own access log shows /ping only (or refused requests).
+    for invocations, status in ((0, "200 OK"), (2, "400 Bad Request")):
+        server, logs = served(tmp_path, invocations, status)
+        context = ctx({"A3C3.deployment_test": _served_answer()}, tmp_path, {1: SERVE, **server}, logs)
+        results = by_id(run_checks("a3_deploiement", context))
+        assert results["A3C3.served_predictions"].score == 0
+        assert "aucune requête /invocations servie" in results["A3C3.served_predictions"].evidence
+        assert results["A3C3.server_stopped"].score == 0
+        assert "latences ne viennent pas du serveur" in results["A3C3.server_stopped"].evidence
+
+
+def test_the_access_log_must_be_a_file_of_the_submission(tmp_path):
+    outside = tmp_path / "ailleurs.log"
+    outside.write_text(ACCESS.format(port=1, request="POST /invocations", status="200 OK") * 2, encoding="utf-8")
+    team = tmp_path / "equipe"
+    team.mkdir()
+    for output, reason in ((str(outside), "hors du dossier"), ("pipe:[1234]", "ne va pas dans un fichier"),
+                           ("/dev/null", "ne va pas dans un fichier")):
+        context = ctx({"A3C3.deployment_test": _served_answer()}, team, {1: SERVE, UVICORN_PID: UVICORN},
+                      {UVICORN_PID: output})
+        result = by_id(run_checks("a3_deploiement", context))["A3C3.served_predictions"]
+        assert result.score == 0 and reason in result.evidence
+
+
+def test_a_dressed_up_uvicorn_is_not_a_server(tmp_path):
+    server, logs = served(tmp_path)
+    fake = {UVICORN_PID: f"{sys.executable} -c import time # mlflow.pyfunc.scoring_server.app:app"}
+    results = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path,
+                                                     {1: SERVE, **fake}, logs)))
+    assert results["A3C3.served_predictions"].score == 0
+    assert "aucun serveur de modèle" in results["A3C3.served_predictions"].evidence
+
+
 def test_recorded_paths_cannot_escape_the_submission(tmp_path):
     answer = {"model_path": "../../etc", "predictions": [1], "latencies_ms": [1.0], "server_pid": 1, "port": 1}
-    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": answer}, tmp_path, {1: SERVE})))
+    server, logs = served(tmp_path)
+    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": answer}, tmp_path,
+                                                    {1: SERVE, **server}, logs)))
     assert result["A3C3.served_predictions"].score == 0
     assert "sort du dossier" in result["A3C3.served_predictions"].evidence
 

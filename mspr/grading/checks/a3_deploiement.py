@@ -1,4 +1,10 @@
-"""A3 — deployment (``a3_deploiement``): predictions served by a real model server, server stopped."""
+"""A3 — deployment (``a3_deploiement``): predictions served by a real model server, server stopped.
+
+The evidence that a server answered is what the server itself wrote: the
+access log of the ``uvicorn`` process that ``mlflow models serve`` runs (its
+standard output, located by the grader's process watcher, see
+:attr:`CheckContext.outputs`), never the team's word.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, parse
+from mspr.serving import access_log_requests
 
 
 class DeploymentAnswer(BaseModel):
@@ -45,6 +52,71 @@ class DeploymentAnswer(BaseModel):
 MLFLOW_SERVE = re.compile(
     rf"^\S+ (?:{re.escape(str(Path(sys.executable).parent / 'mlflow'))}|-m mlflow) models serve(?: |$)")
 
+#: Command line of the ``uvicorn`` process running MLflow's scoring server
+#: (what ``mlflow models serve --env-manager local`` executes): the venv's
+#: ``uvicorn`` entry point or ``-m uvicorn``, options, then the scoring app.
+SCORING_SERVER = re.compile(
+    rf"^\S+ (?:{re.escape(str(Path(sys.executable).parent / 'uvicorn'))}|-m uvicorn)(?: --?[a-z-]+(?: [^-\s]\S*)?)* "
+    r"mlflow\.pyfunc\.scoring_server\.app:app$")
+
+
+def served_requests(ctx: CheckContext) -> tuple[int, list[str]]:
+    """Count the ``/invocations`` requests answered 200 by the model servers that ran.
+
+    A model server is a process seen in the sandbox whose command line is
+    MLflow's scoring server under ``uvicorn`` (:data:`SCORING_SERVER`); its
+    access log is its standard output file (:attr:`CheckContext.outputs`),
+    read from the team's folder.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context (``processes``, ``outputs``, ``workdir``).
+
+    Returns
+    -------
+    answered : int
+        Number of ``POST /invocations`` lines with status 200, over the
+        distinct access logs of every model server seen.
+    problems : list of str
+        French reasons why a server's log could not be read (output not a
+        file, file outside the team's folder, file gone).
+
+    Raises
+    ------
+    AnswerError
+        If no model server (``uvicorn`` running MLflow's scoring app) ran
+        during the execution: ``mlflow models serve --help``, or a server that
+        failed to start, serves nothing.
+    """
+    servers = [pid for pid, command in ctx.processes.items() if SCORING_SERVER.match(command)]
+    if not servers:
+        raise AnswerError("aucun serveur de modèle n'a démarré pendant l'exécution (pas de processus uvicorn "
+                          "exécutant le serveur de prédiction de MLflow) : « mlflow models serve » doit servir "
+                          "le modèle, pas seulement être appelé")
+    logs, problems = set(), []
+    workdir = ctx.workdir.resolve()
+    for pid in servers:
+        output = ctx.outputs.get(pid, "")
+        path = Path(output.removesuffix(" (deleted)")) if output.startswith("/") else None
+        if path is None or path == Path("/dev/null"):
+            problems.append(f"la sortie du serveur (pid {pid}) ne va pas dans un fichier ({output or 'inconnue'}) : "
+                            "utilisez mspr.serving.ModelServer, qui garde son journal d'accès")
+        elif not path.resolve().is_relative_to(workdir):
+            problems.append(f"le journal du serveur (pid {pid}) est hors du dossier du rendu")
+        else:
+            logs.add(path.resolve())
+    answered = 0
+    for path in sorted(logs):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            problems.append(f"journal du serveur {path.name} introuvable après l'exécution")
+            continue
+        answered += sum(1 for method, route, status in access_log_requests(text)
+                        if method == "POST" and route == "/invocations" and status == 200)
+    return answered, problems
+
 
 def _deployment(ctx: CheckContext) -> DeploymentAnswer:
     """Parse ``A3C3.deployment_test`` and check its server really ran in the sandbox.
@@ -56,7 +128,7 @@ def _deployment(ctx: CheckContext) -> DeploymentAnswer:
     """
     answer = parse(DeploymentAnswer, ctx.answers["A3C3.deployment_test"], "A3C3.deployment_test")
     command = ctx.processes.get(answer.server_pid, "")
-    if not MLFLOW_SERVE.match(command):
+    if not MLFLOW_SERVE.match(command) or "--help" in command.split():
         raise AnswerError(f"aucun serveur « mlflow models serve » de pid {answer.server_pid} n'a tourné "
                           "pendant l'exécution du notebook")
     return answer
@@ -64,14 +136,18 @@ def _deployment(ctx: CheckContext) -> DeploymentAnswer:
 
 @check("A3C3.served_predictions", assignment="a3_deploiement", max_score=3, schema=DeploymentAnswer,
        label="Test de déploiement : prédictions du serveur conformes au modèle", answer="A3C3.deployment_test",
-       scoring="fraction of the sample rows whose prediction served by `mlflow models serve` equals the "
-               "model's own prediction")
+       scoring="0 unless a real model server (uvicorn running MLflow's scoring app) ran and its own access "
+               "log shows at least one `POST /invocations` answered 200; then the fraction of the sample rows "
+               "whose served prediction equals the model's own prediction")
 def served_predictions(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, str]:
     """Fraction of the sample rows whose served prediction equals the model's own.
 
-    The model saved at ``model_path`` is loaded with the pyfunc flavour in a
-    throw-away subprocess and predicts ``donnees/echantillon_requetes.csv``
-    of the team's folder; each served prediction must equal it within 1e-9.
+    The server must have answered: a model server ran and its access log
+    (written by the server, see :func:`served_requests`) shows at least one
+    ``POST /invocations`` answered 200. Then the model saved at
+    ``model_path`` is loaded with the pyfunc flavour in a throw-away
+    subprocess and predicts ``donnees/echantillon_requetes.csv`` of the
+    team's folder; each served prediction must equal it within 1e-9.
 
     Parameters
     ----------
@@ -85,27 +161,35 @@ def served_predictions(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[flo
     -------
     fraction : float
         Share of sample rows whose served prediction matches, in [0, 1];
-        0.0 if the number of predictions differs from the number of rows.
+        0.0 if the server's log shows no answered request, or if the number
+        of predictions differs from the number of rows.
     evidence : str
-        French sentence giving the number of matching predictions.
+        French sentence giving the number of requests the server logged and
+        of matching predictions.
 
     Raises
     ------
     AnswerError
-        If the answer is malformed, a path leaves the team's folder, or the
-        model cannot be loaded or fails to predict.
+        If the answer is malformed, no model server ran, a path leaves the
+        team's folder, or the model cannot be loaded or fails to predict.
     """
     _deployment(ctx)
+    answered, problems = served_requests(ctx)
+    if not answered:
+        return 0.0, ("le journal d'accès du serveur ne montre aucune requête /invocations servie (HTTP 200) : "
+                     "les prédictions rapportées ne viennent pas du serveur"
+                     + "".join(f" ; {p}" for p in problems))
     model = ctx.inside(answer.model_path)
     sample = ctx.inside("donnees/echantillon_requetes.csv")
     if not sample.is_file():
         raise AnswerError("donnees/echantillon_requetes.csv a disparu du dossier pendant l'exécution")
     expected = ctx.predict(model_uri=str(model), features=sample, flavor="pyfunc", method="predict")
     served = answer.predictions
+    logged = f"{answered} requête(s) /invocations servie(s) d'après le journal du serveur ; "
     if len(served) != len(expected):
-        return 0.0, f"{len(served)} prédictions servies pour {len(expected)} lignes de l'échantillon"
+        return 0.0, logged + f"{len(served)} prédictions servies pour {len(expected)} lignes de l'échantillon"
     agree = sum(_same(a, b) for a, b in zip(served, expected))
-    return agree / len(expected), f"{agree}/{len(expected)} prédictions servies identiques à celles du modèle"
+    return agree / len(expected), logged + f"{agree}/{len(expected)} prédictions servies identiques à celles du modèle"
 
 
 def _same(a: Any, b: float) -> bool:
@@ -117,7 +201,8 @@ def _same(a: Any, b: float) -> bool:
 
 @check("A3C3.server_stopped", assignment="a3_deploiement", max_score=1, schema=DeploymentAnswer,
        label="Test de déploiement : latences mesurées et serveur arrêté", answer="A3C3.deployment_test",
-       scoring="every request timed, and the server's process and port are gone after the notebook ran")
+       scoring="every request timed (no more latencies than `POST /invocations` answered 200 in the server's "
+               "own access log), and the server's process and port are gone after the notebook ran")
 def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, str]:
     """Full marks if every request was timed and the server process and port are gone.
 
@@ -131,8 +216,9 @@ def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, 
     Returns
     -------
     fraction : float
-        1.0 if there is one latency per prediction (at least one), the
-        process ``server_pid`` no longer runs (a zombie counts as stopped)
+        1.0 if there is one latency per prediction (at least one), no more
+        latencies than requests answered in the server's access log
+        (:func:`served_requests`), the process ``server_pid`` no longer runs (a zombie counts as stopped)
         and nothing listens on ``127.0.0.1:<port>``; else 0.0.
     evidence : str
         French sentence giving the number of latencies and whether the
@@ -145,8 +231,12 @@ def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, 
         integers.
     """
     _deployment(ctx)
+    answered, _ = served_requests(ctx)
     pid, port = answer.server_pid, answer.port
     timed = len(answer.latencies_ms) == len(answer.predictions) > 0
+    if timed and len(answer.latencies_ms) > answered:
+        return 0.0, (f"{len(answer.latencies_ms)} latences rapportées mais le journal du serveur ne montre que "
+                     f"{answered} requête(s) /invocations servie(s) : les latences ne viennent pas du serveur")
     alive = pid in ctx.leftovers or (not ctx.isolated and _pid_alive(pid))
     listening = not ctx.isolated and _port_open(port)
     ok = timed and not alive and not listening
