@@ -239,6 +239,9 @@ def lab_context(spec: CaseSpec, truth: GroundTruth) -> dict[str, Any]:
           personal column may hold (:data:`mspr.case.spec.ENTITY_TYPES`)
         - ``gdpr_categories`` : dict of str to str, category → French meaning
         - ``plan`` : dict ``tasks`` (number of tasks)
+        - ``service_levels`` : dict, the case's ``production.niveaux_de_service``
+          (French keys: rates in requests per second, latencies in ms, error
+          budget in percent, batch sizes in rows)
 
         and ``solution``, the facts candidates must find, for solution blocks
         only:
@@ -280,6 +283,7 @@ def lab_context(spec: CaseSpec, truth: GroundTruth) -> dict[str, Any]:
     costs = truth.target.costs
     return {
         "case_id": truth.case_id,
+        "service_levels": spec.production.niveaux_de_service.model_dump(),
         "company": {"name": spec.entreprise.nom, "sector": spec.entreprise.secteur,
                     "city": spec.entreprise.ville, "headcount": spec.entreprise.effectif},
         "individual": spec.entreprise.vocabulaire.individu,

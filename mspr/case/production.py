@@ -11,14 +11,15 @@ in an order drawn from the seed (the file name says nothing of the content):
   target depends on most (:func:`drift_feature`), so its distribution shifts
   up, and so do those of the features correlated with it;
 - ``derive_concept``: concept drift, P(y | X) moves while P(X) stays: rows
-  drawn like the training data, but half of the rows above the median of that
-  same feature have their label flipped;
+  drawn like the training data, but 60 % of the rows in the upper half of
+  that same feature (by rank) have their label flipped;
 - ``schema_casse``: schema breakage: one feature column missing, one numeric
   feature written as text (French decimal comma and a unit), which the
   model's signature refuses.
 
-Each batch keeps the target column (labels known after the fact, for the
-concept drift) and empties the leaking column, like the holdout.
+Batches are drawn from rows without the case's data-quality defects. Each
+keeps the target column (labels known after the fact, for the concept drift)
+and empties the leaking column, like the holdout.
 """
 
 from __future__ import annotations
@@ -96,10 +97,13 @@ def production_batches(spec: CaseSpec, *, seed: int, rows: int) -> tuple[dict[st
 
     n = spec.production.lignes_par_lot
     part = spec.donnees.part_reservee
-    rows = int(np.ceil(5 * n / (1 - part))) + 50
-    generated = generate_dataset(spec, seed=seed + SEED_OFFSET, rows=rows)
+    # defect-free rows only (the data-quality defects are the training data's, not production's)
+    drawn = int(np.ceil(5 * n / (1 - part))) + 50
+    generated = generate_dataset(spec.model_copy(update={"defauts": []}), seed=seed + SEED_OFFSET, rows=drawn)
     key = spec.main.key
     pool = generated.tables[spec.main_table].drop_duplicates(subset=key).reset_index(drop=True)
+    if len(pool) < 5 * n:
+        raise ValueError(f"{len(pool)} lignes sans défaut pour {5 * n} lignes de lots de production")
     if spec.leaky_column:
         pool[spec.leaky_column] = ""
     key_spec = spec.main.colonnes[key]
@@ -120,8 +124,8 @@ def production_batches(spec: CaseSpec, *, seed: int, rows: int) -> tuple[dict[st
     covariate = candidates.iloc[chosen].reset_index(drop=True)
 
     concept = pool.iloc[3 * n:4 * n].reset_index(drop=True)
-    numbers = pd.to_numeric(concept[feature], errors="coerce")
-    flip = (numbers > numbers.median()).to_numpy() & (rng.random(n) < 0.5)
+    order_in_batch = pd.to_numeric(concept[feature], errors="coerce").rank(method="first", na_option="bottom")
+    flip = (order_in_batch > n / 2).to_numpy() & (rng.random(n) < 0.6)
     labels = pd.to_numeric(concept[target], errors="coerce").fillna(0).astype(int)
     concept[target] = np.where(flip, 1 - labels, labels).astype(str)
 
