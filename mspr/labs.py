@@ -353,6 +353,13 @@ def _inline(value: Any) -> str:
     return repr(value)
 
 
+def _fr(value: float | int) -> str:
+    """Jinja filter: a number in French format (decimal comma, no trailing zeros)."""
+    from mspr.jury.fmt import fr_number
+
+    return fr_number(value, 2)
+
+
 def _py(value: Any, indent: int = 0) -> str:
     """A Python literal for a context value (the ``py`` filter), one item a line when long.
 
@@ -425,6 +432,7 @@ def _environment(folder: Path):
     env.filters["py"] = _py
     env.filters["codes"] = _codes
     env.filters["comment"] = _comment
+    env.filters["fr"] = _fr
     return env
 
 

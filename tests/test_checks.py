@@ -52,6 +52,14 @@ def by_id(results):
     return {r.check_id: r for r in results}
 
 
+#: The checks that read ``A3C3.deployment_test``.
+DEPLOYMENT = ("A3C3.served_predictions", "A3C3.server_stopped")
+
+
+def deployment(results):
+    return [r for r in results if r.check_id in DEPLOYMENT]
+
+
 def test_every_check_names_a_competency_of_the_referentiel():
     codes = set(Referentiel.load().competencies)
     for check in CHECKS.values():
@@ -160,7 +168,7 @@ def test_a_server_never_seen_running_is_not_credited(tmp_path):
     # a process dressed up with the right words (seen in a review)
     dressed_up = {999_999: f"{sys.executable} -c import time; time.sleep(1.5) mlflow models serve"}
     for processes in ({}, not_a_server, dressed_up):
-        results = run_checks("a3_deploiement", ctx({"A3C3.deployment_test": forged}, tmp_path, processes))
+        results = deployment(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": forged}, tmp_path, processes)))
         assert [r.score for r in results] == [0, 0]
         assert all("aucun serveur" in r.evidence for r in results)
 
@@ -172,11 +180,13 @@ def _served_answer(n=2):
 def test_mlflow_serve_help_is_not_a_server(tmp_path):
     # `mlflow models serve --help` prints and exits: no uvicorn, no access log.
     help_only = {1: SERVE.replace("-m modele --env-manager local -p 5001", "--help")}
-    results = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path, help_only)))
+    results = by_id(deployment(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path,
+                                                                help_only))))
     assert [r.score for r in results.values()] == [0, 0]
     assert all("aucun serveur" in r.evidence for r in results.values())
     # the recorded pid is a real server, but the only uvicorn seen is the help's absence
-    results = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path, {1: SERVE})))
+    results = by_id(deployment(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path,
+                                                                {1: SERVE}))))
     assert [r.score for r in results.values()] == [0, 0]
     assert all("aucun serveur de modèle n'a démarré" in r.evidence for r in results.values())
 
@@ -256,3 +266,91 @@ def test_the_docs_table_is_generated_from_the_registry():
     for check in CHECKS.values():
         row = next(line for line in table.splitlines() if line.startswith(f"| `{check.check_id}` |"))
         assert f"| {check.assignment_id} | {check.max_score:g} | `{check.answer}` | {check.scoring} |" in row
+
+
+# -- A3: load test, go/no-go, drift flags --------------------------------------------------------
+
+def _production(p95=300.0, p99=800.0, budget=1.0):
+    from mspr.case.truth import BatchTruth, ProductionTruth
+
+    batches = [BatchTruth(file="lot_1.csv", kind="derive_concept", rows=300),
+               BatchTruth(file="lot_2.csv", kind="conforme", rows=300),
+               BatchTruth(file="lot_3.csv", kind="schema_casse", rows=300, missing_columns=["age"],
+                          wrong_type_columns=["revenu"]),
+               BatchTruth(file="lot_4.csv", kind="derive_covariables", rows=300, shifted_features=["revenu"])]
+    levels = {"debit_moyen_rps": 2.0, "debit_pointe_rps": 10.0, "tailles_lots": [1, 50], "latence_p95_ms": p95,
+              "latence_p99_ms": p99, "budget_erreurs_pct": budget}
+    return GROUND_TRUTH.model_copy(update={"production": ProductionTruth(service_levels=levels, batches=batches)})
+
+
+def _load_context(tmp_path, answer, truth, logged=20):
+    # 20 requests, latencies 1..20 ms, one every 0.5 s, the 7th answered 500 (hand-made table)
+    folder = tmp_path / "test_charge"
+    folder.mkdir(exist_ok=True)
+    lines = ["debut_s,phase,taille_lot,latence_ms,statut,erreur"]
+    for i in range(20):
+        lines.append(f"{i * 0.5},{'moyen' if i < 10 else 'pointe'},1,{i + 1},{500 if i == 6 else 200},")
+    (folder / "requetes.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    server, logs = served(tmp_path, invocations=logged)
+    context = ctx({"A3C3.load_test": answer}, tmp_path, {1: SERVE, **server}, logs)
+    context.ground_truth = truth
+    return context
+
+
+# Hand-computed: p95 of 1..20 (linear) = 19 + 0.05 = 19.05; p99 = 19 + 0.81 = 19.81;
+# throughput 20 / 9.5 s = 2.105; errors 1/20 = 5 %.
+HONEST = {"requests": 20, "throughput_rps": 2.105, "p95_ms": 19.05, "p99_ms": 19.81, "error_rate_pct": 5.0,
+          "go": False}
+
+
+def test_load_test_claims_must_match_the_recorded_requests(tmp_path):
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, _production())))
+    assert result["A3C3.load_test_measures"].score == 1
+    # Locust's own rounded percentiles (19, 20 ms) are a correct answer presented differently
+    rounded = dict(HONEST, p95_ms=19, p99_ms=20, throughput_rps=2.1)
+    assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, rounded, _production())))[
+        "A3C3.load_test_measures"].score == 1
+    flattering = dict(HONEST, p95_ms=10.0)
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, flattering, _production())))
+    assert result["A3C3.load_test_measures"].score == 0
+    assert "p95 annoncé 10 ms, re-mesuré 19,1 ms" in result["A3C3.load_test_measures"].evidence
+
+
+def test_load_test_table_must_be_backed_by_the_server_log(tmp_path):
+    # 19 answered requests in the table, the server logged 5: the table was not measured on it
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, _production(), logged=5)))
+    assert result["A3C3.load_test_measures"].score == 0
+    assert "ne viennent pas du serveur" in result["A3C3.load_test_measures"].evidence
+
+
+def test_go_no_go_must_follow_the_teams_own_measures(tmp_path):
+    strict = _production(p95=15.0, p99=800.0, budget=10.0)  # measured p95 19.05 ms > 15 ms
+    claims_go = dict(HONEST, go=True)
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, claims_go, strict)))["A3C3.go_no_go"]
+    assert result.score == 0
+    assert "« go » alors que" in result.evidence and "p95 mesuré 19,1 ms > objectif 15 ms" in result.evidence
+    assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, strict)))["A3C3.go_no_go"].score == 1
+    lenient = _production(p95=100.0, p99=100.0, budget=10.0)  # everything met
+    assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, claims_go, lenient)))[
+        "A3C3.go_no_go"].score == 1
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, lenient)))["A3C3.go_no_go"]
+    assert result.score == 0 and "« no-go » alors que" in result.evidence
+    # within the tolerance of the objective (19.05 ms against 19 ms): either verdict stands
+    edge = _production(p95=19.0, p99=100.0, budget=10.0)
+    for answer in (HONEST, claims_go):
+        assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, answer, edge)))["A3C3.go_no_go"].score == 1
+
+
+def test_drift_flags_reward_the_right_status_per_batch(tmp_path):
+    def score(statuses):
+        answer = {"batches": {f"lot_{i}.csv": {"statut": s} for i, s in enumerate(statuses, start=1)}}
+        context = ctx({"A3C3.monitoring": answer}, tmp_path)
+        context.ground_truth = _production()
+        return by_id(run_checks("a3_deploiement", context))["A3C3.drift_flags"]
+
+    assert score(["derive_concept", "conforme", "erreur", "derive_donnees"]).score == 2
+    everything = score(["derive_donnees"] * 4)  # flags every batch: right on one of four
+    assert everything.score == 0.5
+    assert "lot_2.csv : « derive_donnees » au lieu de conforme" in everything.evidence
+    silent = score(["derive_concept", "conforme", "conforme", "derive_donnees"])  # broken batch scored silently
+    assert silent.score == 1.5 and "schéma cassé" in silent.evidence

@@ -387,6 +387,7 @@ def test_a3_model_server_stops_when_the_kernel_is_interrupted(base, tmp_path):
         code = ("import pandas as pd\nfrom mspr.serving import ModelServer\n"
                 "echantillon = pd.read_csv('donnees/echantillon_requetes.csv')\n"
                 "with ModelServer('modele') as serveur:\n"
+                "    serveur.predict(echantillon.iloc[[0]])\n"
                 "    print('PRET', serveur.pid, serveur.port, flush=True)\n"
                 "    while True:  # a load test in progress\n"
                 "        serveur.predict(echantillon.iloc[[0]])\n")
@@ -400,7 +401,7 @@ def test_a3_model_server_stops_when_the_kernel_is_interrupted(base, tmp_path):
                 ready = msg["content"]["text"].split()
             assert msg["msg_type"] != "error", msg["content"]
         pid, port = int(ready[1]), int(ready[2])
-        time.sleep(1)  # mid-test: requests are flowing
+        time.sleep(1)  # mid-test: requests are flowing (one was answered already)
         serving = [p for p in pids() if f"--port {port} " in cmdline_of(p)]
         assert serving, "the uvicorn process of the server should be running"
         km.interrupt_kernel()
