@@ -29,6 +29,7 @@ import pandas as pd
 
 from mspr.case.spec import CaseSpec
 from mspr.case.truth import BatchTruth
+from mspr.errors import MsprError
 
 __all__ = ["BATCH_KINDS", "drift_feature", "production_batches"]
 
@@ -56,12 +57,14 @@ def drift_feature(spec: CaseSpec) -> str:
 
     Raises
     ------
-    ValueError
+    MsprError
         If the main table has no numeric feature.
     """
     numeric = [name for name, col in spec.main.colonnes.items() if col.is_feature and col.type == "numerique"]
     if not numeric:
-        raise ValueError("la table principale n'a aucune variable explicative numérique")
+        raise MsprError("la table principale n'a aucune variable explicative numérique : les lots de production "
+                        "(dérive des données, schéma cassé) ne peuvent pas être tirés",
+                        hint="ajoutez une variable explicative de type « numerique » à la table principale")
     effects = {name: abs(value) for name, value in spec.cible.effets.items()
                if name in numeric and isinstance(value, (int, float))}
     return max(numeric, key=lambda name: (effects.get(name, 0.0), -numeric.index(name)))
@@ -102,8 +105,6 @@ def production_batches(spec: CaseSpec, *, seed: int, rows: int) -> tuple[dict[st
     generated = generate_dataset(spec.model_copy(update={"defauts": []}), seed=seed + SEED_OFFSET, rows=drawn)
     key = spec.main.key
     pool = generated.tables[spec.main_table].drop_duplicates(subset=key).reset_index(drop=True)
-    if len(pool) < 5 * n:
-        raise ValueError(f"{len(pool)} lignes sans défaut pour {5 * n} lignes de lots de production")
     if spec.leaky_column:
         pool[spec.leaky_column] = ""
     key_spec = spec.main.colonnes[key]

@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "65533f0bbd62d30907a37e1526ddb094", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "24bd81e14ac3b350fdb7b05925b0ee98", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A3 — Test de déploiement du modèle de prédiction
 #
 # **Hainaut Polymères Industries** a validé son modèle de prédiction : pour
@@ -35,12 +35,12 @@
 # - **A3C5, A3C6** — Accompagnement du changement (partie 8, jury).
 #
 # **Niveaux de service attendus en production** (`NIVEAUX` ci-dessous) :
-# 5.0 requêtes/s en moyenne,
-# 20.0 en pointe ; lots de
-# 1, 20 ligne(s) par requête ; latence
-# p95 ≤ 250.0 ms et p99 ≤
-# 600.0 ms ; au plus
-# 1.0 % de requêtes en erreur.
+# 5 requêtes/s en moyenne,
+# 20 en pointe ; lots de
+# 1 ou 20 ligne(s) par requête ; latence
+# p95 ≤ 250 ms et p99 ≤
+# 600 ms ; au plus
+# 1 % de requêtes en erreur.
 #
 # **Livrables**
 #
@@ -115,13 +115,13 @@ raise NotImplementedError()
 raise NotImplementedError()
 resultats
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "2271c53c423e924f8ce3ed7612a23e27", "grade": false, "grade_id": "consigne_charge", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "5f8991fd1d478fda7e935afebfe19cdf", "grade": false, "grade_id": "consigne_charge", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. Test de charge (Locust)
 #
 # **Plan de test.** Objet : le modèle servi, sur ce poste (une seule instance,
 # un processus). Scénario : des appels d'une ligne, d'abord au débit moyen
-# (5.0 requêtes/s), puis au débit de pointe
-# (20.0 requêtes/s), quelques secondes chacun.
+# (5 requêtes/s), puis au débit de pointe
+# (20 requêtes/s), quelques secondes chacun.
 # Indicateurs : nombre de requêtes, débit servi (requêtes/s), latences p50,
 # p95 et p99 (ms), taux d'erreur (%). Critères d'acceptation : ceux de
 # `NIVEAUX`. Décision : **go** si tous sont tenus, sinon **no-go** et

@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "bfcdc9f1e342b6b5c52ef29e55142051", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "3fc7fc0185eaf40edc7ebfbc01a284af", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A3 — Test de déploiement du modèle de prédiction
 #
 # **Mutuelle Horizon Santé** a validé son modèle de prédiction : pour chaque
@@ -35,12 +35,12 @@
 # - **A3C5, A3C6** — Accompagnement du changement (partie 8, jury).
 #
 # **Niveaux de service attendus en production** (`NIVEAUX` ci-dessous) :
-# 2.0 requêtes/s en moyenne,
-# 10.0 en pointe ; lots de
-# 1, 200 ligne(s) par requête ; latence
-# p95 ≤ 300.0 ms et p99 ≤
-# 800.0 ms ; au plus
-# 0.5 % de requêtes en erreur.
+# 2 requêtes/s en moyenne,
+# 10 en pointe ; lots de
+# 1 ou 200 ligne(s) par requête ; latence
+# p95 ≤ 300 ms et p99 ≤
+# 800 ms ; au plus
+# 0,5 % de requêtes en erreur.
 #
 # **Livrables**
 #
@@ -115,13 +115,13 @@ raise NotImplementedError()
 raise NotImplementedError()
 resultats
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "fde20ee51e945736a478c9acda40cfed", "grade": false, "grade_id": "consigne_charge", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "873590e713f61775ee24a8d131b1b119", "grade": false, "grade_id": "consigne_charge", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. Test de charge (Locust)
 #
 # **Plan de test.** Objet : le modèle servi, sur ce poste (une seule instance,
 # un processus). Scénario : des appels d'une ligne, d'abord au débit moyen
-# (2.0 requêtes/s), puis au débit de pointe
-# (10.0 requêtes/s), quelques secondes chacun.
+# (2 requêtes/s), puis au débit de pointe
+# (10 requêtes/s), quelques secondes chacun.
 # Indicateurs : nombre de requêtes, débit servi (requêtes/s), latences p50,
 # p95 et p99 (ms), taux d'erreur (%). Critères d'acceptation : ceux de
 # `NIVEAUX`. Décision : **go** si tous sont tenus, sinon **no-go** et

@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "1c14e654cf105ac1088e9c554aa019ac", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "3484013fccb5f765d3b0cf17a0257064", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A3 — Test de déploiement du modèle de prédiction
 #
 # **Océane Mobilités** a validé son modèle de prédiction : pour chaque abonné,
@@ -35,12 +35,12 @@
 # - **A3C5, A3C6** — Accompagnement du changement (partie 8, jury).
 #
 # **Niveaux de service attendus en production** (`NIVEAUX` ci-dessous) :
-# 8.0 requêtes/s en moyenne,
-# 25.0 en pointe ; lots de
-# 1, 100 ligne(s) par requête ; latence
-# p95 ≤ 300.0 ms et p99 ≤
-# 800.0 ms ; au plus
-# 1.0 % de requêtes en erreur.
+# 8 requêtes/s en moyenne,
+# 25 en pointe ; lots de
+# 1 ou 100 ligne(s) par requête ; latence
+# p95 ≤ 300 ms et p99 ≤
+# 800 ms ; au plus
+# 1 % de requêtes en erreur.
 #
 # **Livrables**
 #
@@ -115,13 +115,13 @@ raise NotImplementedError()
 raise NotImplementedError()
 resultats
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "424b800493e9c47560f38a6b5d9b24c9", "grade": false, "grade_id": "consigne_charge", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "1a4ddd03504c9f92b41af856bfd27b0a", "grade": false, "grade_id": "consigne_charge", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. Test de charge (Locust)
 #
 # **Plan de test.** Objet : le modèle servi, sur ce poste (une seule instance,
 # un processus). Scénario : des appels d'une ligne, d'abord au débit moyen
-# (8.0 requêtes/s), puis au débit de pointe
-# (25.0 requêtes/s), quelques secondes chacun.
+# (8 requêtes/s), puis au débit de pointe
+# (25 requêtes/s), quelques secondes chacun.
 # Indicateurs : nombre de requêtes, débit servi (requêtes/s), latences p50,
 # p95 et p99 (ms), taux d'erreur (%). Critères d'acceptation : ceux de
 # `NIVEAUX`. Décision : **go** si tous sont tenus, sinon **no-go** et
