@@ -97,14 +97,18 @@ def access_log_requests(log: str) -> list[tuple[str, str, int]]:
     return [(m["method"], m["path"], int(m["status"])) for m in ACCESS_LINE.finditer(log)]
 
 
-def _die_with_parent() -> None:
-    """``preexec_fn``: the server gets SIGTERM when the process that started it dies."""
+try:  # resolved here, not after fork: a forked child of a threaded kernel must not import
     import ctypes
 
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    _PRCTL = None
+
+
+def _die_with_parent() -> None:
+    """``preexec_fn``: the server gets SIGTERM when the process that started it dies."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 class ModelServer:
