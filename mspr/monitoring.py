@@ -9,11 +9,14 @@ feature by feature:
   features), shares floored at 1e-4. Usual reading: < 0.1 stable, 0.1–0.2
   to watch, > 0.2 significant shift.
 - **Kolmogorov–Smirnov** two-sample test (``scipy.stats.ks_2samp``) for
-  numeric and date features (dates as days).
+  numeric and date features (dates as days); **chi-squared** test of
+  homogeneity (``scipy.stats.chi2_contingency``) for categorical ones, whose
+  values are compared without case nor accents (``ÎLE`` is ``île``: a format
+  defect of the training data is not a drift).
 
-A feature drifts when its PSI exceeds :data:`PSI_THRESHOLD` and, for numeric
-and date features, the KS p-value is below :data:`KS_PVALUE` as well (both,
-so that a few hundred rows do not raise false alarms).
+A feature drifts when its PSI exceeds :data:`PSI_THRESHOLD` and its test's
+p-value is below :data:`KS_PVALUE` as well (both, so that a few hundred rows
+do not raise false alarms).
 """
 
 from __future__ import annotations
@@ -25,10 +28,20 @@ __all__ = ["KS_PVALUE", "PSI_THRESHOLD", "drift_table", "psi"]
 
 #: PSI above which a feature's distribution has shifted significantly.
 PSI_THRESHOLD = 0.2
-#: KS p-value below which a numeric feature's distribution differs.
+#: p-value (KS or chi-squared) below which a feature's distribution differs.
 KS_PVALUE = 0.001
 #: Floor of a bin's share, so that an empty bin does not give an infinite PSI.
 _FLOOR = 1e-4
+
+
+def _categories(values: pd.Series) -> pd.Series:
+    """Categorical values compared without case, accents nor surrounding spaces."""
+    import unicodedata
+
+    def plain(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).strip().lower()
+
+    return values.fillna("").astype(str).map(plain)
 
 
 def _as_numbers(values: pd.Series, kind: str) -> pd.Series:
@@ -56,7 +69,7 @@ def psi(reference: pd.Series, current: pd.Series, kind: str = "numerique", bins:
         The PSI, >= 0; NaN when either side has no usable value.
     """
     if kind == "categorielle":
-        ref, cur = reference.fillna("").astype(str), current.fillna("").astype(str)
+        ref, cur = _categories(reference), _categories(current)
         if ref.empty or cur.empty:
             return float("nan")
         levels = sorted(set(ref) | set(cur))
@@ -90,11 +103,13 @@ def drift_table(reference: pd.DataFrame, batch: pd.DataFrame, feature_types: dic
     -------
     pandas.DataFrame
         One row per feature: ``variable``, ``type``, ``psi``,
-        ``ks_statistique`` and ``ks_pvalue`` (NaN for categorical features),
+        ``ks_statistique`` and ``ks_pvalue`` (KS for numeric and date
+        features; for categorical ones the chi-squared statistic and its
+        p-value),
         ``manquante`` (bool: absent from the batch), ``derive`` (bool, see the
         module's rule).
     """
-    from scipy.stats import ks_2samp
+    from scipy.stats import chi2_contingency, ks_2samp
 
     rows = []
     for feature, kind in feature_types.items():
@@ -104,12 +119,17 @@ def drift_table(reference: pd.DataFrame, batch: pd.DataFrame, feature_types: dic
             continue
         value = psi(reference[feature], batch[feature], kind)
         stat = pvalue = np.nan
-        if kind != "categorielle":
+        if kind == "categorielle":
+            ref, cur = _categories(reference[feature]), _categories(batch[feature])
+            counts = pd.DataFrame({"ref": ref.value_counts(), "cur": cur.value_counts()}).fillna(0)
+            if len(counts) > 1 and len(ref) and len(cur):
+                stat, pvalue = (float(x) for x in chi2_contingency(counts.to_numpy().T)[:2])
+        else:
             ref, cur = _as_numbers(reference[feature], kind), _as_numbers(batch[feature], kind)
             if len(ref) and len(cur):
                 test = ks_2samp(ref, cur)
                 stat, pvalue = float(test.statistic), float(test.pvalue)
-        drift = bool(value > PSI_THRESHOLD and (kind == "categorielle" or pvalue < KS_PVALUE))
+        drift = bool(value > PSI_THRESHOLD and pvalue < KS_PVALUE)
         rows.append({"variable": feature, "type": kind, "psi": value, "ks_statistique": stat, "ks_pvalue": pvalue,
                      "manquante": False, "derive": drift})
     return pd.DataFrame(rows)
