@@ -10,7 +10,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv bench bench-cases bench-engine lock clean sandbox deps-systeme hub-deps
+.PHONY: demo test venv bench bench-cases bench-engine bench-deployment lock clean sandbox deps-systeme hub-deps
 
 ## Each submission is executed in a bubblewrap sandbox (Debian package
 ## "bubblewrap"; setpriv and prlimit come with util-linux). Installed here when
@@ -83,6 +83,10 @@ bench: $(STAMP) sandbox
 ## Time `mspr case check` on every bundled case.
 bench-cases: $(STAMP) sandbox
 	$(PY) benchmarks/case_check.py
+
+## The A3 reference deployment test (Locust) of every bundled case: latency percentiles and throughput.
+bench-deployment: $(STAMP)
+	$(PY) benchmarks/deployment.py
 
 ## The grading engine's benchmark (parallel vs nbgrader alone, isolation cost, vs nbconvert).
 bench-engine: $(STAMP) sandbox

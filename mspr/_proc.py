@@ -21,6 +21,26 @@ def cwd_of(pid: str) -> str:
         return ""
 
 
+def stdout_of(pid: str) -> str:
+    """Return the file a process's standard output goes to, or "" if unreadable.
+
+    Parameters
+    ----------
+    pid : str
+        Host pid.
+
+    Returns
+    -------
+    str
+        Target of ``/proc/<pid>/fd/1``, as the process sees it (e.g. a path,
+        ``pipe:[1234]``, ``/dev/null``).
+    """
+    try:
+        return os.readlink(f"/proc/{pid}/fd/1")
+    except OSError:
+        return ""
+
+
 def _stat_fields(pid: str) -> list[str]:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -60,6 +60,8 @@ SOURCES: dict[str, str] = {
     "model": "le dossier du modèle MLflow de référence (le modèle de A3)",
     "sample": "l'échantillon de requêtes de la table principale (A3)",
     "plan": "le plan du projet (A4)",
+    "batches": "les lots de production du test de déploiement (A3 : dérives, schéma cassé)",
+    "main_table": "la table principale diffusée (données d'entraînement), copiée dans <destination>",
 }
 
 #: Folder of the assignment where the tables are shipped (as in every template).
@@ -237,6 +239,9 @@ def lab_context(spec: CaseSpec, truth: GroundTruth) -> dict[str, Any]:
           personal column may hold (:data:`mspr.case.spec.ENTITY_TYPES`)
         - ``gdpr_categories`` : dict of str to str, category → French meaning
         - ``plan`` : dict ``tasks`` (number of tasks)
+        - ``service_levels`` : dict, the case's ``production.niveaux_de_service``
+          (French keys: rates in requests per second, latencies in ms, error
+          budget in percent, batch sizes in rows)
 
         and ``solution``, the facts candidates must find, for solution blocks
         only:
@@ -278,6 +283,7 @@ def lab_context(spec: CaseSpec, truth: GroundTruth) -> dict[str, Any]:
     costs = truth.target.costs
     return {
         "case_id": truth.case_id,
+        "service_levels": spec.production.niveaux_de_service.model_dump(),
         "company": {"name": spec.entreprise.nom, "sector": spec.entreprise.secteur,
                     "city": spec.entreprise.ville, "headcount": spec.entreprise.effectif},
         "individual": spec.entreprise.vocabulaire.individu,
@@ -345,6 +351,13 @@ def _inline(value: Any) -> str:
         inner = ", ".join(_inline(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
     return repr(value)
+
+
+def _fr(value: float | int) -> str:
+    """Jinja filter: a number in French format (decimal comma, no trailing zeros)."""
+    from mspr.jury.fmt import fr_number
+
+    return fr_number(value, 2)
 
 
 def _py(value: Any, indent: int = 0) -> str:
@@ -419,6 +432,7 @@ def _environment(folder: Path):
     env.filters["py"] = _py
     env.filters["codes"] = _codes
     env.filters["comment"] = _comment
+    env.filters["fr"] = _fr
     return env
 
 
@@ -504,6 +518,8 @@ def shipped_files(lab: LabSpec, layout: CaseLayout, truth: GroundTruth) -> list[
     for dest, source in lab.files.items():
         if source == "tables":
             files += [(f"{dest.rstrip('/')}/{name}.csv", layout.resolve(f"table:{name}")) for name in truth.tables]
+        elif source == "main_table":
+            files.append((dest, layout.resolve(f"table:{truth.main_table}")))
         else:
             files.append((dest, layout.resolve(source)))
     return files

@@ -345,3 +345,47 @@ def test_guide_mentions_every_role_category_generator_and_defect():
         assert f"cases/{name}" in guide
     for command in ("mspr case check", "mspr case new", "mspr demo --case", "mspr case build"):
         assert command in guide
+
+
+# -- A3: service levels and production batches --------------------------------------------------
+
+def test_production_batches_hold_what_their_ground_truth_says(built):
+    import yaml
+    from scipy.stats import ks_2samp
+
+    truth, layout = built.ground_truth, built.layout
+    stated = yaml.safe_load((ROOT / "cases" / truth.case_id / "case.yaml").read_text(encoding="utf-8"))
+    assert truth.production.service_levels == {**truth.production.service_levels,
+                                               **stated["production"]["niveaux_de_service"]}
+    batches = {b.kind: b for b in truth.production.batches}
+    assert sorted(batches) == ["conforme", "derive_concept", "derive_covariables", "schema_casse"]
+    assert sorted(p.name for p in layout.batches_dir.iterdir()) == [f"lot_{i}.csv" for i in range(1, 5)]
+    train = read(layout.table(truth.main_table))
+    frames = {kind: read(layout.batches_dir / b.file) for kind, b in batches.items()}
+    feature = batches["derive_covariables"].shifted_features[0]
+    target = truth.target.column if hasattr(truth.target, "column") else built.spec.cible.colonne
+
+    def numbers(frame, column):
+        return pd.to_numeric(frame[column], errors="coerce").dropna()
+
+    # independent check with scipy: the shifted feature moved in the drifted batch only
+    assert ks_2samp(numbers(train, feature), numbers(frames["derive_covariables"], feature)).pvalue < 1e-6
+    for kind in ("conforme", "derive_concept"):
+        assert ks_2samp(numbers(train, feature), numbers(frames[kind], feature)).pvalue > 1e-3, kind
+    # concept drift: same features, other labels where the feature is high
+    high = numbers(frames["derive_concept"], feature).rank(method="first") > len(frames["derive_concept"]) / 2
+    concept_rate = pd.to_numeric(frames["derive_concept"][target])[high.reindex(frames["derive_concept"].index,
+                                                                                 fill_value=False)].mean()
+    train_high = numbers(train, feature) > numbers(train, feature).median()
+    train_rate = pd.to_numeric(train[target], errors="coerce")[train_high.reindex(train.index,
+                                                                                   fill_value=False)].mean()
+    assert abs(concept_rate - train_rate) > 0.1
+    # broken schema: one feature missing, one numeric feature no longer numeric
+    broken = batches["schema_casse"]
+    assert broken.missing_columns and not set(broken.missing_columns) & set(frames["schema_casse"].columns)
+    assert set(broken.missing_columns) <= set(truth.features)
+    assert numbers(frames["schema_casse"], broken.wrong_type_columns[0]).empty
+    for kind, frame in frames.items():
+        assert len(frame) == batches[kind].rows == built.spec.production.lignes_par_lot
+        # no row of the released data or the holdout
+        assert not set(frame[truth.key]) & set(train[truth.key]), kind

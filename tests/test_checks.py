@@ -23,17 +23,41 @@ GROUND_TRUTH = GroundTruth.model_construct(
 )
 
 
-def ctx(answers, tmp_path=Path("."), processes=None):
+def ctx(answers, tmp_path=Path("."), processes=None, outputs=None):
     return CheckContext(answers=answers, ground_truth=GROUND_TRUTH, ground_truth_dir=tmp_path, workdir=tmp_path,
-                        processes=processes or {})
+                        processes=processes or {}, outputs=outputs or {})
 
 
 # The command line of the real `mlflow models serve` of this environment, as /proc shows it.
 SERVE = f"{sys.executable} {Path(sys.executable).parent / 'mlflow'} models serve -m modele --env-manager local -p 5001"
+# ... and of the uvicorn process it runs (mlflow.pyfunc.scoring_server.get_cmd), which writes the access log.
+UVICORN = (f"{sys.executable} {Path(sys.executable).parent / 'uvicorn'} --host 127.0.0.1 --port 5001 --workers 1 "
+           "mlflow.pyfunc.scoring_server.app:app")
+# uvicorn's access log lines, as written to a file (no colours)
+ACCESS = 'INFO:     127.0.0.1:{port} - "{request} HTTP/1.1" {status}\n'
+UVICORN_PID = 4242
+
+
+def served(tmp_path, invocations=2, status="200 OK"):
+    """A server process seen by the watcher, with an access log of ``invocations`` answered requests."""
+    log = tmp_path / "journal_serveur.log"
+    log.write_text("INFO:     Uvicorn running on http://127.0.0.1:5001\n"
+                   + ACCESS.format(port=40000, request="GET /ping", status="200 OK")
+                   + "".join(ACCESS.format(port=40001 + i, request="POST /invocations", status=status)
+                             for i in range(invocations)), encoding="utf-8")
+    return {UVICORN_PID: UVICORN}, {UVICORN_PID: str(log)}
 
 
 def by_id(results):
     return {r.check_id: r for r in results}
+
+
+#: The checks that read ``A3C3.deployment_test``.
+DEPLOYMENT = ("A3C3.served_predictions", "A3C3.server_stopped")
+
+
+def deployment(results):
+    return [r for r in results if r.check_id in DEPLOYMENT]
 
 
 def test_every_check_names_a_competency_of_the_referentiel():
@@ -108,8 +132,9 @@ def test_server_stopped_detects_a_running_server(tmp_path):
             port = server.getsockname()[1]
             running = {"model_path": "modele", "predictions": [0, 1], "latencies_ms": [3.0, 4.0],
                        "server_pid": sleeper.pid, "port": port}
-            seen = {sleeper.pid: SERVE}
-            result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": running}, tmp_path, seen)))
+            server, logs = served(tmp_path)
+            seen = {sleeper.pid: SERVE, **server}
+            result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": running}, tmp_path, seen, logs)))
             assert result["A3C3.server_stopped"].score == 0
             assert "encore actif" in result["A3C3.server_stopped"].evidence
     finally:
@@ -118,7 +143,8 @@ def test_server_stopped_detects_a_running_server(tmp_path):
     done = subprocess.Popen(["true"])
     done.wait()
     stopped = dict(running, server_pid=done.pid)
-    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": stopped}, tmp_path, {done.pid: SERVE})))
+    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": stopped}, tmp_path,
+                                                    {done.pid: SERVE, **server}, logs)))
     assert result["A3C3.server_stopped"].score == 1
 
 
@@ -127,7 +153,8 @@ def test_a_server_left_running_at_the_end_is_not_credited(tmp_path):
     done = subprocess.Popen(["true"])
     done.wait()
     answer = {"model_path": "modele", "predictions": [0], "latencies_ms": [1.0], "server_pid": done.pid, "port": 1}
-    context = ctx({"A3C3.deployment_test": answer}, tmp_path, {done.pid: SERVE})
+    server, logs = served(tmp_path)
+    context = ctx({"A3C3.deployment_test": answer}, tmp_path, {done.pid: SERVE, **server}, logs)
     context.leftovers = {done.pid: SERVE}
     result = by_id(run_checks("a3_deploiement", context))["A3C3.server_stopped"]
     assert result.score == 0 and "encore actif" in result.evidence
@@ -141,14 +168,68 @@ def test_a_server_never_seen_running_is_not_credited(tmp_path):
     # a process dressed up with the right words (seen in a review)
     dressed_up = {999_999: f"{sys.executable} -c import time; time.sleep(1.5) mlflow models serve"}
     for processes in ({}, not_a_server, dressed_up):
-        results = run_checks("a3_deploiement", ctx({"A3C3.deployment_test": forged}, tmp_path, processes))
+        results = deployment(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": forged}, tmp_path, processes)))
         assert [r.score for r in results] == [0, 0]
         assert all("aucun serveur" in r.evidence for r in results)
 
 
+def _served_answer(n=2):
+    return {"model_path": "modele", "predictions": [0] * n, "latencies_ms": [1.0] * n, "server_pid": 1, "port": 1}
+
+
+def test_mlflow_serve_help_is_not_a_server(tmp_path):
+    # `mlflow models serve --help` prints and exits: no uvicorn, no access log.
+    help_only = {1: SERVE.replace("-m modele --env-manager local -p 5001", "--help")}
+    results = by_id(deployment(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path,
+                                                                help_only))))
+    assert [r.score for r in results.values()] == [0, 0]
+    assert all("aucun serveur" in r.evidence for r in results.values())
+    # the recorded pid is a real server, but the only uvicorn seen is the help's absence
+    results = by_id(deployment(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path,
+                                                                {1: SERVE}))))
+    assert [r.score for r in results.values()] == [0, 0]
+    assert all("aucun serveur de modèle n'a démarré" in r.evidence for r in results.values())
+
+
+def test_a_server_never_queried_earns_nothing(tmp_path):
+    # A real server ran, but its own access log shows /ping only (or refused requests).
+    for invocations, status in ((0, "200 OK"), (2, "400 Bad Request")):
+        server, logs = served(tmp_path, invocations, status)
+        context = ctx({"A3C3.deployment_test": _served_answer()}, tmp_path, {1: SERVE, **server}, logs)
+        results = by_id(run_checks("a3_deploiement", context))
+        assert results["A3C3.served_predictions"].score == 0
+        assert "aucune requête /invocations servie" in results["A3C3.served_predictions"].evidence
+        assert results["A3C3.server_stopped"].score == 0
+        assert "latences ne viennent pas du serveur" in results["A3C3.server_stopped"].evidence
+
+
+def test_the_access_log_must_be_a_file_of_the_submission(tmp_path):
+    outside = tmp_path / "ailleurs.log"
+    outside.write_text(ACCESS.format(port=1, request="POST /invocations", status="200 OK") * 2, encoding="utf-8")
+    team = tmp_path / "equipe"
+    team.mkdir()
+    for output, reason in ((str(outside), "hors du dossier"), ("pipe:[1234]", "ne va pas dans un fichier"),
+                           ("/dev/null", "ne va pas dans un fichier")):
+        context = ctx({"A3C3.deployment_test": _served_answer()}, team, {1: SERVE, UVICORN_PID: UVICORN},
+                      {UVICORN_PID: output})
+        result = by_id(run_checks("a3_deploiement", context))["A3C3.served_predictions"]
+        assert result.score == 0 and reason in result.evidence
+
+
+def test_a_dressed_up_uvicorn_is_not_a_server(tmp_path):
+    server, logs = served(tmp_path)
+    fake = {UVICORN_PID: f"{sys.executable} -c import time # mlflow.pyfunc.scoring_server.app:app"}
+    results = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": _served_answer()}, tmp_path,
+                                                     {1: SERVE, **fake}, logs)))
+    assert results["A3C3.served_predictions"].score == 0
+    assert "aucun serveur de modèle" in results["A3C3.served_predictions"].evidence
+
+
 def test_recorded_paths_cannot_escape_the_submission(tmp_path):
     answer = {"model_path": "../../etc", "predictions": [1], "latencies_ms": [1.0], "server_pid": 1, "port": 1}
-    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": answer}, tmp_path, {1: SERVE})))
+    server, logs = served(tmp_path)
+    result = by_id(run_checks("a3_deploiement", ctx({"A3C3.deployment_test": answer}, tmp_path,
+                                                    {1: SERVE, **server}, logs)))
     assert result["A3C3.served_predictions"].score == 0
     assert "sort du dossier" in result["A3C3.served_predictions"].evidence
 
@@ -207,3 +288,89 @@ def test_a2_evidence_uses_the_decimal_comma(monkeypatch):
     _, evidence = a2_conception.cross_validation(ctx, None)
     assert "AUC validation croisée 0,843, écart avec le jeu caché 0,008 (≤ 0,05 attendu)" in evidence, evidence
     assert not re.search(r"\d\.\d", evidence)
+# -- A3: load test, go/no-go, drift flags --------------------------------------------------------
+
+def _production(p95=300.0, p99=800.0, budget=1.0):
+    from mspr.case.truth import BatchTruth, ProductionTruth
+
+    batches = [BatchTruth(file="lot_1.csv", kind="derive_concept", rows=300),
+               BatchTruth(file="lot_2.csv", kind="conforme", rows=300),
+               BatchTruth(file="lot_3.csv", kind="schema_casse", rows=300, missing_columns=["age"],
+                          wrong_type_columns=["revenu"]),
+               BatchTruth(file="lot_4.csv", kind="derive_covariables", rows=300, shifted_features=["revenu"])]
+    levels = {"debit_moyen_rps": 2.0, "debit_pointe_rps": 10.0, "tailles_lots": [1, 50], "latence_p95_ms": p95,
+              "latence_p99_ms": p99, "budget_erreurs_pct": budget}
+    return GROUND_TRUTH.model_copy(update={"production": ProductionTruth(service_levels=levels, batches=batches)})
+
+
+def _load_context(tmp_path, answer, truth, logged=20):
+    # 20 requests, latencies 1..20 ms, one every 0.5 s, the 7th answered 500 (hand-made table)
+    folder = tmp_path / "test_charge"
+    folder.mkdir(exist_ok=True)
+    lines = ["debut_s,phase,taille_lot,latence_ms,statut,erreur"]
+    for i in range(20):
+        lines.append(f"{i * 0.5},{'moyen' if i < 10 else 'pointe'},1,{i + 1},{500 if i == 6 else 200},")
+    (folder / "requetes.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    server, logs = served(tmp_path, invocations=logged)
+    context = ctx({"A3C3.load_test": answer}, tmp_path, {1: SERVE, **server}, logs)
+    context.ground_truth = truth
+    return context
+
+
+# Hand-computed: p95 of 1..20 (linear) = 19 + 0.05 = 19.05; p99 = 19 + 0.81 = 19.81;
+# throughput 20 / 9.5 s = 2.105; errors 1/20 = 5 %.
+HONEST = {"requests": 20, "throughput_rps": 2.105, "p95_ms": 19.05, "p99_ms": 19.81, "error_rate_pct": 5.0,
+          "go": False}
+
+
+def test_load_test_claims_must_match_the_recorded_requests(tmp_path):
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, _production())))
+    assert result["A3C3.load_test_measures"].score == 1
+    # Locust's own rounded percentiles (19, 20 ms) are a correct answer presented differently
+    rounded = dict(HONEST, p95_ms=19, p99_ms=20, throughput_rps=2.1)
+    assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, rounded, _production())))[
+        "A3C3.load_test_measures"].score == 1
+    flattering = dict(HONEST, p95_ms=10.0)
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, flattering, _production())))
+    assert result["A3C3.load_test_measures"].score == 0
+    assert "p95 annoncé 10 ms, re-mesuré 19,1 ms" in result["A3C3.load_test_measures"].evidence
+
+
+def test_load_test_table_must_be_backed_by_the_server_log(tmp_path):
+    # 19 answered requests in the table, the server logged 5: the table was not measured on it
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, _production(), logged=5)))
+    assert result["A3C3.load_test_measures"].score == 0
+    assert "ne viennent pas du serveur" in result["A3C3.load_test_measures"].evidence
+
+
+def test_go_no_go_must_follow_the_teams_own_measures(tmp_path):
+    strict = _production(p95=15.0, p99=800.0, budget=10.0)  # measured p95 19.05 ms > 15 ms
+    claims_go = dict(HONEST, go=True)
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, claims_go, strict)))["A3C3.go_no_go"]
+    assert result.score == 0
+    assert "« go » alors que" in result.evidence and "p95 mesuré 19,1 ms > objectif 15 ms" in result.evidence
+    assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, strict)))["A3C3.go_no_go"].score == 1
+    lenient = _production(p95=100.0, p99=100.0, budget=10.0)  # everything met
+    assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, claims_go, lenient)))[
+        "A3C3.go_no_go"].score == 1
+    result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, lenient)))["A3C3.go_no_go"]
+    assert result.score == 0 and "« no-go » alors que" in result.evidence
+    # within the tolerance of the objective (19.05 ms against 19 ms): either verdict stands
+    edge = _production(p95=19.0, p99=100.0, budget=10.0)
+    for answer in (HONEST, claims_go):
+        assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, answer, edge)))["A3C3.go_no_go"].score == 1
+
+
+def test_drift_flags_reward_the_right_status_per_batch(tmp_path):
+    def score(statuses):
+        answer = {"batches": {f"lot_{i}.csv": {"statut": s} for i, s in enumerate(statuses, start=1)}}
+        context = ctx({"A3C3.monitoring": answer}, tmp_path)
+        context.ground_truth = _production()
+        return by_id(run_checks("a3_deploiement", context))["A3C3.drift_flags"]
+
+    assert score(["derive_concept", "conforme", "erreur", "derive_donnees"]).score == 2
+    everything = score(["derive_donnees"] * 4)  # flags every batch: right on one of four
+    assert everything.score == 0.5
+    assert "lot_2.csv : « derive_donnees » au lieu de conforme" in everything.evidence
+    silent = score(["derive_concept", "conforme", "conforme", "derive_donnees"])  # broken batch scored silently
+    assert silent.score == 1.5 and "schéma cassé" in silent.evidence

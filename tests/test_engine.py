@@ -382,8 +382,8 @@ def test_a3_on_a_fixed_port_gets_the_same_grade_whether_the_host_uses_it_or_not(
     folder = tmp_path / "fixe" / "a3_deploiement"
     shutil.copytree(ws.source("a3_deploiement"), folder)
     nb = nbformat.read(folder / "a3_deploiement.ipynb", as_version=4)
-    cell = next(c for c in nb.cells if "port = port_libre()" in c.source)
-    cell.source = cell.source.replace("port = port_libre()", "port = 5000")
+    cell = next(c for c in nb.cells if "port = free_port()" in c.source)
+    cell.source = cell.source.replace("port = free_port()", "port = 5000")
     nbformat.write(nb, folder / "a3_deploiement.ipynb")
     submit(ws, "port-libre", "a3_deploiement", folder)
     submit(ws, "port-pris", "a3_deploiement", folder)
@@ -404,4 +404,105 @@ def test_a3_on_a_fixed_port_gets_the_same_grade_whether_the_host_uses_it_or_not(
             host.close()
     scores = [[(c.check_id, c.score) for c in g.checks] for g in (free[0], taken[0])]
     assert scores[0] == scores[1]
-    assert sum(s for _, s in scores[0]) == 4
+    assert sum(s for _, s in scores[0]) == sum(c.max_score for c in checks_for("a3_deploiement"))
+
+
+# -- A3: the server always stops; the grade comes from what the server answered ----------------
+
+def test_a3_model_server_stops_when_the_kernel_is_interrupted(base, tmp_path):
+    from jupyter_client.manager import start_new_kernel
+
+    from mspr._proc import cmdline_of, pids
+    from mspr.serving import access_log_requests
+
+    folder = tmp_path / "a3"
+    shutil.copytree(base.source("a3_deploiement"), folder, ignore=shutil.ignore_patterns("*.ipynb"))
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(folder))
+    try:
+        code = ("import pandas as pd\nfrom mspr.serving import ModelServer\n"
+                "echantillon = pd.read_csv('donnees/echantillon_requetes.csv')\n"
+                "with ModelServer('modele') as serveur:\n"
+                "    serveur.predict(echantillon.iloc[[0]])\n"
+                "    print('PRET', serveur.pid, serveur.port, flush=True)\n"
+                "    while True:  # a load test in progress\n"
+                "        serveur.predict(echantillon.iloc[[0]])\n")
+        msg_id = kc.execute(code)
+        ready = None
+        while ready is None:  # until the server answers (its start is bounded by ModelServer's timeout)
+            msg = kc.get_iopub_msg(timeout=300)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream" and "PRET" in msg["content"]["text"]:
+                ready = msg["content"]["text"].split()
+            assert msg["msg_type"] != "error", msg["content"]
+        pid, port = int(ready[1]), int(ready[2])
+        time.sleep(1)  # mid-test: requests are flowing (one was answered already)
+        serving = [p for p in pids() if f"--port {port} " in cmdline_of(p)]
+        assert serving, "the uvicorn process of the server should be running"
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=120)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=120)
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+        assert not Path(f"/proc/{pid}").exists()
+        assert [p for p in pids() if f"--port {port} " in cmdline_of(p) or p == str(pid)] == []
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0
+        logged = access_log_requests((folder / "journal_serveur.log").read_text(encoding="utf-8"))
+        assert ("POST", "/invocations", 200) in logged  # the server's own access log
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def _replace_cells(notebook: Path, sources: dict[str, str]) -> None:
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in sources:
+            cell.source = sources[grade_id]
+    nbformat.write(nb, notebook)
+
+
+#: Predictions computed in the kernel, not by the server (typed as the signature wants).
+LOCAL_PREDICTIONS = """
+import mlflow.models, mlflow.pyfunc
+schema = mlflow.models.Model.load(MODELE).get_input_schema()
+types = {c.name: {"string": str, "double": "float64", "float": "float64"}[c.type.name]
+         for c in schema.inputs if c.type.name in ("string", "double", "float")}
+typed = pd.read_csv(Path("donnees") / "echantillon_requetes.csv", dtype=types)
+predictions = [int(p) for p in mlflow.pyfunc.load_model(str(MODELE)).predict(typed)]
+latencies_ms = [8.0] * len(predictions)
+"""
+
+
+@needs_sandbox
+def test_a3_help_only_or_never_queried_server_loses_the_deployment_points(base, tmp_path):
+    ws = copy_ws(base, tmp_path / "ws")
+    help_only = ("import subprocess, sys\nport = 5000\n"
+                 "serveur = subprocess.Popen([str(Path(sys.executable).parent / 'mlflow'), 'models', 'serve', "
+                 "'--help'], stdout=subprocess.DEVNULL)\nserveur.wait()\n")
+    never_queried = "try:\n" + "".join(f"    {line}\n" for line in LOCAL_PREDICTIONS.strip().splitlines()) \
+        + "finally:\n    serveur.stop()\n"
+    for team, sources in (("aide", {"serveur": help_only, "requetes": LOCAL_PREDICTIONS, "controles": "pass"}),
+                          ("muet", {"requetes": never_queried, "controles": "pass"})):
+        folder = tmp_path / team / "a3_deploiement"
+        shutil.copytree(ws.source("a3_deploiement"), folder)
+        _replace_cells(folder / "a3_deploiement.ipynb", sources)
+        submit(ws, team, "a3_deploiement", folder)
+    grades = {g.team_id: {c.check_id: c for c in g.checks}
+              for g in autograde(ws, ["aide", "muet"], ["a3_deploiement"], workers=2)}
+    for team in ("aide", "muet"):  # the deployment points are lost
+        assert [grades[team][c].score for c in ("A3C3.served_predictions", "A3C3.server_stopped")] == [0, 0], team
+    assert "aucun serveur" in grades["aide"]["A3C3.served_predictions"].evidence
+    assert "aucune requête /invocations servie" in grades["muet"]["A3C3.served_predictions"].evidence
+    assert "latences ne viennent pas du serveur" in grades["muet"]["A3C3.server_stopped"].evidence
+    report(ws)  # the reason reaches the jury's report
+    import csv
+
+    with (ws.report_dir / "details.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["criterion_id"] == "A3C3.served_predictions"]
+    assert any("aucune requête /invocations servie" in r["evidence"] for r in rows)
+    assert any("aucun serveur" in r["evidence"] for r in rows)

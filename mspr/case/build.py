@@ -24,9 +24,10 @@ from mspr.case.layout import CaseLayout
 from mspr.case.pilotage import (agile_log, agile_series, holidays_between, indicator_penalty, month_penalty, provider_table, resource_table,
                                 sla_log, total_cost, working_days)
 from mspr.case.plan import schedule
+from mspr.case.production import production_batches
 from mspr.case.spec import CaseSpec, load_case_spec
 from mspr.case.truth import (AgileTruth, ColumnRef, GroundTruth, IndicatorMonthTruth, MetricTruth, PlanTruth,
-                             ProviderMonthTruth, SprintTruth, TableTruth, TargetTruth,
+                             ProductionTruth, ProviderMonthTruth, SprintTruth, TableTruth, TargetTruth,
                              TaskTruth)
 from mspr.errors import MsprError
 
@@ -167,8 +168,14 @@ def build_case(case_dir: str | Path, *, out: str | Path, seed: int | None = None
         _write_csv(generated.holdout_labels, layout.holdout_labels)
         metric = _reference_model(spec, generated, layout, seed)
         truth = _ground_truth(spec, generated, seed=seed, rows=rows, metric=metric)
+        batches, batch_truth = production_batches(spec, seed=seed, rows=rows)
+        layout.batches_dir.mkdir()
+        for name, frame in batches.items():
+            _write_csv(frame, layout.batches_dir / name)
+        production = ProductionTruth(service_levels=spec.production.niveaux_de_service.model_dump(),
+                                     batches=batch_truth)
         truth = truth.model_copy(update={"providers": providers_truth(spec, log),
-                                         "agile": agile_truth(backlog, sprints)})
+                                         "agile": agile_truth(backlog, sprints), "production": production})
         truth.write(layout.ground_truth)
         layout.brief.write_text(render_brief(spec, generated), encoding="utf-8")
         shutil.copyfile(spec_file, layout.spec_copy)

@@ -10,6 +10,7 @@ every file a case build writes; nobody else joins those paths.
     OUT/data/<table>.csv                released tables (defects included)
     OUT/data/echantillon_requetes.csv   rows of the main table for the A3 deployment test
     OUT/data/plan_projet.csv            the project plan
+    OUT/data/lots_production/lot_<i>.csv production batches of the A3 deployment test (drift, broken schema)
     OUT/model/                          reference model (MLflow, sklearn flavour): the A3 model
     OUT/brief/cahier_des_charges.md     the brief (French)
     OUT/ground_truth/ground_truth.json  :class:`mspr.case.truth.GroundTruth`
@@ -79,6 +80,11 @@ class CaseLayout:
         return self.data_dir / "plan_projet.csv"
 
     @property
+    def batches_dir(self) -> Path:
+        """Production batches of the A3 deployment test (``lot_<i>.csv``, see :mod:`mspr.case.production`)."""
+        return self.data_dir / "lots_production"
+
+    @property
     def model_dir(self) -> Path:
         """Reference model (MLflow model folder)."""
         return self.root / "model"
@@ -114,7 +120,7 @@ class CaseLayout:
         Parameters
         ----------
         source : str
-            ``brief``, ``model``, ``sample``, ``plan`` or ``table:<name>``
+            ``brief``, ``model``, ``sample``, ``plan``, ``batches`` or ``table:<name>``
             (``tables``, every table, is expanded by :mod:`mspr.labs` from the
             ground truth's list of tables).
 
@@ -129,7 +135,8 @@ class CaseLayout:
         """
         if source.startswith("table:"):
             return self.table(source.removeprefix("table:"))
-        named = {"brief": self.brief, "model": self.model_dir, "sample": self.sample, "plan": self.plan}
+        named = {"brief": self.brief, "model": self.model_dir, "sample": self.sample, "plan": self.plan,
+                 "batches": self.batches_dir}
         if source in named:
             return named[source]
         raise KeyError(source)

@@ -998,6 +998,65 @@ class AgileSpec(_Model):
     duree_sprint_jours: Annotated[int, Field(ge=5, le=20)] = 10
     velocite_moyenne: Annotated[float, Field(ge=5, le=200)] = 20
     ajouts_pct: Annotated[float, Field(ge=0, le=50)] = 10
+class ServiceLevels(_Model):
+    """The production figures the deployed model must hold (référentiel A3C3: test criteria).
+
+    Every key has a default, so a case written before these existed still
+    loads; a case states its own in ``production.niveaux_de_service``.
+
+    Attributes
+    ----------
+    debit_moyen_rps : float, default=5
+        Mean request rate in production, requests per second, in (0, 200].
+    debit_pointe_rps : float, default=20
+        Peak request rate, requests per second; at least the mean, at most 200.
+    tailles_lots : list of int, default=[1, 50]
+        Rows per request the callers send (1 = one row per call), each in
+        1..10,000, increasing.
+    latence_p95_ms : float, default=300
+        95th-percentile latency objective, milliseconds, in (0, 60,000].
+    latence_p99_ms : float, default=800
+        99th-percentile latency objective, milliseconds; at least the p95.
+    budget_erreurs_pct : float, default=1
+        Share of requests allowed to fail (HTTP 5xx or timeout), percent of
+        requests, in [0, 100].
+    """
+
+    debit_moyen_rps: Annotated[float, Field(gt=0.0, le=200.0)] = 5.0
+    debit_pointe_rps: Annotated[float, Field(gt=0.0, le=200.0)] = 20.0
+    tailles_lots: Annotated[list[Annotated[int, Field(ge=1, le=10_000)]], Field(min_length=1, max_length=5)] = [1, 50]
+    latence_p95_ms: Annotated[float, Field(gt=0.0, le=60_000.0)] = 300.0
+    latence_p99_ms: Annotated[float, Field(gt=0.0, le=60_000.0)] = 800.0
+    budget_erreurs_pct: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ServiceLevels:
+        if self.debit_pointe_rps < self.debit_moyen_rps:
+            raise ValueError(f"debit_pointe_rps ({self.debit_pointe_rps:g}) doit être au moins égal à "
+                             f"debit_moyen_rps ({self.debit_moyen_rps:g})")
+        if self.latence_p99_ms < self.latence_p95_ms:
+            raise ValueError(f"latence_p99_ms ({self.latence_p99_ms:g}) doit être au moins égale à "
+                             f"latence_p95_ms ({self.latence_p95_ms:g})")
+        if list(self.tailles_lots) != sorted(set(self.tailles_lots)):
+            raise ValueError("tailles_lots : tailles distinctes, par ordre croissant (ex. [1, 50])")
+        return self
+
+
+class ProductionSpec(_Model):
+    """Production context of the deployed model (A3): service levels and production batches.
+
+    Attributes
+    ----------
+    niveaux_de_service : ServiceLevels, default=ServiceLevels()
+        The figures the deployment test checks.
+    lignes_par_lot : int, default=300
+        Rows of each production batch written by the case build (one like the
+        training data, one with covariate drift, one with concept drift, one
+        with a broken schema), 100 to 5,000.
+    """
+
+    niveaux_de_service: ServiceLevels = ServiceLevels()
+    lignes_par_lot: Annotated[int, Field(ge=100, le=5_000)] = 300
 
 
 class CaseSpec(_Model):
@@ -1018,6 +1077,9 @@ class CaseSpec(_Model):
         External providers, their SLA and the generated monthly log (A4C5).
     agile : AgileSpec, default=AgileSpec()
         The generated backlog and sprint log (A4C3).
+    production : ProductionSpec, default=ProductionSpec()
+        Service levels of the deployed model and size of the production
+        batches (A3C3).
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -1030,6 +1092,7 @@ class CaseSpec(_Model):
     plan: PlanSpec
     prestataires: ProvidersSpec | None = None
     agile: AgileSpec = AgileSpec()
+    production: ProductionSpec = ProductionSpec()
 
     # ----------------------------------------------------------------- derived views
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mspr.errors import MsprError
 
-__all__ = ["AgileTruth", "ColumnRef", "DefectTruth", "GroundTruth", "IndicatorMonthTruth", "MetricTruth", "PlanTruth",
-           "ProviderMonthTruth", "Span", "SprintTruth", "TableTruth", "TargetTruth", "TaskTruth"]
+__all__ = ["AgileTruth", "BatchTruth", "ColumnRef", "DefectTruth", "GroundTruth", "IndicatorMonthTruth", "MetricTruth",
+           "PlanTruth", "ProductionTruth", "ProviderMonthTruth", "Span", "SprintTruth", "TableTruth", "TargetTruth",
+           "TaskTruth"]
 
 
 class _Truth(BaseModel):
@@ -305,6 +307,60 @@ class AgileTruth(_Truth):
     initial_points: float
     sprints: list[SprintTruth]
     mean_velocity: float
+class BatchTruth(_Truth):
+    """One production batch written by the case build (A3C3, :mod:`mspr.case.production`).
+
+    Attributes
+    ----------
+    file : str
+        File name in ``data/lots_production/`` (``lot_<i>.csv``).
+    kind : {"conforme", "derive_covariables", "derive_concept", "schema_casse"}
+        Like the training data, covariate drift, concept drift, or broken
+        schema.
+    rows : int
+        Number of rows.
+    shifted_features : list of str, default=[]
+        Feature whose distribution was moved on purpose (covariate drift;
+        features correlated with it move too).
+    missing_columns : list of str, default=[]
+        Feature columns removed (broken schema).
+    wrong_type_columns : list of str, default=[]
+        Numeric features written as text (broken schema).
+    """
+
+    file: str
+    kind: Literal["conforme", "derive_covariables", "derive_concept", "schema_casse"]
+    rows: int
+    shifted_features: list[str] = []
+    missing_columns: list[str] = []
+    wrong_type_columns: list[str] = []
+
+    @property
+    def drifted(self) -> bool:
+        """Whether the feature distribution moved (covariate drift)."""
+        return self.kind == "derive_covariables"
+
+    @property
+    def broken(self) -> bool:
+        """Whether the batch breaks the model's input schema."""
+        return self.kind == "schema_casse"
+
+
+class ProductionTruth(_Truth):
+    """The production context of the deployed model (A3C3).
+
+    Attributes
+    ----------
+    service_levels : dict of str to float or list of int
+        ``production.niveaux_de_service`` of the case (French keys: rates in
+        requests per second, latencies in milliseconds, error budget in
+        percent of requests, batch sizes in rows).
+    batches : list of BatchTruth
+        The production batches, in file name order.
+    """
+
+    service_levels: dict[str, float | list[int]]
+    batches: list[BatchTruth]
 
 
 class GroundTruth(_Truth):
@@ -348,6 +404,9 @@ class GroundTruth(_Truth):
     agile : AgileTruth or None
         Velocity and burndown per sprint (None in a truth written before
         the agile log existed).
+    production : ProductionTruth or None
+        Service levels and production batches (None for a build made before
+        they existed).
     """
 
     case_id: str
@@ -371,6 +430,7 @@ class GroundTruth(_Truth):
     plan: PlanTruth
     providers: list[ProviderMonthTruth] = []
     agile: AgileTruth | None = None
+    production: ProductionTruth | None = None
 
     @property
     def key(self) -> str:

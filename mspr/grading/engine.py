@@ -354,7 +354,7 @@ def run_task(task: Task, *, ground_truth=None, limits=None, run_id: str | None =
                             leftovers.update({int(p): c for p, c in incident.get("namespace", {}).items()})
                 ctx = CheckContext(answers, ground_truth, ws.case.ground_truth_dir, execution.workdir,
                                    reference_model=ws.case.model_dir, processes=processes,
-                                   leftovers=leftovers, isolated=isolated)
+                                   leftovers=leftovers, isolated=isolated, outputs=dict(watch.outputs))
                 results = run_checks(assignment_id, ctx)
                 jury = jury_answers(notebook) if notebook.is_file() else {}
                 incidents += [i for i in notebook_incidents(notebook, limits) if i not in incidents]

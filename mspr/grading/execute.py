@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mspr._offline import OFFLINE_ENV
-from mspr._proc import cmdline_of, cwd_of, descendants, pids
+from mspr._proc import cmdline_of, cwd_of, descendants, pids, stdout_of
 from mspr.grading.sandbox import Limits
 from mspr.paths import Workspace
 
@@ -293,6 +293,11 @@ class SandboxWatch:
     namespace_pids : dict of int to str
         The same processes by the pid they have in their own pid namespace
         (the one the notebook sees and records), when they run in one.
+    outputs : dict of int to str
+        Where the standard output of each process seen went (target of
+        ``/proc/<pid>/fd/1``), by host pid and, when it runs in a pid
+        namespace, by namespace pid too: e.g. the access log of a model
+        server, written by the server itself.
     """
 
     def __init__(self, scratch: Path, interval_s: float = 0.2):
@@ -300,6 +305,7 @@ class SandboxWatch:
         self.interval_s = interval_s
         self.seen: dict[int, str] = {}
         self.namespace_pids: dict[int, str] = {}
+        self.outputs: dict[int, str] = {}
         self.root_pid: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -322,6 +328,11 @@ class SandboxWatch:
                     inner = namespace_pid(pid)
                     if inner is not None:
                         self.namespace_pids[inner] = command
+                    output = stdout_of(pid)
+                    if output:
+                        self.outputs[int(pid)] = output
+                        if inner is not None:
+                            self.outputs[inner] = output
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> "SandboxWatch":

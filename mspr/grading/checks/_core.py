@@ -161,6 +161,10 @@ class CheckContext:
     leftovers : dict of int to str
         Processes the notebook left running when it ended (killed since), by
         pid (see :mod:`mspr.grading._autograde_worker`).
+    outputs : dict of int to str
+        Where the standard output of each process of :attr:`processes` went
+        (a path as the process saw it, ``pipe:[…]``, ``/dev/null``), by pid;
+        e.g. a model server's access log, written by the server itself.
     cache : dict
         Results shared between checks of one submission (e.g. holdout AUC).
     check : Check or None
@@ -179,6 +183,7 @@ class CheckContext:
     reference_model: Path | None = None
     processes: dict[int, str] = field(default_factory=dict)
     leftovers: dict[int, str] = field(default_factory=dict)
+    outputs: dict[int, str] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
     check: Check | None = None
     isolated: bool = False

@@ -1,4 +1,10 @@
-"""A3 — deployment (``a3_deploiement``): predictions served by a real model server, server stopped."""
+"""A3 — deployment (``a3_deploiement``): predictions served by a real model server, server stopped.
+
+The evidence that a server answered is what the server itself wrote: the
+access log of the ``uvicorn`` process that ``mlflow models serve`` runs (its
+standard output, located by the grader's process watcher, see
+:attr:`CheckContext.outputs`), never the team's word.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, parse
+from mspr.serving import access_log_requests
 
 
 class DeploymentAnswer(BaseModel):
@@ -45,6 +52,71 @@ class DeploymentAnswer(BaseModel):
 MLFLOW_SERVE = re.compile(
     rf"^\S+ (?:{re.escape(str(Path(sys.executable).parent / 'mlflow'))}|-m mlflow) models serve(?: |$)")
 
+#: Command line of the ``uvicorn`` process running MLflow's scoring server
+#: (what ``mlflow models serve --env-manager local`` executes): the venv's
+#: ``uvicorn`` entry point or ``-m uvicorn``, options, then the scoring app.
+SCORING_SERVER = re.compile(
+    rf"^\S+ (?:{re.escape(str(Path(sys.executable).parent / 'uvicorn'))}|-m uvicorn)(?: --?[a-z-]+(?: [^-\s]\S*)?)* "
+    r"mlflow\.pyfunc\.scoring_server\.app:app$")
+
+
+def served_requests(ctx: CheckContext) -> tuple[int, list[str]]:
+    """Count the ``/invocations`` requests answered 200 by the model servers that ran.
+
+    A model server is a process seen in the sandbox whose command line is
+    MLflow's scoring server under ``uvicorn`` (:data:`SCORING_SERVER`); its
+    access log is its standard output file (:attr:`CheckContext.outputs`),
+    read from the team's folder.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context (``processes``, ``outputs``, ``workdir``).
+
+    Returns
+    -------
+    answered : int
+        Number of ``POST /invocations`` lines with status 200, over the
+        distinct access logs of every model server seen.
+    problems : list of str
+        French reasons why a server's log could not be read (output not a
+        file, file outside the team's folder, file gone).
+
+    Raises
+    ------
+    AnswerError
+        If no model server (``uvicorn`` running MLflow's scoring app) ran
+        during the execution: ``mlflow models serve --help``, or a server that
+        failed to start, serves nothing.
+    """
+    servers = [pid for pid, command in ctx.processes.items() if SCORING_SERVER.match(command)]
+    if not servers:
+        raise AnswerError("aucun serveur de modèle n'a démarré pendant l'exécution (pas de processus uvicorn "
+                          "exécutant le serveur de prédiction de MLflow) : « mlflow models serve » doit servir "
+                          "le modèle, pas seulement être appelé")
+    logs, problems = set(), []
+    workdir = ctx.workdir.resolve()
+    for pid in servers:
+        output = ctx.outputs.get(pid, "")
+        path = Path(output.removesuffix(" (deleted)")) if output.startswith("/") else None
+        if path is None or path == Path("/dev/null"):
+            problems.append(f"la sortie du serveur (pid {pid}) ne va pas dans un fichier ({output or 'inconnue'}) : "
+                            "utilisez mspr.serving.ModelServer, qui garde son journal d'accès")
+        elif not path.resolve().is_relative_to(workdir):
+            problems.append(f"le journal du serveur (pid {pid}) est hors du dossier du rendu")
+        else:
+            logs.add(path.resolve())
+    answered = 0
+    for path in sorted(logs):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            problems.append(f"journal du serveur {path.name} introuvable après l'exécution")
+            continue
+        answered += sum(1 for method, route, status in access_log_requests(text)
+                        if method == "POST" and route == "/invocations" and status == 200)
+    return answered, problems
+
 
 def _deployment(ctx: CheckContext) -> DeploymentAnswer:
     """Parse ``A3C3.deployment_test`` and check its server really ran in the sandbox.
@@ -56,7 +128,7 @@ def _deployment(ctx: CheckContext) -> DeploymentAnswer:
     """
     answer = parse(DeploymentAnswer, ctx.answers["A3C3.deployment_test"], "A3C3.deployment_test")
     command = ctx.processes.get(answer.server_pid, "")
-    if not MLFLOW_SERVE.match(command):
+    if not MLFLOW_SERVE.match(command) or "--help" in command.split():
         raise AnswerError(f"aucun serveur « mlflow models serve » de pid {answer.server_pid} n'a tourné "
                           "pendant l'exécution du notebook")
     return answer
@@ -64,14 +136,18 @@ def _deployment(ctx: CheckContext) -> DeploymentAnswer:
 
 @check("A3C3.served_predictions", assignment="a3_deploiement", max_score=3, schema=DeploymentAnswer,
        label="Test de déploiement : prédictions du serveur conformes au modèle", answer="A3C3.deployment_test",
-       scoring="fraction of the sample rows whose prediction served by `mlflow models serve` equals the "
-               "model's own prediction")
+       scoring="0 unless a real model server (uvicorn running MLflow's scoring app) ran and its own access "
+               "log shows at least one `POST /invocations` answered 200; then the fraction of the sample rows "
+               "whose served prediction equals the model's own prediction")
 def served_predictions(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, str]:
     """Fraction of the sample rows whose served prediction equals the model's own.
 
-    The model saved at ``model_path`` is loaded with the pyfunc flavour in a
-    throw-away subprocess and predicts ``donnees/echantillon_requetes.csv``
-    of the team's folder; each served prediction must equal it within 1e-9.
+    The server must have answered: a model server ran and its access log
+    (written by the server, see :func:`served_requests`) shows at least one
+    ``POST /invocations`` answered 200. Then the model saved at
+    ``model_path`` is loaded with the pyfunc flavour in a throw-away
+    subprocess and predicts ``donnees/echantillon_requetes.csv`` of the
+    team's folder; each served prediction must equal it within 1e-9.
 
     Parameters
     ----------
@@ -85,27 +161,35 @@ def served_predictions(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[flo
     -------
     fraction : float
         Share of sample rows whose served prediction matches, in [0, 1];
-        0.0 if the number of predictions differs from the number of rows.
+        0.0 if the server's log shows no answered request, or if the number
+        of predictions differs from the number of rows.
     evidence : str
-        French sentence giving the number of matching predictions.
+        French sentence giving the number of requests the server logged and
+        of matching predictions.
 
     Raises
     ------
     AnswerError
-        If the answer is malformed, a path leaves the team's folder, or the
-        model cannot be loaded or fails to predict.
+        If the answer is malformed, no model server ran, a path leaves the
+        team's folder, or the model cannot be loaded or fails to predict.
     """
     _deployment(ctx)
+    answered, problems = served_requests(ctx)
+    if not answered:
+        return 0.0, ("le journal d'accès du serveur ne montre aucune requête /invocations servie (HTTP 200) : "
+                     "les prédictions rapportées ne viennent pas du serveur"
+                     + "".join(f" ; {p}" for p in problems))
     model = ctx.inside(answer.model_path)
     sample = ctx.inside("donnees/echantillon_requetes.csv")
     if not sample.is_file():
         raise AnswerError("donnees/echantillon_requetes.csv a disparu du dossier pendant l'exécution")
     expected = ctx.predict(model_uri=str(model), features=sample, flavor="pyfunc", method="predict")
     served = answer.predictions
+    logged = f"{answered} requête(s) /invocations servie(s) d'après le journal du serveur ; "
     if len(served) != len(expected):
-        return 0.0, f"{len(served)} prédictions servies pour {len(expected)} lignes de l'échantillon"
+        return 0.0, logged + f"{len(served)} prédictions servies pour {len(expected)} lignes de l'échantillon"
     agree = sum(_same(a, b) for a, b in zip(served, expected))
-    return agree / len(expected), f"{agree}/{len(expected)} prédictions servies identiques à celles du modèle"
+    return agree / len(expected), logged + f"{agree}/{len(expected)} prédictions servies identiques à celles du modèle"
 
 
 def _same(a: Any, b: float) -> bool:
@@ -117,7 +201,8 @@ def _same(a: Any, b: float) -> bool:
 
 @check("A3C3.server_stopped", assignment="a3_deploiement", max_score=1, schema=DeploymentAnswer,
        label="Test de déploiement : latences mesurées et serveur arrêté", answer="A3C3.deployment_test",
-       scoring="every request timed, and the server's process and port are gone after the notebook ran")
+       scoring="every request timed (no more latencies than `POST /invocations` answered 200 in the server's "
+               "own access log), and the server's process and port are gone after the notebook ran")
 def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, str]:
     """Full marks if every request was timed and the server process and port are gone.
 
@@ -131,8 +216,9 @@ def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, 
     Returns
     -------
     fraction : float
-        1.0 if there is one latency per prediction (at least one), the
-        process ``server_pid`` no longer runs (a zombie counts as stopped)
+        1.0 if there is one latency per prediction (at least one), no more
+        latencies than requests answered in the server's access log
+        (:func:`served_requests`), the process ``server_pid`` no longer runs (a zombie counts as stopped)
         and nothing listens on ``127.0.0.1:<port>``; else 0.0.
     evidence : str
         French sentence giving the number of latencies and whether the
@@ -145,8 +231,12 @@ def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, 
         integers.
     """
     _deployment(ctx)
+    answered, _ = served_requests(ctx)
     pid, port = answer.server_pid, answer.port
     timed = len(answer.latencies_ms) == len(answer.predictions) > 0
+    if timed and len(answer.latencies_ms) > answered:
+        return 0.0, (f"{len(answer.latencies_ms)} latences rapportées mais le journal du serveur ne montre que "
+                     f"{answered} requête(s) /invocations servie(s) : les latences ne viennent pas du serveur")
     alive = pid in ctx.leftovers or (not ctx.isolated and _pid_alive(pid))
     listening = not ctx.isolated and _port_open(port)
     ok = timed and not alive and not listening
@@ -173,3 +263,270 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+
+
+# --------------------------------------------------------------------------- load test (A3C3)
+
+#: Tolerance between a claimed latency percentile and the grader's recomputation from the
+#: per-request table: the larger of 2 ms and 10 % (Locust's own percentiles are rounded to two
+#: significant digits; another interpolation of the same measures stays well within).
+LATENCY_TOLERANCE = (2.0, 0.10)
+#: Tolerance on the claimed throughput (relative) and error rate (percentage points).
+THROUGHPUT_TOLERANCE = 0.10
+ERROR_RATE_TOLERANCE_PTS = 1.0
+
+
+class LoadTestAnswer(BaseModel):
+    """``A3C3.load_test``: what the team concludes from its Locust load test.
+
+    The measures themselves are read from ``test_charge/requetes.csv``
+    (written by :func:`mspr.loadtest.run_load_test`, one line per request).
+
+    Attributes
+    ----------
+    requests : int
+        Number of requests of the test.
+    throughput_rps : float
+        Requests per second over the test.
+    p95_ms, p99_ms : float
+        Latency percentiles over the test, milliseconds.
+    error_rate_pct : float
+        Requests not answered 200, percent.
+    go : bool
+        The team's verdict: True when the service levels are met ("go").
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    requests: Annotated[StrictInt, Field(ge=0)]
+    throughput_rps: Union[StrictInt, StrictFloat]
+    p95_ms: Union[StrictInt, StrictFloat]
+    p99_ms: Union[StrictInt, StrictFloat]
+    error_rate_pct: Union[StrictInt, StrictFloat]
+    go: bool
+
+
+def _load_table(ctx: CheckContext):
+    """The per-request table of the load test, re-measured; AnswerError if unusable."""
+    import pandas as pd
+
+    from mspr.loadtest import COLUMNS, RESULTS_FILE, indicators
+
+    path = ctx.inside(str(RESULTS_FILE))
+    if not path.is_file():
+        raise AnswerError(f"{RESULTS_FILE.as_posix()} introuvable : le test de charge (mspr.loadtest.run_load_test) "
+                          "n'a pas été exécuté")
+    try:
+        table = pd.read_csv(path)
+        table = table[COLUMNS]
+        table = table.assign(debut_s=table["debut_s"].astype(float), latence_ms=table["latence_ms"].astype(float),
+                             statut=table["statut"].astype(int))
+    except (KeyError, ValueError, pd.errors.ParserError) as exc:
+        raise AnswerError(f"{RESULTS_FILE.as_posix()} illisible ({type(exc).__name__}) : colonnes attendues "
+                          + ", ".join(COLUMNS)) from None
+    if len(table) < 10 or not {"moyen", "pointe"} <= set(table["phase"].astype(str)):
+        raise AnswerError(f"{RESULTS_FILE.as_posix()} : {len(table)} requêtes ; il faut au moins 10 requêtes et les "
+                          "deux phases du test (débit moyen et pointe)")
+    return table, indicators(table)
+
+
+def _close(claimed: float, measured: float, absolute: float, relative: float) -> bool:
+    return abs(claimed - measured) <= max(absolute, relative * abs(measured))
+
+
+def _fr(value: float, decimals: int = 1) -> str:
+    from mspr.jury.fmt import fr_number
+
+    return fr_number(value, decimals)
+
+
+@check("A3C3.load_test_measures", assignment="a3_deploiement", max_score=1, schema=LoadTestAnswer,
+       label="Test de charge : mesures conformes aux requêtes enregistrées et au journal du serveur",
+       answer="A3C3.load_test",
+       scoring="the per-request table test_charge/requetes.csv has both phases; its answered requests are at most "
+               "the `POST /invocations` answered 200 in the server's own access log; the claimed p95/p99 agree with "
+               "the grader's recomputation within max(2 ms, 10 %), throughput within 10 %, error rate within "
+               "1 point, request count exactly")
+def load_test_measures(ctx: CheckContext, answer: LoadTestAnswer) -> tuple[float, str]:
+    """Full marks when the claimed indicators are those of the recorded requests, served for real.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context: ``test_charge/requetes.csv`` in its
+        folder, the model server's access log (:func:`served_requests`).
+    answer : LoadTestAnswer
+        The claimed indicators.
+
+    Returns
+    -------
+    fraction : float
+        1.0 or 0.0.
+    evidence : str
+        French sentence with the re-measured indicators, or what disagrees.
+
+    Raises
+    ------
+    AnswerError
+        If the table is missing or unusable, or no model server ran.
+    """
+    table, measured = _load_table(ctx)
+    answered, _ = served_requests(ctx)
+    ok_rows = int((table["statut"] == 200).sum())
+    if ok_rows > answered:
+        return 0.0, (f"{ok_rows} requêtes réussies dans test_charge/requetes.csv mais le journal du serveur n'en "
+                     f"montre que {answered} : ces mesures ne viennent pas du serveur")
+    problems = []
+    if answer.requests != measured["requetes"]:
+        problems.append(f"{answer.requests} requêtes annoncées pour {measured['requetes']} enregistrées")
+    for name, label in (("p95_ms", "p95"), ("p99_ms", "p99")):
+        if not _close(getattr(answer, name), measured[name], *LATENCY_TOLERANCE):
+            problems.append(f"{label} annoncé {_fr(getattr(answer, name))} ms, re-mesuré {_fr(measured[name])} ms")
+    if not _close(answer.throughput_rps, measured["debit_rps"], 0.0, THROUGHPUT_TOLERANCE):
+        problems.append(f"débit annoncé {_fr(answer.throughput_rps)} req/s, re-mesuré {_fr(measured['debit_rps'])}")
+    if abs(answer.error_rate_pct - measured["taux_erreur_pct"]) > ERROR_RATE_TOLERANCE_PTS:
+        problems.append(f"taux d'erreur annoncé {_fr(answer.error_rate_pct)} %, re-mesuré "
+                        f"{_fr(measured['taux_erreur_pct'])} %")
+    summary = (f"{measured['requetes']} requêtes, {_fr(measured['debit_rps'])} req/s, p95 {_fr(measured['p95_ms'])} ms, "
+               f"p99 {_fr(measured['p99_ms'])} ms, {_fr(measured['taux_erreur_pct'])} % d'erreurs")
+    if problems:
+        return 0.0, "mesures annoncées différentes des requêtes enregistrées : " + " ; ".join(problems)
+    return 1.0, f"mesures conformes ({summary}), {answered} requêtes servies d'après le journal du serveur"
+
+
+@check("A3C3.go_no_go", assignment="a3_deploiement", max_score=1, schema=LoadTestAnswer,
+       label="Test de charge : décision go / no-go cohérente avec les objectifs et les mesures",
+       answer="A3C3.load_test",
+       scoring="the team's go/no-go equals the grader's: go iff the re-measured p95 and p99 are at most the case's "
+               "objectives and the error rate at most its budget; a measure within the tolerance of its objective "
+               "accepts either verdict")
+def go_no_go_consistent(ctx: CheckContext, answer: LoadTestAnswer) -> tuple[float, str]:
+    """Full marks when the team's go/no-go follows from its own measures and the case's objectives.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the objectives are
+        ``ctx.ground_truth.production.service_levels``.
+    answer : LoadTestAnswer
+        ``go``, the team's verdict.
+
+    Returns
+    -------
+    fraction : float
+        1.0 or 0.0.
+    evidence : str
+        French sentence: the verdict, and the measure that contradicts it.
+
+    Raises
+    ------
+    AnswerError
+        If the table is missing or unusable, or the case has no service
+        levels.
+    """
+    production = ctx.ground_truth.production
+    if production is None:
+        raise AnswerError("le cas n'a pas de niveaux de service (reconstruisez-le)")
+    levels = production.service_levels
+    _, measured = _load_table(ctx)
+    limits = (("p95_ms", "latence_p95_ms", "p95"), ("p99_ms", "latence_p99_ms", "p99"))
+    met, unsure, broken = True, False, []
+    for name, objective, label in limits:
+        value, target = measured[name], float(levels[objective])
+        met &= value <= target
+        unsure |= _close(value, target, *LATENCY_TOLERANCE)
+        if value > target:
+            broken.append(f"{label} mesuré {_fr(value)} ms > objectif {_fr(target)} ms")
+    errors, budget = measured["taux_erreur_pct"], float(levels["budget_erreurs_pct"])
+    met &= errors <= budget
+    unsure |= abs(errors - budget) <= ERROR_RATE_TOLERANCE_PTS / 10
+    if errors > budget:
+        broken.append(f"taux d'erreur {_fr(errors)} % > budget {_fr(budget)} %")
+    verdict = "go" if answer.go else "no-go"
+    if answer.go == met or unsure:
+        return 1.0, f"décision « {verdict} » cohérente avec les mesures" + (f" ({'; '.join(broken)})" if broken else "")
+    if answer.go:
+        return 0.0, f"décision « go » alors que les mesures de l'équipe ne tiennent pas les objectifs : {'; '.join(broken)}"
+    return 0.0, "décision « no-go » alors que les mesures de l'équipe tiennent tous les objectifs"
+
+
+# --------------------------------------------------------------------------- monitoring (A3C3)
+
+#: What a team may say of a production batch, and the batch kind of the ground truth it names.
+BATCH_STATUS = {"conforme": "conforme", "derive_donnees": "derive_covariables", "derive_concept": "derive_concept",
+                "erreur": "schema_casse"}
+
+
+class BatchVerdict(BaseModel):
+    """The team's verdict on one production batch.
+
+    Attributes
+    ----------
+    statut : {"conforme", "derive_donnees", "derive_concept", "erreur"}
+        Like the training data; drift of the features (covariate drift);
+        drift of the relation between features and target (concept drift);
+        batch refused (broken schema: reported as an error, not scored).
+    variables : list of str, default=[]
+        Features found drifting (free, for the jury).
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    statut: Annotated[str, Field(pattern="^(conforme|derive_donnees|derive_concept|erreur)$")]
+    variables: Annotated[list[Text], Field(max_length=500)] = []
+
+
+class MonitoringAnswer(BaseModel):
+    """``A3C3.monitoring``: the verdict on each production batch.
+
+    Attributes
+    ----------
+    batches : dict of str to BatchVerdict
+        File name in ``donnees/lots_production/`` (``lot_1.csv`` …) → verdict.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    batches: Annotated[dict[Text, BatchVerdict], Field(max_length=100)]
+
+
+@check("A3C3.drift_flags", assignment="a3_deploiement", max_score=2, schema=MonitoringAnswer,
+       label="Supervision : lots dérivés, conformes et cassés reconnus", answer="A3C3.monitoring",
+       scoring="fraction of the production batches whose status is right: the clean one `conforme`, the covariate "
+               "drift `derive_donnees`, the concept drift `derive_concept`, the broken schema `erreur` (flagging "
+               "every batch as drifted gets 1 of 4)")
+def drift_flags(ctx: CheckContext, answer: MonitoringAnswer) -> tuple[float, str]:
+    """Fraction of the production batches the team classified right.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the truth is
+        ``ctx.ground_truth.production.batches``.
+    answer : MonitoringAnswer
+        The team's status for each batch file.
+
+    Returns
+    -------
+    fraction : float
+        Right statuses over the number of batches, in [0, 1] (a batch not
+        answered counts as wrong).
+    evidence : str
+        French sentence listing the misclassified batches.
+
+    Raises
+    ------
+    AnswerError
+        If the case has no production batches.
+    """
+    production = ctx.ground_truth.production
+    if production is None or not production.batches:
+        raise AnswerError("le cas n'a pas de lots de production (reconstruisez-le)")
+    labels = {"conforme": "conforme", "derive_covariables": "dérive des données",
+              "derive_concept": "dérive de concept", "schema_casse": "schéma cassé (erreur attendue)"}
+    wrong = []
+    for batch in production.batches:
+        verdict = answer.batches.get(batch.file)
+        if verdict is None or BATCH_STATUS[verdict.statut] != batch.kind:
+            said = verdict.statut if verdict else "aucun statut"
+            wrong.append(f"{batch.file} : « {said} » au lieu de {labels[batch.kind]}")
+    right = len(production.batches) - len(wrong)
+    evidence = f"{right}/{len(production.batches)} lots bien classés"
+    return right / len(production.batches), evidence + (" ; " + " ; ".join(wrong) if wrong else "")
