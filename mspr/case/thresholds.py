@@ -31,7 +31,7 @@ import numpy as np
 
 from mspr.errors import MsprError
 
-__all__ = ["AucThresholds", "MAX_LOSS_RATE", "auc_thresholds"]
+__all__ = ["AucThresholds", "MAX_LOSS_RATE", "auc_thresholds", "bootstrap_auc"]
 
 #: Largest chance that holdout noise alone costs a model of the reference's quality a point.
 MAX_LOSS_RATE = 0.01
@@ -67,6 +67,42 @@ def _z(p: float) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(p))
+
+
+def bootstrap_auc(labels: np.ndarray, scores: np.ndarray, *, seed: int, n_boot: int = BOOTSTRAP) -> np.ndarray:
+    """ROC AUC of ``scores`` on bootstrap resamples of the rows (Mann–Whitney, ties counted half).
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of shape (n,), dtype int
+        0/1.
+    scores : numpy.ndarray of shape (n,), dtype float
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    n_boot : int, default=:data:`BOOTSTRAP`
+
+    Returns
+    -------
+    numpy.ndarray of shape (m,), dtype float
+        One AUC per resample holding both classes (``m ≤ n_boot``); equal
+        to ``sklearn.metrics.roc_auc_score(labels, scores, sample_weight=w)``
+        with ``w`` the resample's counts.
+    """
+    labels = np.asarray(labels, dtype=int)
+    values, group = np.unique(np.asarray(scores, dtype=float), return_inverse=True)
+    n, g = len(labels), len(values)
+    rng = np.random.default_rng(seed)
+    counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(n_boot)]).astype(float)
+    positive = labels == 1
+    pos = np.zeros((n_boot, g))
+    neg = np.zeros((n_boot, g))
+    for i in range(n):  # per-row scatter into its score group (n is a holdout's size)
+        (pos if positive[i] else neg)[:, group[i]] += counts[:, i]
+    below = np.cumsum(neg, axis=1) - neg
+    wins = (pos * (below + 0.5 * neg)).sum(axis=1)
+    total = pos.sum(axis=1) * neg.sum(axis=1)
+    keep = total > 0
+    return wins[keep] / total[keep]
 
 
 def auc_thresholds(labels: np.ndarray, scores: np.ndarray, *, seed: int,
@@ -105,14 +141,7 @@ def auc_thresholds(labels: np.ndarray, scores: np.ndarray, *, seed: int,
         raise MsprError(f"jeu caché inutilisable : {n_pos} positif(s) et {n_neg} négatif(s)",
                         hint="augmentez donnees.lignes ou donnees.part_reservee")
     observed = float(roc_auc_score(labels, scores))
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(n_boot):
-        weights = rng.multinomial(n, np.full(n, 1.0 / n))
-        if weights[labels == 1].sum() == 0 or weights[labels == 0].sum() == 0:
-            continue
-        values.append(roc_auc_score(labels, scores, sample_weight=weights))
-    sd = float(np.std(values, ddof=1))
+    sd = float(np.std(bootstrap_auc(labels, scores, seed=seed, n_boot=n_boot), ddof=1))
     pass_threshold = math.floor((observed - _z(1 - MAX_LOSS_RATE) * math.sqrt(2) * sd) * 1000) / 1000
     zero_threshold = 0.5
     if pass_threshold - zero_threshold < MIN_GAP:
