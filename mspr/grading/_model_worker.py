@@ -92,8 +92,6 @@ def _selected_columns(model, received):
         if columns and all(isinstance(c, (bool, np.bool_)) for c in columns):
             columns = [n for n, keep in zip(names, columns) if keep]
         columns = [names[int(c)] if isinstance(c, (int, np.integer)) and names else str(c) for c in columns]
-        if transformer == "remainder" and not fitted:
-            continue
         used.update(columns)
         if isinstance(transformer, str) and transformer == "drop":
             continue

@@ -210,7 +210,9 @@ def model_inputs(ctx: CheckContext, answer: ModelAnswer) -> tuple[float, str]:
     fraction : float
         0.0 if a column of :func:`suspect_columns` is passed on by the
         model's leading ``ColumnTransformer`` or changes its scores when
-        permuted, or if the model cannot be read; else 1.0.
+        permuted, or if there is no evidence (model unreadable; no
+        ``ColumnTransformer`` and the model unfitted or scoring the holdout
+        with one constant value); else 1.0.
     evidence : str
         French sentence naming each column read and why it must not be.
 
@@ -226,6 +228,11 @@ def model_inputs(ctx: CheckContext, answer: ModelAnswer) -> tuple[float, str]:
     selected, changed = audit["selected"], audit["changed"]
     if selected is None and not audit["fitted"]:
         return 0.0, "modèle non entraîné et sans ColumnTransformer : entrées non vérifiables"
+    if selected is None and (audit["holdout"] is None or len(set(audit["holdout"])) <= 1):
+        # Without a ColumnTransformer the only evidence is permutation, and it shows
+        # nothing on a model whose scores never change.
+        return 0.0, ("sans ColumnTransformer et sans prédictions variables sur le jeu caché, "
+                     "les entrées du modèle ne sont pas vérifiables")
     read = []
     for column, why in suspects.items():
         how = []
@@ -300,10 +307,10 @@ def holdout_auc(ctx: CheckContext) -> float:
 
 @check("A2C6.holdout_auc", assignment="a2_conception", max_score=4, schema=ModelAnswer,
        label="Performance du modèle sur le jeu de test caché (ROC AUC)", answer="A2C6.model",
-       scoring="ROC AUC of the team's MLflow model on the hidden holdout, linear from the chance level "
-               "(0 points) to the pass threshold (full points), both from the holdout's sampling error "
-               "(bootstrap of the reference model's AUC): a model of the reference's quality loses points "
-               "by chance at most 1 % of the time")
+       scoring="ROC AUC of the team's MLflow model on the hidden holdout, linear from chance (0.5, and any "
+               "constant model: 0 points) to the pass threshold (full points), set from the holdout's sampling "
+               "error (reference AUC − 2.33 × √2 × its bootstrap sd): a model of the reference's quality loses "
+               "points by chance at most 1 % of the time")
 def holdout_auc_check(ctx: CheckContext, answer: ModelAnswer) -> tuple[float, str]:
     """Linear from the chance level (0) to the case's pass threshold (full marks).
 
