@@ -345,10 +345,32 @@ def holdout_auc_check(ctx: CheckContext, answer: ModelAnswer) -> tuple[float, st
     evidence = (f"ROC AUC sur le jeu caché = {_fr(auc)} (0 point sous {_fr(ref.zero_threshold)}, tous les points "
                 f"dès {_fr(ref.pass_threshold)} ; modèle de référence {_fr(ref.reference_model)}, "
                 f"oracle {_fr(ref.oracle)})")
+    champion = _champion(answer)
+    if champion:
+        evidence += f" ; {champion}"
     if ctx.cache.get("same_as_reference"):
         evidence += (" ; ATTENTION : prédictions identiques à celles du modèle livré avec l'assignment A3, "
                      "à vérifier à l'oral")
     return fraction, evidence
+
+
+def _champion(answer: ModelAnswer) -> str:
+    """French note on the registry of the team's store: is the graded model the ``champion`` alias?"""
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=answer.tracking_uri)
+    try:
+        for registered in client.search_registered_models(max_results=50):
+            version = (registered.aliases or {}).get("champion")
+            if version is None:
+                continue
+            source = client.get_model_version(registered.name, version).source
+            same = "le modèle noté" if source == answer.model_uri else f"un autre modèle ({source})"
+            return f"alias champion du registre : {registered.name} v{version}, {same}"
+    except MlflowException:
+        return ""
+    return "aucun modèle « champion » au registre MLflow"
 
 
 def _fr(value: float, digits: int = 3) -> str:
