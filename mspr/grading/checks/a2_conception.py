@@ -283,11 +283,11 @@ def holdout_auc(ctx: CheckContext) -> float:
 
         audit = model_audit(ctx)
         if audit["load_error"]:
-            raise AnswerError(f"modèle inutilisable : {audit['load_error']}")
+            raise AnswerError(f"AUC non mesurée, modèle inutilisable : {audit['load_error']}")
         if not audit["fitted"]:
-            raise AnswerError(f"le modèle journalisé n'est pas entraîné ({audit['fit_error']})")
+            raise AnswerError(f"AUC non mesurée, le modèle journalisé n'est pas entraîné ({audit['fit_error']})")
         if audit["holdout"] is None:
-            raise AnswerError(f"le modèle ne prédit pas le jeu caché : {audit['holdout_error']}")
+            raise AnswerError(f"AUC non mesurée, le modèle ne prédit pas le jeu caché : {audit['holdout_error']}")
         scores = audit["holdout"]
         target = ctx.ground_truth.target.column
         labels = pd.read_csv(ctx.ground_truth_dir / "holdout_labels.csv")[target]
