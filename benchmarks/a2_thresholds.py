@@ -102,7 +102,7 @@ def main() -> None:
         results.append(result)
         print(f"{case:20s} {result['losses']:4d}/{result['pairs']} paires perdent des points "
               f"({100 * result['loss_rate']:.2f} %, borne haute 95 % {100 * result['wilson_upper_95']:.2f} %, "
-              f"approximation normale {100 * result['normal_approx']:.3f} %) ; {result['seconds']} s", flush=True)
+              f"approximation normale {100 * result["normal_approx"]:.1e} %) ; {result['seconds']} s", flush=True)
     out = REPO_ROOT / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "a2_thresholds.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
