@@ -119,7 +119,7 @@ def test_same_seed_gives_identical_bytes_and_other_seed_differs(build, tmp_path)
 
 def test_rebuild_in_place_replaces_the_build(tmp_path):
     out = tmp_path / "case"
-    first = build_case(CASE_DIR, out=out, seed=3, rows=300)
+    first = build_case(CASE_DIR, out=out, seed=5, rows=300)
     before = first.layout.table("adherents").read_bytes()
     rebuilt = build_case(CASE_DIR, out=out, seed=4, rows=300)
     assert GroundTruth.load(rebuilt.layout.ground_truth).seed == 4
@@ -441,7 +441,18 @@ def test_reference_metric_is_the_saved_model_auc(build, truth):
     holdout = pd.read_csv(build.layout.holdout_features)
     labels = pd.read_csv(build.layout.holdout_labels)["resiliation"]
     assert round(roc_auc_score(labels, model.predict_proba(holdout)[:, 1]), 4) == metric.reference_model
-    assert metric.pass_threshold == round(metric.reference_model - 0.03, 3)
+    # The A2C6 levels: full marks from reference − z(0.99)·√2·sd, sd the bootstrap spread of the holdout AUC,
+    # recomputed here with scikit-learn's weighted AUC on independent resamples.
+    scores = model.predict_proba(holdout)[:, 1]
+    rng = np.random.default_rng(99)
+    resampled = [roc_auc_score(labels, scores, sample_weight=np.bincount(rng.integers(0, len(labels), len(labels)),
+                                                                         minlength=len(labels)))
+                 for _ in range(400)]
+    sd = float(np.std(resampled, ddof=1))
+    assert metric.holdout_sd == pytest.approx(sd, rel=0.15)
+    assert metric.pass_threshold == pytest.approx(metric.reference_model - 2.3263 * 2 ** 0.5 * metric.holdout_sd,
+                                                  abs=0.0015)
+    assert metric.zero_threshold == 0.5 < metric.pass_threshold
     assert 0.7 < metric.oracle < 0.95
     assert abs(metric.oracle - metric.reference_model) < 0.08  # 80 held-out rows: noisy
 
@@ -617,3 +628,24 @@ def test_an_unknown_effect_lists_the_explanatory_variables(tmp_path, bundled_yam
     message = str(load_error(write_case(tmp_path, text)))
     assert "cible.effets.nb_reclamation" in message and "choisissez parmi" in message
     assert "nb_reclamations_12m" in message and "satisfaction" in message
+
+
+def test_bootstrap_auc_is_the_weighted_auc_of_each_resample():
+    from mspr.case.thresholds import bootstrap_auc
+
+    rng = np.random.default_rng(5)
+    labels = (rng.random(120) < 0.3).astype(int)
+    scores = np.round(rng.random(120) + 0.4 * labels, 1)  # many ties
+    values = bootstrap_auc(labels, scores, seed=8, n_boot=5)
+    draws = np.random.default_rng(8)
+    expected = [roc_auc_score(labels, scores, sample_weight=np.bincount(draws.integers(0, 120, 120), minlength=120))
+                for _ in range(5)]
+    assert values == pytest.approx(expected)
+
+
+def test_build_refuses_a_holdout_too_small_for_a_fair_model_grade(tmp_path):
+    # 200 rows: a 40-row holdout with 8 positives; the pass level would fall to chance.
+    with pytest.raises(MsprError, match="jeu caché trop petit") as error:
+        build_case(CASE_DIR, out=tmp_path / "petit", rows=200, seed=2024)
+    assert "augmentez donnees.lignes" in error.value.format()
+    assert not (tmp_path / "petit").exists()

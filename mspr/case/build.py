@@ -26,6 +26,7 @@ from mspr.case.pilotage import (agile_log, agile_series, holidays_between, indic
 from mspr.case.plan import schedule
 from mspr.case.production import production_batches
 from mspr.case.spec import CaseSpec, load_case_spec
+from mspr.case.thresholds import auc_thresholds
 from mspr.case.truth import (AgileTruth, ColumnRef, GroundTruth, IndicatorMonthTruth, MetricTruth, PlanTruth,
                              ProductionTruth, ProviderMonthTruth, SprintTruth, TableTruth, TargetTruth,
                              TaskTruth)
@@ -166,7 +167,7 @@ def build_case(case_dir: str | Path, *, out: str | Path, seed: int | None = None
         _write_csv(sprints, layout.data_dir / "sprints.csv")
         _write_csv(generated.holdout_features, layout.holdout_features)
         _write_csv(generated.holdout_labels, layout.holdout_labels)
-        metric = _reference_model(spec, generated, layout, seed)
+        metric = _reference_model(spec, generated, layout, seed, spec_file)
         truth = _ground_truth(spec, generated, seed=seed, rows=rows, metric=metric)
         batches, batch_truth = production_batches(spec, seed=seed, rows=rows)
         layout.batches_dir.mkdir()
@@ -193,8 +194,12 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 
-def _reference_model(spec: CaseSpec, generated: GeneratedCase, layout: CaseLayout, seed: int) -> MetricTruth:
-    """Train the reference model on the released main table, as a candidate reads it; save it."""
+def _reference_model(spec: CaseSpec, generated: GeneratedCase, layout: CaseLayout, seed: int,
+                     spec_path: Path | None = None) -> MetricTruth:
+    """Train the reference model on the released main table, as a candidate reads it; save it.
+
+    The A2C6 levels come from the holdout's sampling error (:mod:`mspr.case.thresholds`).
+    """
     from sklearn.metrics import roc_auc_score
 
     from mspr.case import model as reference
@@ -210,11 +215,18 @@ def _reference_model(spec: CaseSpec, generated: GeneratedCase, layout: CaseLayou
     pipeline.fit(X, y)
     holdout = pd.read_csv(layout.holdout_features)
     truth = generated.holdout_labels[spec.cible.colonne].astype(int).to_numpy()
-    model_auc = round(float(roc_auc_score(truth, pipeline.predict_proba(holdout)[:, 1])), 4)
+    scores = pipeline.predict_proba(holdout)[:, 1]
+    model_auc = round(float(roc_auc_score(truth, scores)), 4)
     oracle_auc = round(float(roc_auc_score(truth, generated.holdout_probability)), 4)
+    try:
+        levels = auc_thresholds(truth, scores, seed=seed)
+    except MsprError as error:
+        raise MsprError(f"{error.message} (graine {seed}, {len(released)} lignes publiées)",
+                        path=spec_path, hint=error.hint) from None
     reference.save_model(pipeline, layout.model_dir, pd.read_csv(layout.sample).head(5), features)
     return MetricTruth(name="roc_auc", oracle=oracle_auc, reference_model=model_auc,
-                       pass_threshold=round(model_auc - 0.03, 3))
+                       pass_threshold=levels.pass_threshold, zero_threshold=levels.zero_threshold,
+                       holdout_sd=levels.holdout_sd)
 
 
 def _features(spec: CaseSpec, kind: str | None = None) -> list[str]:

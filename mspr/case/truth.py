@@ -140,13 +140,20 @@ class MetricTruth(_Truth):
     reference_model : float
         Metric of the reference model trained on the released data.
     pass_threshold : float
-        Level a team's model must reach for full marks.
+        Level a team's model must reach for full marks
+        (:func:`mspr.case.thresholds.auc_thresholds`).
+    zero_threshold : float, default=0.5
+        Level at or below which a team's model gets no point (chance level).
+    holdout_sd : float or None
+        Bootstrap standard deviation of the reference model's holdout metric.
     """
 
     name: str
     oracle: float
     reference_model: float
     pass_threshold: float
+    zero_threshold: float = 0.5
+    holdout_sd: float | None = None
 
 
 class TaskTruth(_Truth):

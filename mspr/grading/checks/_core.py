@@ -271,6 +271,65 @@ class CheckContext:
                 raise AnswerError(f"modèle inutilisable ({model_uri}) : {last[:300]}")
             return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
 
+    def audit_model(self, *, model_uri: str, tracking_uri: str, train: Path, suspects: list[str],
+                    n_splits: int, seeds: list[int]) -> dict:
+        """Load a candidate's sklearn model in a subprocess and gather evidence about it.
+
+        The worker (:func:`mspr.grading._model_worker.audit`) sees the
+        holdout's features, the released main table (public, its target
+        included) and the team's folder; never the holdout's labels.
+
+        Parameters
+        ----------
+        model_uri : str
+            ``models:/m-…`` URI of the team's logged model.
+        tracking_uri : str
+            The team's store, ``sqlite:////abs/mlflow.db``.
+        train : pathlib.Path
+            The released main table (CSV), as the team received it.
+        suspects : list of str
+            Columns the model must not read (leaking column, identifiers).
+        n_splits : int
+            Folds of the recomputed stratified cross-validation.
+        seeds : list of int
+            One repetition of the cross-validation per seed.
+
+        Returns
+        -------
+        dict
+            As :func:`mspr.grading._model_worker.audit`.
+
+        Raises
+        ------
+        AnswerError
+            If the worker itself fails or exceeds :data:`MODEL_TIMEOUT_S`.
+        """
+        from mspr.grading.sandbox import run_model_worker
+
+        truth = self.ground_truth
+        with tempfile.TemporaryDirectory(prefix="mspr-audit-") as tmp:
+            tmp = Path(tmp)
+            shutil.copyfile(self.ground_truth_dir / "holdout_features.csv", tmp / "holdout.csv")
+            shutil.copyfile(train, tmp / "train.csv")
+            spec = {"mode": "audit", "model_uri": model_uri, "tracking_uri": tracking_uri,
+                    "holdout": str(tmp / "holdout.csv"), "train": str(tmp / "train.csv"), "key": truth.key,
+                    "target": truth.target.column,
+                    "drop": [c for c in ([truth.target.regression_column] if truth.target.regression_column else [])
+                             if c in truth.tables[truth.main_table].columns],
+                    "suspects": list(suspects), "n_splits": n_splits, "seeds": list(seeds),
+                    "output": str(tmp / "out.json")}
+            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+            (tmp / "home").mkdir()
+            try:
+                proc = run_model_worker(tmp, workdir=self.workdir, env=sandbox_env(tmp / "home"),
+                                        timeout=MODEL_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise AnswerError(f"l'analyse du modèle n'a pas abouti en {MODEL_TIMEOUT_S} s") from None
+            if proc.returncode != 0 or not (tmp / "out.json").is_file():
+                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                raise AnswerError(f"analyse du modèle impossible ({model_uri}) : {last[:300]}")
+            return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
+
 
 # -- answer schemas ------------------------------------------------------------------
 # What a notebook records is untrusted input: each check parses it with one of

@@ -139,17 +139,25 @@ record("A2C1.leaky_column", leaky_column)
 # VOTRE CODE ICI
 raise NotImplementedError()
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "dd1f963e0a47142fb60af3637b24d43d", "grade": false, "grade_id": "consigne_validation", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "873f912f1c515b3f655498b730544eb7", "grade": false, "grade_id": "consigne_validation", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Validation croisée et suivi dans MLflow
 #
-# Évaluez vos modèles candidats par validation croisée stratifiée à 5 plis
-# (`StratifiedKFold(n_splits=5, shuffle=True, random_state=...)`, score
-# `roc_auc`). Puis, dans une exécution MLflow (suivi dans la base SQLite
-# `mlflow.db` de ce dossier, **URI absolue** : `"sqlite:///" + str(Path.cwd() / "mlflow.db")`) :
-# enregistrez les paramètres (dont `cv_n_splits`), les métriques `cv_roc_auc_mean` et
-# `cv_roc_auc_std` du modèle retenu, puis le modèle retenu **entraîné sur toutes les
-# données**, avec `mlflow.sklearn.log_model(modele, name="model", input_example=...,
-# serialization_format="cloudpickle")`.
+# Évaluez vos modèles candidats par validation croisée stratifiée (au moins 5
+# plis, par exemple `StratifiedKFold(n_splits=5, shuffle=True, random_state=...)`,
+# score ROC AUC ou un autre score usuel). Puis, dans une exécution MLflow (suivi
+# dans la base SQLite `mlflow.db` de ce dossier, **URI absolue**, créée avant
+# tout usage : `mspr.tracking.tracking_store(Path.cwd())`) : enregistrez les
+# paramètres, **le score de chaque pli** (noms libres : une métrique journalisée à
+# chaque pli avec `step=`, des métriques numérotées ou un run enfant par pli) et
+# leur moyenne, puis le modèle retenu **entraîné sur toutes les données**, avec
+# `mlflow.sklearn.log_model(modele, name="model", input_example=...,
+# serialization_format="cloudpickle")`, inscrit au registre de modèles avec l'alias
+# `champion` (`mlflow.register_model`, `MlflowClient.set_registered_model_alias`).
+#
+# Le correcteur recharge ce modèle : il vérifie les colonnes qu'il lit
+# réellement (ni la fuite ni un identifiant), refait la validation croisée sur un
+# clone de l'estimateur et la compare aux scores par pli que vous avez
+# journalisés.
 #
 # Rangez l'URI de suivi dans `tracking_uri`, le résultat de `log_model` dans
 # `model_info` et l'identifiant de l'exécution dans `run_id`.
