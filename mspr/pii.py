@@ -131,6 +131,16 @@ _NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
 _CIVILITIES = frozenset({"m", "m.", "mr", "mr.", "mme", "mme.", "mlle", "mlle.", "madame", "monsieur",
                          "mademoiselle", "messieurs", "mesdames", "me", "maître", "dr", "docteur"})
 
+#: Acronyms of identifiers that the NER model takes for places or organisations.
+_ACRONYMS = frozenset({"IBAN", "RIB", "NIR", "SIREN", "SIRET", "RCS", "INSEE", "TVA", "CB", "SMS", "RGPD", "DPO"})
+
+#: Parts of speech of a common word: a one-word name or place tagged so
+#: (« Graissage », « Défaut » at the start of a sentence) is dropped.
+_COMMON_POS = frozenset({"NOUN", "ADJ", "VERB", "ADV", "ADP", "DET", "PRON", "AUX", "CCONJ", "SCONJ"})
+
+#: Our pattern recognizers (their LOCATION results are kept as they are).
+_PATTERN_NAMES = frozenset({"FrAddressRecognizer"})
+
 #: Codes such as ``ADH00669``, ``REM-000123`` or ``CLI_0042``: 1 to 6
 #: capital letters, an optional dash or underscore, 3 digits or more. Never a
 #: name or a place, whatever the case declares.
@@ -394,8 +404,8 @@ def _recognizer_classes() -> dict[str, type]:
         PATTERNS = [
             Pattern(
                 "téléphone français",
-                r"(?<![\w+])(?:(?:\+|00)(?:33|262|269|508|590|594|596|681|687|689)[ .\-]?(?:\(0\)[ .\-]?)?[1-9]"
-                r"|0[1-9])(?:[ .\-]?\d){8}(?![\d])",
+                r"(?<![\w+])(?<!\d[ .\-])(?:(?:\+|00)(?:33|262|269|508|590|594|596|681|687|689)[ .\-]?"
+                r"(?:\(0\)[ .\-]?)?[1-9]|0[1-9])(?:[ .\-]?\d){8}(?![ .\-]?\d)",
                 0.4,
             )
         ]
@@ -466,7 +476,10 @@ def _recognizer_classes() -> dict[str, type]:
         (:func:`normalise_spaces`, offsets unchanged). Names, places,
         organisations and groups (``PERSON``, ``LOCATION``, ``ORGANIZATION``,
         ``NRP``) found by the NER model are dropped when they are a lone
-        civility or overlap a technical identifier (``technical_patterns``).
+        civility, an identifier's acronym (« IBAN », « NIR »), written all in
+        lower case (« kinésithérapie »: French names and places take a
+        capital), a single word that the tagger reads as a common word
+        (« Graissage » at the start of a sentence) or overlap a technical identifier (``technical_patterns``).
 
         Parameters
         ----------
@@ -498,15 +511,22 @@ def _recognizer_classes() -> dict[str, type]:
             list of presidio_analyzer.RecognizerResult
             """
             clean = normalise_spaces(text)
+            if kwargs.get("nlp_artifacts") is None:
+                kwargs["nlp_artifacts"] = self.nlp_engine.process_text(clean, language)
             results = super().analyze(clean, language, *args, **kwargs)
             if not any(r.entity_type in _NER_ENTITIES for r in results):
                 return results
             technical = [m.span() for m in self._technical.finditer(clean)]
+            tokens = kwargs["nlp_artifacts"].tokens
+            common = {t.idx: t.idx + len(t.text) for t in tokens if t.pos_ in _COMMON_POS} if tokens else {}
             kept = []
             for result in results:
-                if result.entity_type in _NER_ENTITIES:
-                    found = clean[result.start : result.end].strip(" ,;:()").lower()
-                    if found in _CIVILITIES or any(s < result.end and result.start < e for s, e in technical):
+                if result.entity_type in _NER_ENTITIES and result.recognition_metadata.get(
+                        "recognizer_name") not in _PATTERN_NAMES:
+                    found = clean[result.start : result.end].strip(" ,;:()")
+                    if (found.lower() in _CIVILITIES or found.upper() in _ACRONYMS or found == found.lower()
+                            or common.get(result.start) == result.end
+                            or any(s < result.end and result.start < e for s, e in technical)):
                         continue
                 kept.append(result)
             return kept
