@@ -138,8 +138,9 @@ _ACRONYMS = frozenset({"IBAN", "RIB", "NIR", "SIREN", "SIRET", "RCS", "INSEE", "
 #: (« Graissage », « Défaut » at the start of a sentence) is dropped.
 _COMMON_POS = frozenset({"NOUN", "ADJ", "VERB", "ADV", "ADP", "DET", "PRON", "AUX", "CCONJ", "SCONJ"})
 
-#: Our pattern recognizers (their LOCATION results are kept as they are).
-_PATTERN_NAMES = frozenset({"FrAddressRecognizer"})
+#: Presidio's statistical recognizers, whose results are filtered (patterns and
+#: deny lists are kept as they are).
+_NER_RECOGNIZERS = frozenset({"SpacyRecognizer", "StanzaRecognizer", "TransformersRecognizer"})
 
 #: Codes such as ``ADH00669``, ``REM-000123`` or ``CLI_0042``: 1 to 6
 #: capital letters, an optional dash or underscore, 3 digits or more. Never a
@@ -522,7 +523,7 @@ def _recognizer_classes() -> dict[str, type]:
             kept = []
             for result in results:
                 if result.entity_type in _NER_ENTITIES and result.recognition_metadata.get(
-                        "recognizer_name") not in _PATTERN_NAMES:
+                        "recognizer_name") in _NER_RECOGNIZERS:
                     found = clean[result.start : result.end].strip(" ,;:()")
                     if (found.lower() in _CIVILITIES or found.upper() in _ACRONYMS or found == found.lower()
                             or common.get(result.start) == result.end
