@@ -241,7 +241,7 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
         raise AnswerError(f"dossier des livrables « {answer} » absent : les tables pseudonymisées n'ont pas été écrites")
     truth = ctx.ground_truth
     root = ctx.ground_truth_dir.parent
-    produced, leaks, notes, missing, kept = {}, {}, [], [], []
+    produced, leaks, missing, kept = {}, {}, [], []
     for table, tt in truth.tables.items():
         original = _read_table(root / tt.file)
         path = folder / f"{table}.csv"
@@ -253,9 +253,8 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
         produced[table] = mine
         distinct = original[tt.key].nunique() if tt.key in original else len(original)
         kept.append(min(1.0, len(mine) / max(1, distinct)))
-        for found, why in (_column_leaks(original, mine, truth, table), _span_leaks(original, mine, truth, table)):
+        for found, _ in (_column_leaks(original, mine, truth, table), _span_leaks(original, mine, truth, table)):
             leaks.update(found)
-            notes.extend(why)
     left = sum(v[0] for v in leaks.values())
     total = sum(v[1] for v in leaks.values())
     # a missing table leaves all its personal data unverified: counted as left
@@ -271,6 +270,9 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
     fraction = (0.75 * removal + 0.25 * joins) * share
     evidence = (f"données personnelles retirées : {removal:.0%} (pondéré RGPD) ; jointures : {joins:.0%} ; "
                 f"lignes conservées : {share:.0%}")
+    # the heaviest leaks first (a NIR before a first name)
+    notes = [f"{label} : {left_ / total_:.0%} des valeurs" for label, (left_, total_)
+             in sorted(leaks.items(), key=lambda item: -item[1][0]) if left_ > 0]
     if notes:
         evidence += f" ; encore présentes : {', '.join(notes[:8])}"
     if missing:
