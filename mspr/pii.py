@@ -68,8 +68,10 @@ __all__ = [
     "FrSirenRecognizer",
     "FrSiretRecognizer",
     "audit_dataframe",
+    "audit_table",
     "build_analyzer",
     "normalise_spaces",
+    "scan_texts",
     "technical_patterns",
 ]
 
@@ -739,6 +741,149 @@ def audit_dataframe(
                         "example": examples[entity],
                     }
                 )
+    report = pd.DataFrame(rows, columns=_AUDIT_COLUMNS)
+    order = {column: position for position, column in enumerate(columns)}
+    report = report.sort_values(
+        ["column", "ratio", "entity_type"],
+        key=lambda s: s.map(order) if s.name == "column" else s,
+        ascending=[True, False, True],
+        kind="stable",
+    )
+    return report.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------
+# Whole tables and free text, fast
+# --------------------------------------------------------------------------
+
+#: A cell with at least one letter: the only ones the NER model can find a name in.
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def scan_texts(
+    texts: list[str],
+    *,
+    analyzer: AnalyzerEngine | None = None,
+    score_threshold: float = 0.3,
+    batch_size: int = 256,
+) -> list[list[Any]]:
+    """Analyse many texts, each identical text once, spaCy only where it can find something.
+
+    Same results as calling ``analyzer.analyze(text, language="fr",
+    score_threshold=...)`` on each text, faster: identical texts are analysed
+    once; texts without a letter (numbers, dates, phone numbers, NIRs) go to
+    the pattern recognizers alone (no name or place can be in them); the
+    others go through spaCy in batches (``nlp.pipe``) with its dependency
+    parser switched off (Presidio reads tokens, lemmas, parts of speech and
+    entities, not the parse).
+
+    Parameters
+    ----------
+    texts : list of str
+        Texts to analyse (any length).
+    analyzer : presidio_analyzer.AnalyzerEngine, optional
+        Defaults to :func:`build_analyzer` (cached).
+    score_threshold : float, default=0.3
+        Minimum Presidio score, in [0, 1].
+    batch_size : int, default=256
+        Texts per spaCy batch.
+
+    Returns
+    -------
+    list of list of presidio_analyzer.RecognizerResult
+        One list per text of ``texts``, in order (the same list object for
+        identical texts: do not modify them).
+    """
+    from presidio_analyzer import BatchAnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    analyzer = analyzer if analyzer is not None else build_analyzer()
+    unique = list(dict.fromkeys(str(t) for t in texts))
+    found: dict[str, list] = {}
+    words = [t for t in unique if _LETTER.search(t)]
+    empty = NlpArtifacts(entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=analyzer.nlp_engine,
+                         language="fr")
+    for text in unique:
+        if not _LETTER.search(text):
+            found[text] = analyzer.analyze(text, language="fr", nlp_artifacts=empty, score_threshold=score_threshold)
+    nlp = getattr(analyzer.nlp_engine, "nlp", {}).get("fr")
+    disabled = [p for p in ("parser",) if nlp is not None and p in nlp.pipe_names]
+    batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
+    if nlp is not None and disabled:
+        with nlp.select_pipes(disable=disabled):
+            results = batch.analyze_iterator(words, language="fr", batch_size=batch_size,
+                                             score_threshold=score_threshold)
+    else:
+        results = batch.analyze_iterator(words, language="fr", batch_size=batch_size, score_threshold=score_threshold)
+    found.update(zip(words, results))
+    return [found[str(t)] for t in texts]
+
+
+def audit_table(
+    df: pandas.DataFrame,
+    *,
+    analyzer: AnalyzerEngine | None = None,
+    min_ratio: float = 0.3,
+    columns: list[str] | None = None,
+    score_threshold: float = 0.3,
+) -> pandas.DataFrame:
+    """Detect personal data in every cell of a table, column by column (no sampling).
+
+    The full-table counterpart of :func:`audit_dataframe`, through
+    :func:`scan_texts` (each distinct value of a column analysed once).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table, read with ``dtype=str``.
+    analyzer : presidio_analyzer.AnalyzerEngine, optional
+        Defaults to :func:`build_analyzer` (cached).
+    min_ratio : float, default=0.3
+        Minimum detection ratio (fraction in [0, 1]) for a row to be kept.
+    columns : list of str, optional
+        Columns to audit; defaults to the columns of object or string dtype.
+    score_threshold : float, default=0.3
+        Minimum Presidio score, in [0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`audit_dataframe`: ``column``, ``entity_type``, ``ratio``
+        (share of the non-empty cells), ``n_hits``, ``n_cells`` (all
+        non-empty cells), ``example``.
+
+    Raises
+    ------
+    ValueError
+        If ``min_ratio`` is outside [0, 1].
+    """
+    import pandas as pd
+
+    if not 0 <= min_ratio <= 1:
+        raise ValueError(f"min_ratio doit être dans [0, 1], pas {min_ratio}")
+    analyzer = analyzer if analyzer is not None else build_analyzer()
+    columns = list(columns) if columns is not None else _text_columns(df)
+    rows = []
+    for column in columns:
+        values = df[column].dropna().astype(str)
+        values = values[values.str.strip() != ""]
+        if values.empty:
+            continue
+        counts = values.value_counts(sort=False)
+        texts = counts.index.tolist()
+        hits: dict[str, int] = {}
+        examples: dict[str, str] = {}
+        for text, weight, found in zip(texts, counts.tolist(), scan_texts(texts, analyzer=analyzer,
+                                                                           score_threshold=score_threshold)):
+            for entity in {r.entity_type for r in found}:
+                hits[entity] = hits.get(entity, 0) + weight
+            for r in found:
+                examples.setdefault(r.entity_type, text[r.start : r.end])
+        for entity, count in hits.items():
+            ratio = count / len(values)
+            if ratio >= min_ratio:
+                rows.append({"column": column, "entity_type": entity, "ratio": round(ratio, 3), "n_hits": count,
+                             "n_cells": len(values), "example": examples[entity]})
     report = pd.DataFrame(rows, columns=_AUDIT_COLUMNS)
     order = {column: position for position, column in enumerate(columns)}
     report = report.sort_values(

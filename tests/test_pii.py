@@ -338,3 +338,27 @@ def test_engine_does_not_take_an_amount_for_a_siren(analyzer):
 
 def test_engine_finds_birth_dates_in_words(analyzer):
     assert ("DATE_TIME", "12 mars 1985") in entities(analyzer, "Adhérente née le 12 mars 1985 à Roubaix.")
+
+
+# -- fast scans give the naive loop's results ------------------------------------
+
+def test_scan_texts_equals_analyze_per_text(analyzer):
+    texts = [
+        "Bonjour, je suis Claire Morel. Rappelez-moi au 06 12 34 56 78.",
+        f"Mon NIR : {VALID_NIR}", VALID_NIR, "2024-03-12", "Bonjour, je suis Claire Morel. Rappelez-moi au 06 12 34 56 78.",
+        "ADH00669", "", "Graissage de la presse effectué.", "claire.morel@exemple.fr",
+    ]
+    fast = pii.scan_texts(texts, analyzer=analyzer)
+    for text, results in zip(texts, fast):
+        slow = analyzer.analyze(text, language="fr", score_threshold=0.3)
+        assert sorted((r.entity_type, r.start, r.end) for r in results) == \
+            sorted((r.entity_type, r.start, r.end) for r in slow), text
+
+
+def test_audit_table_counts_every_cell(analyzer):
+    df = pd.DataFrame({"courriel": [f"a{i % 7}@exemple.fr" if i % 3 else "aucun" for i in range(90)],
+                       "nir": [VALID_NIR] * 90})
+    report = pii.audit_table(df, analyzer=analyzer, min_ratio=0).set_index(["column", "entity_type"])
+    assert report.loc[("courriel", "EMAIL_ADDRESS"), "n_hits"] == 60  # i % 3 != 0: 60 of 90
+    assert report.loc[("courriel", "EMAIL_ADDRESS"), "n_cells"] == 90
+    assert report.loc[("nir", "FR_NIR"), "ratio"] == 1.0

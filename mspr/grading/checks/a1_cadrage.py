@@ -129,7 +129,7 @@ def _weight(entities: list[str], category: str | None) -> float:
 
 
 def _column_leaks(original, produced, truth, table: str) -> tuple[dict[str, list[float]], list[str]]:
-    """Per personal column of ``table`` (not free text): [weight left, weight total]."""
+    """Per personal column of ``table`` (not free text): [share of its values left, its weight]."""
     cells = {str(v).strip() for column in produced.columns for v in produced[column]} - {""}
     compact_cells = {_compact(v) for v in cells}
     free_text = {s.column for s in truth.pii_spans if s.table == table}
@@ -146,14 +146,17 @@ def _column_leaks(original, produced, truth, table: str) -> tuple[dict[str, list
         else:
             compacted = any(e in _COMPACTED for e in entities)
             left = sum(v in cells or (compacted and _compact(v) in compact_cells) for v in values)
-        out[f"{table}.{column}"] = [left * weight, len(values) * weight]
+        out[f"{table}.{column}"] = [left / len(values) if values else 0.0, weight]
         if left:
             notes.append(f"{table}.{column} ({left}/{len(values)})")
     return out, notes
 
 
 def _span_leaks(original, produced, truth, table: str) -> tuple[dict[str, list[float]], list[str]]:
-    """Per free-text column of ``table``: [weight left, weight total] of the truth's spans."""
+    """Per free-text column of ``table``: [weighted share of the truth's spans left, its weight].
+
+    The column weighs as its heaviest entity type (a text that may hold a NIR weighs as a NIR column).
+    """
     key = truth.tables[table].key
     out, notes = {}, []
     spans = [s for s in truth.pii_spans if s.table == table]
@@ -170,7 +173,8 @@ def _span_leaks(original, produced, truth, table: str) -> tuple[dict[str, list[f
             if value and value in haystack:
                 left += weight
                 count += 1
-        out[f"{table}.{column} (texte libre)"] = [left, total]
+        field = max((_weight([s.entity], "identifiant_direct") for s in spans if s.column == column), default=1.0)
+        out[f"{table}.{column} (texte libre)"] = [left / total if total else 0.0, field]
         if count:
             notes.append(f"{table}.{column} : {count} donnée(s) du texte libre")
     return out, notes
@@ -198,10 +202,11 @@ def _joins(produced: dict, truth) -> tuple[float, list[str]]:
 @check("A1C6.pseudonymisation", assignment="a1_cadrage", max_score=2, schema=LIVRABLES_ANSWER,
        answer="A1C6.livrables",
        label="Audit RGPD : tables pseudonymisées produites (données personnelles retirées, jointures intactes)",
-       scoring="reads <folder>/<table>.csv for every table; removal = 1 − weighted share of the ground truth's "
-               "personal values still present (direct identifiers anywhere in the table, free-text spans in "
-               "their column, indirect identifiers unchanged in their column; NIR and health data weigh 4, "
-               "IBAN 2, others 1, indirect identifiers ×0.25); joins = share of child rows whose foreign key "
+       scoring="reads <folder>/<table>.csv for every table; removal = 1 − weighted mean, over the personal "
+               "columns and free-text columns of the ground truth, of the share of their values still present "
+               "(direct identifiers anywhere in the table, free-text spans in their column, indirect identifiers "
+               "unchanged in their column; a column weighs 4 for a NIR or health data, 2 for an IBAN, 1 otherwise, "
+               "×0.25 for an indirect identifier); joins = share of child rows whose foreign key "
                "finds its parent; score = (0.75 removal + 0.25 joins) × share of rows kept (capped at 1)")
 @_untrusted_file
 def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
@@ -222,7 +227,8 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
     -------
     fraction : float
         ``(0.75 × removal + 0.25 × joins) × kept``, in [0, 1]: removal is 1
-        minus the weighted share of personal values left (weights
+        minus the weighted mean, over the personal columns (free-text ones
+        included), of the share of their values left (column weights
         :data:`ENTITY_WEIGHTS` × :data:`CATEGORY_FACTORS`), joins the mean
         share of child rows whose foreign key finds its parent's key, kept
         the smallest share of rows kept over the tables (a table emptied
@@ -255,14 +261,14 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
         kept.append(min(1.0, len(mine) / max(1, distinct)))
         for found, _ in (_column_leaks(original, mine, truth, table), _span_leaks(original, mine, truth, table)):
             leaks.update(found)
-    left = sum(v[0] for v in leaks.values())
-    total = sum(v[1] for v in leaks.values())
+    left = sum(share * weight for share, weight in leaks.values())
+    total = sum(weight for _, weight in leaks.values())
     # a missing table leaves all its personal data unverified: counted as left
     for table in (m[:-4] for m in missing):
         for column, entities in truth.pii.get(table, {}).items():
             category = truth.gdpr_categories.get(table, {}).get(column)
             if category in CATEGORY_FACTORS:
-                weight = _weight(entities, category) * truth.tables[table].rows
+                weight = _weight(entities, category)
                 left, total = left + weight, total + weight
     removal = 1 - left / total if total else 1.0
     joins, join_notes = _joins(produced, truth)
@@ -271,8 +277,8 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
     evidence = (f"données personnelles retirées : {removal:.0%} (pondéré RGPD) ; jointures : {joins:.0%} ; "
                 f"lignes conservées : {share:.0%}")
     # the heaviest leaks first (a NIR before a first name)
-    notes = [f"{label} : {left_ / total_:.0%} des valeurs" for label, (left_, total_)
-             in sorted(leaks.items(), key=lambda item: -item[1][0]) if left_ > 0]
+    notes = [f"{label} : {share_:.0%} des valeurs" for label, (share_, _)
+             in sorted(leaks.items(), key=lambda item: -item[1][0] * item[1][1]) if share_ > 0]
     if notes:
         evidence += f" ; encore présentes : {', '.join(notes[:8])}"
     if missing:
