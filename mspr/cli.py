@@ -178,7 +178,8 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
     for g in grades:
         total = sum(c.score for c in g.checks)
         top = sum(c.max_score for c in g.checks)
-        state = "exécuté" if g.executed else "NON EXÉCUTÉ"
+        failed = sum("en erreur à l'exécution" in line for line in g.incidents)
+        state = ("NON EXÉCUTÉ" if not g.executed else f"ERREUR ({failed} cell.)" if failed else "exécuté")
         click.echo(f"  {g.team_id:10s} {g.assignment_id:16s} {state:12s} {total:g}/{top:g}")
         for line in g.incidents:
             click.echo(f"      ! {line}")

@@ -71,9 +71,10 @@ class Fault:
 
 #: The ``partial`` team's mistakes: one per assignment, each on one criterion.
 FAULTS = (
-    Fault("a1_cadrage", "A1C6.pii_columns", "pii_columns",
-          "lambda v: {t: dict(list(cols.items())[1:]) for t, cols in v.items()}",
-          ("A1C6.pii_columns",), "oublie la première colonne personnelle de chaque table"),
+    Fault("a1_cadrage", "A1C6.livrables", "tables_pseudonymisees",
+          "lambda v: {t: d.assign(**{c: tables[t][c].to_numpy() for c in TEXTE_LIBRE.get(t, []) if c in d}) "
+          "for t, d in v.items()}",
+          ("A1C6.pseudonymisation",), "oublie de masquer le texte libre des tables pseudonymisées"),
     Fault("a2_conception", "A2C1.leaky_column", "leaky_column", "lambda v: 'aucune'",
           ("A2C1.leaky_column",), "ne trouve pas la colonne qui fuit la cible"),
     Fault("a3_deploiement", "A3C3.deployment_test", "predictions", "lambda v: [1 - int(p) for p in v]",

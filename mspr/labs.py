@@ -235,6 +235,8 @@ def lab_context(spec: CaseSpec, truth: GroundTruth) -> dict[str, Any]:
         - ``target`` : dict with ``column``, ``label``, ``columns`` (every
           target column: the binary one, then the regression one if any)
         - ``costs`` : dict ``false_negative``, ``false_positive`` (EUR) or None
+        - ``technical_patterns`` : list of str, regexes of the case's
+          technical identifiers (:func:`mspr.pii.technical_patterns`)
         - ``entity_types`` : list of str, the Presidio entity types a
           personal column may hold (:data:`mspr.case.spec.ENTITY_TYPES`)
         - ``gdpr_categories`` : dict of str to str, category → French meaning
@@ -261,6 +263,7 @@ def lab_context(spec: CaseSpec, truth: GroundTruth) -> dict[str, Any]:
         - ``defects`` : list of dict ``table``, ``column``, ``kind``, ``count``
     """
     from mspr.case.spec import ENTITY_TYPES, GDPR_CATEGORIES
+    from mspr.pii import technical_patterns
 
     tables = []
     for name, table in truth.tables.items():
@@ -308,6 +311,7 @@ def lab_context(spec: CaseSpec, truth: GroundTruth) -> dict[str, Any]:
         "costs": ({"false_negative": _number(costs["faux_negatif"]),
                    "false_positive": _number(costs["faux_positif"])} if costs else None),
         "entity_types": list(ENTITY_TYPES),
+        "technical_patterns": list(technical_patterns(spec)),
         "gdpr_categories": dict(GDPR_CATEGORIES),
         "plan": {"tasks": len(truth.plan.tasks)},
         "solution": {

@@ -74,14 +74,14 @@ def test_pii_score_is_mean_jaccard_over_flagged_columns():
     }}
     result = by_id(run_checks("a1_cadrage", ctx(answers)))["A1C6.pii_columns"]
     # Columns flagged by either side: nom (1), email (1), ville (0, wrongly flagged),
-    # texte (|{PERSON}| / |{EMAIL, PERSON, PHONE}| = 1/3); mean = (2 + 1/3) / 4 = 0.5833; x 4 points = 2.33.
-    assert result.score == pytest.approx(2.33)
+    # texte (|{PERSON}| / |{EMAIL, PERSON, PHONE}| = 1/3); mean = (2 + 1/3) / 4 = 0.5833; x 1 point = 0.58.
+    assert result.score == pytest.approx(0.58)
     assert "adherents.ville" in result.evidence and "reclamations.texte" in result.evidence
 
 
 def test_pii_perfect_and_empty_answers():
     perfect = {t: {c: v for c, v in cols.items() if v} for t, cols in GROUND_TRUTH.pii.items()}
-    assert run_checks("a1_cadrage", ctx({"A1C6.pii_columns": perfect}))[0].score == 4
+    assert run_checks("a1_cadrage", ctx({"A1C6.pii_columns": perfect}))[0].score == 1
     assert run_checks("a1_cadrage", ctx({"A1C6.pii_columns": {}}))[0].score == 0
 
 

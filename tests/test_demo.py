@@ -121,7 +121,7 @@ def test_the_default_case_passes_the_case_check(ws):
     points = judge(ws, load_case_spec(DEFAULT_CASE))
     assert [(p.label, p.detail) for p in points if not p.ok] == []
     partial = next(p for p in points if p.label.startswith("équipe fautive"))
-    assert all(f in partial.detail for f in ("A1C6.pii_columns", "A2C1.leaky_column", "A3C3.served_predictions",
+    assert all(f in partial.detail for f in ("A1C6.pseudonymisation", "A2C1.leaky_column", "A3C3.served_predictions",
                                              "A4C1.project_duration"))
 
 

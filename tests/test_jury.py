@@ -251,7 +251,7 @@ def test_workbook_cells_are_locked_except_levels_and_comments_with_a_level_list(
     assert lists and '"non acquis,en cours d\'acquisition,acquis"' == lists[0].formula1
     assert any(level in str(dv.sqref) for dv in lists)
     auto = cell_of(path, "c02", "A1C6.pii_columns", 4)
-    assert "4 / 4" in sheet[auto].value  # French points, with the evidence
+    assert "1 / 1" in sheet[auto].value  # French points, with the evidence
 
 
 def test_a_file_for_another_team_or_a_renamed_sheet_is_refused(ws):

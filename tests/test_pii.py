@@ -159,3 +159,206 @@ def test_audit_dataframe_is_deterministic_and_filters(analyzer):
     ratio = first.set_index("entity_type").loc["EMAIL_ADDRESS", "ratio"]
     assert 0.4 < ratio < 0.95
     assert pii.audit_dataframe(df, analyzer=analyzer, sample=30, seed=3, min_ratio=0.99).empty
+
+
+# -- French recognizers, one by one (valid and invalid, every formatting) -----
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+# Overseas NIR (Guadeloupe, département 971, commune 12): body 2 90 05 971 12 345
+# → 2900597112345 mod 97 = 84 (2900597112345 = 97 × 29903063014 + 87 … checked
+# below with plain integer arithmetic, independent of mspr), key = 97 − r.
+OVERSEAS_BODY = "2900597112345"
+OVERSEAS_KEY = 97 - int(OVERSEAS_BODY) % 97
+OVERSEAS_NIR = f"2 90 05 971 12 345 {OVERSEAS_KEY:02d}"
+VALID_IBAN = "FR76 3000 6000 0112 3456 7890 189"  # mod 97 = 1 and RIB key 89 (identifiers' docstring)
+GERMAN_IBAN = "DE89 3704 0044 0532 0130 00"  # ISO 13616's German example
+
+
+def found_by(recognizer, text):
+    return [(r.entity_type, text[r.start : r.end]) for r in recognizer.analyze(text, [recognizer.ENTITY], None)]
+
+
+@pytest.mark.parametrize("text", [
+    VALID_NIR, VALID_NIR.replace(" ", ""), VALID_NIR.replace(" ", NBSP), VALID_NIR.replace(" ", NNBSP),
+    VALID_NIR.replace(" ", "-"), VALID_NIR.replace(" ", "."), CORSICA_2A_NIR, OVERSEAS_NIR,
+    OVERSEAS_NIR.replace(" ", NBSP), OVERSEAS_NIR.replace(" ", "-"),
+])
+def test_nir_recognizer_formats(text):
+    assert OVERSEAS_KEY == 97 - 2900597112345 % 97 and 1 <= OVERSEAS_KEY <= 97
+    sentence = f"Mon numéro de sécurité sociale : {text}."
+    assert found_by(pii.FrNirRecognizer(), sentence) == [("FR_NIR", text)]
+
+
+@pytest.mark.parametrize("text", [
+    WRONG_KEY_NIR, WRONG_KEY_NIR.replace(" ", NBSP), WRONG_KEY_NIR.replace(" ", "-"),
+    f"2 90 05 971 12 345 {(OVERSEAS_KEY % 97) + 1:02d}",  # overseas, wrong key
+    "1 85 03 75 123 456",  # no key
+    "5 85 03 75 123 456 41",  # sex digit 5 does not exist
+])
+def test_nir_recognizer_rejects(text):
+    assert found_by(pii.FrNirRecognizer(), f"Numéro de sécurité sociale : {text}") == []
+
+
+@pytest.mark.parametrize("text, siren", [
+    ("SIREN 732 829 320", "732 829 320"),
+    ("société n° 732829320", "732829320"),
+    (f"RCS Lille 732{NBSP}829{NBSP}320", f"732{NBSP}829{NBSP}320"),
+    (f"SIREN{NNBSP}: 732{NNBSP}829{NNBSP}320", f"732{NNBSP}829{NNBSP}320"),
+    ("732 829 320", "732 829 320"),  # the whole cell of a SIREN column
+])
+def test_siren_recognizer_in_context(text, siren):
+    assert found_by(pii.FrSirenRecognizer(), text) == [("FR_SIREN", siren)]
+
+
+@pytest.mark.parametrize("text", [
+    "Un budget de 100 000 009 euros a été voté.",  # Luhn-valid amount: 1+0+…+9 = 10
+    "Montant : 732 829 320 €",
+    "Nous avons reçu 732 829 320 réclamations",  # no company word
+    "SIREN 732 829 321",  # wrong Luhn
+])
+def test_siren_recognizer_rejects_amounts_and_wrong_luhn(text):
+    assert found_by(pii.FrSirenRecognizer(), text) == []
+
+
+@pytest.mark.parametrize("siret", ["732 829 320 00074", "73282932000074", f"732{NBSP}829{NBSP}320{NBSP}00074",
+                                   f"732{NNBSP}829{NNBSP}320{NNBSP}00074"])
+def test_siret_recognizer_formats(siret):
+    assert found_by(pii.FrSiretRecognizer(), f"Établissement SIRET {siret} (Lille)") == [("FR_SIRET", siret)]
+
+
+@pytest.mark.parametrize("text", ["SIRET 732 829 320 00075", "un total de 732 829 320 00074 euros"])
+def test_siret_recognizer_rejects(text):
+    assert found_by(pii.FrSiretRecognizer(), text) == []
+
+
+@pytest.mark.parametrize("iban", [VALID_IBAN, VALID_IBAN.replace(" ", ""), VALID_IBAN.replace(" ", NBSP),
+                                  VALID_IBAN.replace(" ", NNBSP), VALID_IBAN.replace(" ", "-"), VALID_IBAN.lower()])
+def test_french_iban_recognizer_formats(iban):
+    assert found_by(pii.FrIbanRecognizer(), f"Mon RIB : {iban}.") == [("IBAN_CODE", iban)]
+
+
+@pytest.mark.parametrize("iban", [VALID_IBAN[:-1] + "8", GERMAN_IBAN, "FR76 3000 6000 0112 3456 7890 18"])
+def test_french_iban_recognizer_rejects_wrong_key_foreign_and_short(iban):
+    assert found_by(pii.FrIbanRecognizer(), f"Mon RIB : {iban}.") == []
+
+
+def test_analyzer_still_finds_a_foreign_iban_with_the_generic_recognizer(analyzer):
+    assert ("IBAN_CODE", GERMAN_IBAN) in entities(analyzer, f"IBAN : {GERMAN_IBAN}")
+
+
+@pytest.mark.parametrize("phone", [
+    "06 12 34 56 78", "0612345678", "06.12.34.56.78", "06-12-34-56-78", "06\u202f12\u202f34\u202f56\u202f78",
+    f"06{NBSP}12{NBSP}34{NBSP}56{NBSP}78", "+33 6 12 34 56 78", "+33 (0)6 12 34 56 78", "+33612345678",
+    "0033 6 12 34 56 78", "04 72 10 30 30",
+])
+def test_phone_recognizer_formats(phone):
+    assert found_by(pii.FrPhoneRecognizer(), f"Rappelez-moi au {phone}, merci.") == [("PHONE_NUMBER", phone)]
+
+
+@pytest.mark.parametrize("phone", ["07 01 23 45 67", "06 12 34 56", "00 12 34 56 78"])
+def test_phone_recognizer_rejects_unallocated_and_short(phone):
+    # 070 is not allocated (ARCEP); 8 digits is too short; 00 is not a national prefix
+    assert found_by(pii.FrPhoneRecognizer(), f"Rappelez-moi au {phone}, merci.") == []
+
+
+@pytest.mark.parametrize("sentence, date", [
+    ("Je suis née le 12 mars 1985 à Lille.", "12 mars 1985"),
+    ("Né le 1er avril 1990.", "1er avril 1990"),
+    ("Rendez-vous mardi 3 février 2015.", "mardi 3 février 2015"),
+    ("Date de naissance : 12/03/1985", "12/03/1985"),
+    ("Date de naissance : 12-03-1985", "12-03-1985"),
+    ("Date de naissance : 12.03.1985", "12.03.1985"),
+    ("Date de naissance : 1985-03-12", "1985-03-12"),
+])
+def test_date_recognizer_formats(sentence, date):
+    assert found_by(pii.FrDateRecognizer(), sentence) == [("DATE_TIME", date)]
+
+
+@pytest.mark.parametrize("sentence", ["Né le 31 avril 1985.", "Date : 31/02/1985", "Réf. 12/13/1985"])
+def test_date_recognizer_rejects_impossible_dates(sentence):
+    assert found_by(pii.FrDateRecognizer(), sentence) == []
+
+
+@pytest.mark.parametrize("sentence, address", [
+    ("J'habite 12 rue des Lilas depuis 2010.", "12 rue des Lilas"),
+    ("Adresse : 3 bis, avenue Jean Jaurès 69007 Lyon", "3 bis, avenue Jean Jaurès 69007 Lyon"),
+    ("Livraison 8, place de l'Église.", "8, place de l'Église"),
+])
+def test_address_recognizer(sentence, address):
+    assert found_by(pii.FrAddressRecognizer(), sentence) == [("LOCATION", address)]
+
+
+def test_address_recognizer_ignores_common_words():
+    assert found_by(pii.FrAddressRecognizer(), "Au cours de la semaine, la place manquait.") == []
+
+
+# -- the engine: technical identifiers, civilities, typographic spaces ----------
+
+@pytest.mark.parametrize("code", ["ADH00669", "REM000123", "RCL-00042", "CLI_0042"])
+def test_technical_identifiers_are_never_names_or_places(analyzer, code):
+    for text in (code, f"Dossier {code} transmis au service.", f"{code} Lille"):
+        assert not {e for e, v in entities(analyzer, text) if code in v or v in code} & {"PERSON", "LOCATION"}
+
+
+@pytest.mark.parametrize("civility", ["Mme", "M.", "Madame", "Monsieur"])
+def test_a_lone_civility_is_not_a_person(analyzer, civility):
+    assert not [e for e, _ in entities(analyzer, civility) if e == "PERSON"]
+
+
+def test_technical_patterns_come_from_the_case_formats():
+    import re
+    from pathlib import Path
+
+    from mspr.case import load_case_spec
+
+    spec = load_case_spec(Path(__file__).parents[1] / "cases" / "mutuelle_horizon")
+    patterns = pii.technical_patterns(spec)
+    formats = [c.format for t in spec.donnees.tables.values() for c in t.colonnes.values()
+               if c.role == "identifiant_technique" and c.format]
+    assert formats and patterns
+    for fmt in formats:
+        value = fmt.format(669)
+        assert any(re.fullmatch(p, value) for p in patterns), value
+        assert not any(re.search(p, f"x{value}1") for p in patterns if re.fullmatch(p, value))
+
+
+def test_engine_reads_typographic_spaces_with_unchanged_offsets(analyzer):
+    text = f"NIR{NNBSP}: 1{NBSP}85{NBSP}03{NBSP}75{NBSP}123{NBSP}456{NBSP}41 ; tél.{NNBSP}06{NNBSP}12{NNBSP}34{NNBSP}56{NNBSP}78"
+    assert pii.normalise_spaces(text) != text and len(pii.normalise_spaces(text)) == len(text)
+    found = entities(analyzer, text)
+    assert ("FR_NIR", f"1{NBSP}85{NBSP}03{NBSP}75{NBSP}123{NBSP}456{NBSP}41") in found
+    assert ("PHONE_NUMBER", f"06{NNBSP}12{NNBSP}34{NNBSP}56{NNBSP}78") in found
+
+
+def test_engine_does_not_take_an_amount_for_a_siren(analyzer):
+    found = entities(analyzer, "Le conseil a voté 100 000 009 euros de travaux.")
+    assert not [e for e, _ in found if e in ("FR_SIREN", "FR_SIRET")]
+    assert ("FR_SIREN", "732 829 320") in entities(analyzer, "Employeur : société SIREN 732 829 320")
+
+
+def test_engine_finds_birth_dates_in_words(analyzer):
+    assert ("DATE_TIME", "12 mars 1985") in entities(analyzer, "Adhérente née le 12 mars 1985 à Roubaix.")
+
+
+# -- fast scans give the naive loop's results ------------------------------------
+
+def test_scan_texts_equals_analyze_per_text(analyzer):
+    texts = [
+        "Bonjour, je suis Claire Morel. Rappelez-moi au 06 12 34 56 78.",
+        f"Mon NIR : {VALID_NIR}", VALID_NIR, "2024-03-12", "Bonjour, je suis Claire Morel. Rappelez-moi au 06 12 34 56 78.",
+        "ADH00669", "", "Graissage de la presse effectué.", "claire.morel@exemple.fr",
+    ]
+    fast = pii.scan_texts(texts, analyzer=analyzer)
+    for text, results in zip(texts, fast):
+        slow = analyzer.analyze(text, language="fr", score_threshold=0.3)
+        assert sorted((r.entity_type, r.start, r.end) for r in results) == \
+            sorted((r.entity_type, r.start, r.end) for r in slow), text
+
+
+def test_audit_table_counts_every_cell(analyzer):
+    df = pd.DataFrame({"courriel": [f"a{i % 7}@exemple.fr" if i % 3 else "aucun" for i in range(90)],
+                       "nir": [VALID_NIR] * 90})
+    report = pii.audit_table(df, analyzer=analyzer, min_ratio=0).set_index(["column", "entity_type"])
+    assert report.loc[("courriel", "EMAIL_ADDRESS"), "n_hits"] == 60  # i % 3 != 0: 60 of 90
+    assert report.loc[("courriel", "EMAIL_ADDRESS"), "n_cells"] == 90
+    assert report.loc[("nir", "FR_NIR"), "ratio"] == 1.0

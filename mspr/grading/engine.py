@@ -186,25 +186,30 @@ def notebook_incidents(notebook: Path, limits) -> list[str]:
     Returns
     -------
     list of str
-        One sentence per kind of incident found in the cells' error
-        outputs, in the order of :data:`_NOTEBOOK_SIGNS`; empty if the
-        notebook is unreadable.
+        First one sentence per cell that raised an error (its ``grade_id``,
+        the exception, and that its answers may be missing), then one per
+        kind of incident found in the cells' error outputs, in the order of
+        :data:`_NOTEBOOK_SIGNS`; empty if the notebook is unreadable.
     """
     try:
         nb = json.loads(notebook.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    errors = []
+    errors, failed = [], []
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
             if isinstance(output, dict) and output.get("output_type") == "error":
                 errors.append(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+                grade_id = (cell.get("metadata", {}).get("nbgrader", {}) or {}).get("grade_id") or "sans identifiant"
+                failed.append(f"cellule « {grade_id} » en erreur à l'exécution ({output.get('ename', '')} : "
+                              f"{str(output.get('evalue', ''))[:120]}) : les réponses qu'elle devait produire, et "
+                              "celles des cellules qui en dépendent, peuvent manquer")
             elif isinstance(output, dict) and output.get("name") == "stderr":
                 errors.append(str(output.get("text", ""))[-2000:])
     text = "\n".join(errors)
     values = {"mem": limits.memory_bytes // 2**20, "nproc": limits.nproc, "fsize": limits.fsize_bytes,
               "cell": limits.cell_s}
-    return [sentence.format(**values) for pattern, sentence in _NOTEBOOK_SIGNS if pattern.search(text)]
+    return [*failed, *(sentence.format(**values) for pattern, sentence in _NOTEBOOK_SIGNS if pattern.search(text))]
 
 
 def _execution_incidents(incidents: list[dict], limits) -> list[str]:

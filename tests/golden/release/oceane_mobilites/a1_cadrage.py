@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "2d0c4bf25a85ae2bff184d3f67b57e2b", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "8acbf647cf5fcb481526e0e313715439", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A1 — Étude d'opportunité : cadrage et audit des données
 #
 # **Océane Mobilités** — service public de transport régional de voyageurs
@@ -47,12 +47,15 @@
 # 1. L'audit des données personnelles de chaque table avec Presidio
 #    (`mspr.pii.audit_dataframe`) et votre décision, colonne par colonne,
 #    enregistrée dans `reponses.json` par la cellule prévue (ne la modifiez pas).
-# 2. Les mesures de protection que vous proposez (cellule évaluée par le jury).
-# 3. La note de cadrage (dernière cellule, évaluée par le jury).
+# 2. Les tables pseudonymisées (une par table, texte libre masqué, jointures
+#    intactes) et le registre des traitements, écrits dans `livrables_a1/` par la
+#    cellule prévue : le correcteur relit ces fichiers, pas votre déclaration.
+# 3. Les mesures de protection que vous proposez (cellule évaluée par le jury).
+# 4. La note de cadrage (dernière cellule, évaluée par le jury).
 #
 # Exécutez les cellules dans l'ordre. Les cellules grisées sont en lecture seule.
 
-# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "6808a400c9306a02f98bef69a0007f5f", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "a2941e859b3c01d462a11c688eba6816", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from pathlib import Path
 
 import pandas as pd
@@ -72,8 +75,15 @@ for nom, table in tables.items():
     print(f"{nom:15s} {table.shape[0]:6d} lignes × {table.shape[1]:2d} colonnes : {', '.join(table.columns)}")
 
 # Analyseur Presidio configuré pour le français (spaCy fr_core_news_sm,
-# reconnaisseurs français : NIR, SIREN, SIRET, téléphones français…).
-analyseur = build_analyzer()
+# reconnaisseurs français : NIR, SIREN, SIRET, IBAN, téléphones, dates, adresses).
+# Les formats des identifiants techniques (dictionnaire des données) ne sont
+# jamais pris pour un nom ou un lieu.
+IDENTIFIANTS_TECHNIQUES = [
+    "(?<![\\w-])ABO\\d{6,}(?![\\w-])",
+    "(?<![\\w-])RCL\\d{5,}(?![\\w-])",
+    "(?<![\\w-])VAL\\d{7,}(?![\\w-])",
+]
+analyseur = build_analyzer(IDENTIFIANTS_TECHNIQUES)
 TYPES_ENTITES = [
     "PERSON",
     "EMAIL_ADDRESS",
@@ -144,8 +154,53 @@ record("A1C6.pii_columns", {
     for table, colonnes in pii_columns.items()
 })
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "169472b100ba7c3ee80fa3a3ee28f0fb", "grade": false, "grade_id": "consigne_mesures", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 4. Mesures de protection (évaluées par le jury)
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "dd74891a3e155e202193737ed53d0616", "grade": false, "grade_id": "consigne_pseudonymisation", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 4. Pseudonymisation des tables et registre des traitements
+#
+# Produisez, pour chaque table, sa version pseudonymisée dans le dictionnaire
+# `tables_pseudonymisees` (`{table: DataFrame}`, toutes les lignes gardées) :
+#
+# - les identifiants directs (nom, NIR, e-mail, téléphone, IBAN…) ne doivent plus
+#   y figurer, sous aucune forme ;
+# - les identifiants indirects sont généralisés (code postal → département,
+#   date de naissance → année…) ;
+# - le texte libre est masqué (Presidio Anonymizer sur les entités détectées) ;
+# - les clés sont remplacées par un pseudonyme obtenu par hachage à clé secrète
+#   (HMAC) : la même valeur donne le même pseudonyme dans toutes les tables, les
+#   jointures restent possibles.
+#
+# Décrivez ensuite le traitement dans `registre` (registre des traitements,
+# article 30 du RGPD) : une liste `traitements` dont chaque entrée donne
+# `finalite`, `base_legale`, `categories_donnees` (types d'entités de
+# `TYPES_ENTITES` ou leurs noms en français), `categories_personnes`,
+# `destinataires`, `duree_conservation` et `mesures_securite`.
+#
+# Le correcteur relit les fichiers écrits : il y cherche chaque donnée
+# personnelle du jeu (un NIR ou une donnée de santé oubliés coûtent plus cher
+# qu'une commune), vérifie les jointures et la couverture du registre.
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "53cc64290b95b643f1e44042abc8791b", "grade": false, "grade_id": "pseudonymisation", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "4062c29dfc15b66d44457f505dc83642", "grade": false, "grade_id": "livrables", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import yaml
+
+
+def ecrire_livrables(tables_produites, registre_produit, dossier=Path("livrables_a1")):
+    """Écrit une table CSV par table et le registre en YAML ; renvoie le dossier."""
+    dossier.mkdir(exist_ok=True)
+    for nom, table in tables_produites.items():
+        table.to_csv(dossier / f"{nom}.csv", index=False)
+    (dossier / "registre_traitements.yaml").write_text(
+        yaml.safe_dump(registre_produit, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return str(dossier)
+
+
+record("A1C6.livrables", ecrire_livrables(tables_pseudonymisees, registre))
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "d9d885fb86bcb6a91400dd210ec654d4", "grade": false, "grade_id": "consigne_mesures", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. Mesures de protection (évaluées par le jury)
 #
 # À partir de votre audit : quelles données le projet (abonnement non renouvelé
 # à son échéance dans les six mois suivant la date de référence) a-t-il
@@ -157,12 +212,84 @@ record("A1C6.pii_columns", {
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "89c0476a0c89ed2c8b1b0806f2433a97", "grade": true, "grade_id": "A1C6-mesures_rgpd", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "34830887b9229eaefe63c4e908474648", "grade": false, "grade_id": "consigne_note", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 5. Note de cadrage (évaluée par le jury)
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "6f234c518b9045d3a99348a88c29378e", "grade": false, "grade_id": "consigne_note", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. Note de cadrage (évaluée par le jury)
 #
 # Rédigez une note de cadrage synthétique (une page au plus) : contexte et
 # enjeux, besoin, objectifs mesurables, plus-value attendue, périmètre, risques
 # (dont ceux liés aux données), et les décisions attendues de la direction.
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "e07e0ff734667540611c679f6e87fab7", "grade": true, "grade_id": "A1C2-note_de_cadrage", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "1b3fedee780d2d6e18c4a3c016bece15", "grade": false, "grade_id": "consigne_besoin", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Recueil du besoin (évalué par le jury)
+#
+# Restituez le besoin de la direction métier tel que vous l'avez recueilli :
+# demandeur et utilisateurs, problème posé, situation actuelle, contexte de
+# l'entreprise en matière de données et d'IA, enjeux (métier, financiers,
+# humains, d'image), questions restées ouvertes. Gabarit :
+#
+# | Rubrique | Contenu |
+# |---|---|
+# | Demandeur / utilisateurs | … |
+# | Problème et situation actuelle | … |
+# | Données et maturité IA de l'entreprise | … |
+# | Enjeux | … |
+# | Questions ouvertes | … |
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "f9e40ae2a5e225624727feffd59ba699", "grade": true, "grade_id": "A1C1-recueil_besoin", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "efef85fad803b7ace61c3849af741f71", "grade": false, "grade_id": "consigne_risques", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 8. Matrice des risques (évaluée par le jury)
+#
+# Cotez chaque risque du projet : probabilité (1 à 4) × impact (1 à 4) =
+# criticité, avec une mesure de réduction et un responsable. Incluez les risques
+# métier, techniques, humains et **les risques liés à la sécurité des données**
+# (fuite, réidentification, accès non autorisé, conservation excessive).
+#
+# | Risque | Catégorie | Probabilité (1-4) | Impact (1-4) | Criticité | Mesure | Responsable |
+# |---|---|---|---|---|---|---|
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "37f5d81bf58bded5bed21a86e51c0ff6", "grade": true, "grade_id": "A1C3-matrice_risques", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "c73293feab9c1acbc01f6ad1ab8e5499", "grade": false, "grade_id": "consigne_veille", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 9. Veille technologique et réglementaire (évaluée par le jury)
+#
+# Note de veille sur une période donnée (sources en français et en anglais) :
+# évolutions techniques utiles au projet, et obligations réglementaires, dont
+# **celles du règlement européen sur l'IA (AI Act) pour l'usage visé** (niveau
+# de risque, obligations qui en découlent, calendrier), le RGPD et les
+# recommandations de la CNIL. Gabarit : période, sources, faits marquants,
+# impact sur le projet, recommandations aux décideurs.
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "11a8c284d673a39049109cd000515aca", "grade": true, "grade_id": "A1C4-veille", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "a9887d6804a5c3eeb04a2be44e491532", "grade": false, "grade_id": "consigne_solutions", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 10. Comparaison des familles de solutions (évaluée par le jury)
+#
+# Comparez au moins trois familles de solutions (règles métier, régression
+# logistique, arbres et forêts aléatoires, boosting, réseaux de neurones,
+# clustering…) : données nécessaires, performance attendue, explicabilité, coût,
+# maintenance ; concluez par la solution retenue et sa justification.
+#
+# | Famille | Données nécessaires | Performance attendue | Explicabilité | Coût / maintenance | Adéquation |
+# |---|---|---|---|---|---|
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "6e1f7b98ef93e558fb9484f3089b8093", "grade": true, "grade_id": "A1C5-solutions", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "c56043786bd2a5c2a53fc8fb93c0b4a8", "grade": false, "grade_id": "consigne_faisabilite", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 11. Note de faisabilité (évaluée par le jury)
+#
+# Pour les décideurs : contexte, besoin, objectifs, plus-value, risques,
+# propositions et préconisations, **moyens et coûts prévisionnels**
+# (jours-personnes, infrastructure, licences), **environnement technique
+# nécessaire** (stockage, calcul, outils, hébergement des données), sécurité des
+# données, décision attendue.
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "5606f0242b5556aaad3d2c2d0e74eb0d", "grade": true, "grade_id": "A1C7-note_faisabilite", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
