@@ -8,6 +8,32 @@ import os
 from pathlib import Path
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process still runs (a zombie, dead but not yet reaped, does not).
+
+    Parameters
+    ----------
+    pid : int
+        Host pid.
+
+    Returns
+    -------
+    bool
+        False if no such process or a zombie; True if it runs, or exists but
+        belongs to another user (signal refused).
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return False
+
+
 def pids() -> list[str]:
     """Return the pids of every running process, as strings."""
     return [pid for pid in os.listdir("/proc") if pid.isdigit()]

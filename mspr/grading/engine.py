@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from mspr._proc import pid_alive
 from mspr.errors import MsprError
 from mspr.paths import ASSIGNMENTS, Workspace
 
@@ -441,15 +442,6 @@ def commit(ws: Workspace, outcome: Outcome) -> None:
 
 # -- the run -------------------------------------------------------------------------
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 def clean_stale_scratch(tmp: Path | None = None) -> list[Path]:
     """Remove the scratch folders left by grading processes that no longer run.
@@ -467,7 +459,7 @@ def clean_stale_scratch(tmp: Path | None = None) -> list[Path]:
     removed = []
     for path in Path(tmp or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
         match = re.match(rf"{SCRATCH_PREFIX}(\d+)-", path.name)
-        if match and path.is_dir() and not _pid_alive(int(match.group(1))):
+        if match and path.is_dir() and not pid_alive(int(match.group(1))):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

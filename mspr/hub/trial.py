@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from mspr._proc import pid_alive
 from mspr.errors import MsprError
 from mspr.hub.config import lay_out, plan, proxy_command, render_config
 from mspr.paths import ASSIGNMENTS, COURSE_ID, Workspace
@@ -146,15 +147,6 @@ def _write_state(state: HubState) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(asdict(state), fh, indent=2)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return Path(f"/proc/{pid}").exists() and "zombie" not in _status(pid)
 
 
 def _status(pid: int) -> str:
@@ -296,7 +288,7 @@ def up(roster_path: str | Path, *, hub_dir: str | Path, trainers: list[str], por
     hub_dir = Path(hub_dir).resolve()
     if _state_path(hub_dir).is_file():
         previous = load_state(hub_dir)
-        if _alive(previous.pid):
+        if pid_alive(previous.pid):
             raise MsprError(f"un hub d'essai tourne déjà ici (processus {previous.pid}, {previous.url})",
                             path=hub_dir, hint="arrêtez-le d'abord avec « mspr hub down »")
     for parent in hub_dir.parents:
@@ -421,10 +413,10 @@ def down(hub_dir: str | Path, *, keep_accounts: bool = False, timeout_s: float =
         If no hub was started in ``hub_dir``.
     """
     state = load_state(hub_dir)
-    if state.pid and _alive(state.pid):
+    if state.pid and pid_alive(state.pid):
         os.kill(state.pid, signal.SIGTERM)  # JupyterHub stops the servers and the proxy (cleanup_*)
         end = time.monotonic() + timeout_s
-        while time.monotonic() < end and _alive(state.pid):
+        while time.monotonic() < end and pid_alive(state.pid):
             time.sleep(0.2)
     killed = []
     for _ in range(3):

@@ -18,6 +18,7 @@ check function here and one recording cell in the lab.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -450,3 +451,33 @@ def checks_table() -> str:
     for chk in CHECKS.values():
         rows.append(f"| `{chk.check_id}` | {chk.assignment_id} | {chk.max_score:g} | `{chk.answer}` | {chk.scoring} |")
     return "\n".join(rows) + "\n"
+
+
+def untrusted_file(func):
+    """Report an unexpected failure while reading a team's file as an answer error (0 points, reason shown).
+
+    The files are the team's: a malformed one must cost that criterion, not
+    stop the grading of the submission.
+
+    Parameters
+    ----------
+    func : callable
+        A check ``(ctx, answer) -> (fraction, evidence)`` that reads files of
+        the team's folder.
+
+    Returns
+    -------
+    callable
+        The same check, raising :class:`AnswerError` (« fichier illisible »,
+        with the exception's type and message) for any other exception.
+    """
+    @functools.wraps(func)
+    def wrapper(ctx: CheckContext, answer: str) -> tuple[float, str]:
+        try:
+            return func(ctx, answer)
+        except AnswerError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (any parser failure on an untrusted file)
+            raise AnswerError(f"{answer} : fichier illisible ({type(exc).__name__} : {str(exc)[:120]})") from None
+
+    return wrapper

@@ -18,7 +18,6 @@ A classification typed without the artefacts earns at most 1 point of 4.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
-from mspr.grading.checks._core import AnswerError, CheckContext, Text, check
+from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, untrusted_file
 
 #: ``A1C6.pii_columns``: table -> column -> entity types.
 PII_ANSWER = TypeAdapter(dict[Text, dict[Text, Annotated[list[Text], Field(max_length=50)]]])
@@ -45,20 +44,6 @@ CATEGORY_FACTORS = {"identifiant_direct": 1.0, "identifiant_indirect": 0.25}
 
 #: Entity types compared without their separators (spaces, dots, dashes).
 _COMPACTED = ("FR_NIR", "IBAN_CODE", "PHONE_NUMBER", "FR_SIREN", "FR_SIRET")
-
-
-def _untrusted_file(func):
-    """Report a failure while reading a team's file as an answer error (0 points, reason shown)."""
-    @functools.wraps(func)
-    def wrapper(ctx: CheckContext, answer: str) -> tuple[float, str]:
-        try:
-            return func(ctx, answer)
-        except AnswerError:
-            raise
-        except Exception as exc:  # noqa: BLE001  (any parser failure on an untrusted file)
-            raise AnswerError(f"{answer} : fichier illisible ({type(exc).__name__} : {str(exc)[:120]})") from None
-
-    return wrapper
 
 
 @check("A1C6.pii_columns", assignment="a1_cadrage", max_score=1, schema=PII_ANSWER,
@@ -208,7 +193,7 @@ def _joins(produced: dict, truth) -> tuple[float, list[str]]:
                "unchanged in their column; a column weighs 4 for a NIR or health data, 2 for an IBAN, 1 otherwise, "
                "×0.25 for an indirect identifier); joins = share of child rows whose foreign key "
                "finds its parent; score = (0.75 removal + 0.25 joins) × share of rows kept (capped at 1)")
-@_untrusted_file
+@untrusted_file
 def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Scan the team's pseudonymised tables against the ground truth.
 
@@ -399,7 +384,7 @@ def read_register(path: Path) -> list[dict]:
        scoring="reads <folder>/registre_traitements.yaml (or .yml, .json); coverage = share of the case's personal "
                "entity types named by an entry that has an art. 6 legal basis and a retention period; "
                "completeness = mean share of the 7 art. 30 fields filled per entry; score = coverage × completeness")
-@_untrusted_file
+@untrusted_file
 def registre(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Check the register covers every personal category with a legal basis and a retention period.
 

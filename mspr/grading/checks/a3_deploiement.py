@@ -8,7 +8,6 @@ standard output, located by the grader's process watcher, see
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import sys
@@ -17,6 +16,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
+from mspr._proc import pid_alive
 from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, parse
 from mspr.serving import access_log_requests
 
@@ -237,24 +237,12 @@ def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, 
     if timed and len(answer.latencies_ms) > answered:
         return 0.0, (f"{len(answer.latencies_ms)} latences rapportées mais le journal du serveur ne montre que "
                      f"{answered} requête(s) /invocations servie(s) : les latences ne viennent pas du serveur")
-    alive = pid in ctx.leftovers or (not ctx.isolated and _pid_alive(pid))
+    alive = pid in ctx.leftovers or (not ctx.isolated and pid_alive(pid))
     listening = not ctx.isolated and _port_open(port)
     ok = timed and not alive and not listening
     return float(ok), (f"{len(answer.latencies_ms)} latences mesurées ; serveur (pid {pid}, port {port}) "
                        f"{'encore actif' if alive or listening else 'arrêté'}")
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is a stopped server whose parent did not reap it yet
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return True
 
 
 def _port_open(port: int) -> bool:

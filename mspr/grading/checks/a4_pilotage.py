@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import re
 import unicodedata
@@ -14,7 +13,7 @@ from typing import Annotated, Union
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, TypeAdapter
 
-from mspr.grading.checks._core import AnswerError, CheckContext, Text, check
+from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, untrusted_file
 
 #: ``A4C1.critical_path``: task ids in order.
 PATH_ANSWER = TypeAdapter(Annotated[list[Text], Field(max_length=1000)])
@@ -78,24 +77,6 @@ def project_duration(ctx: CheckContext, answer: int | float) -> tuple[float, str
     """
     truth = ctx.ground_truth.plan.duration_days
     return float(answer == truth), f"réponse {answer} j ; attendu {truth} j"
-
-
-def _untrusted_file(func):
-    """Report an unexpected failure while reading a team's file as an answer error (0 points, reason shown).
-
-    The files are the team's: a malformed one must cost that criterion, not
-    stop the grading of the submission.
-    """
-    @functools.wraps(func)
-    def wrapper(ctx: CheckContext, answer: str) -> tuple[float, str]:
-        try:
-            return func(ctx, answer)
-        except AnswerError:
-            raise
-        except Exception as exc:  # noqa: BLE001  (any parser failure on an untrusted file)
-            raise AnswerError(f"{answer} : fichier illisible ({type(exc).__name__} : {str(exc)[:120]})") from None
-
-    return wrapper
 
 
 # -- the PERT table, read from the team's file ------------------------------------------
@@ -325,7 +306,7 @@ def _expected(task, field: str, read: object, days: dict[int, dt.date]) -> str:
        scoring="reads the team's PERT file (CSV or Excel, any column order, French or English headers, day "
                "numbers or dates on the working calendar); each task of the plan is an equal share, earned when its ES, EF, LS, LF and total "
                "float all match the critical path method")
-@_untrusted_file
+@untrusted_file
 def pert_table(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Score the PERT table file task by task.
 
@@ -671,7 +652,7 @@ def _workbook(ctx: CheckContext, answer: str):
        scoring="evaluates the team's .xlsx formulas (formulas package); each provider × month of the log is an "
                "equal share, earned when its penalty cell is a formula whose value (EUR, or k€ when the header "
                "says so) is within 0.01 EUR of the contract's penalty; typed values earn nothing and are reported")
-@_untrusted_file
+@untrusted_file
 def sla_penalties(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Score the penalties of the SLA workbook per provider and month.
 
@@ -763,7 +744,7 @@ def sla_penalties(ctx: CheckContext, answer: str) -> tuple[float, str]:
        label="Tableau de bord prestataires : synthèse (tableau croisé) et graphique dans le classeur",
        scoring="one point for a chart in the workbook, one for a pivot table or a summary sheet (named "
                "synthèse, récapitulatif, TCD…) computed by formulas and naming every provider")
-@_untrusted_file
+@untrusted_file
 def sla_workbook(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Check that the SLA workbook has a chart and a pivot summary.
 
@@ -880,7 +861,7 @@ def _table_file(ctx: CheckContext, answer: str, what: str) -> Path:
        scoring="reads the team's budget file (CSV or Excel, any row and column order, resource keys or names, "
                "EUR or k€ stated in the cost header); each resource and the total row are equal shares, earned "
                "within 0.5 EUR of duration × daily cost summed over the resource's tasks; wrong resources named")
-@_untrusted_file
+@untrusted_file
 def budget(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Score the budget per resource and its total.
 
@@ -980,7 +961,7 @@ def _image(path: Path) -> tuple[bool, str]:
        label="Diagramme de Gantt enregistré (image livrée ; la mise en évidence du chemin critique est vue par "
              "le jury)",
        scoring="the recorded file is a PNG, JPEG or SVG image of at least 300 × 150 px")
-@_untrusted_file
+@untrusted_file
 def gantt(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Check that the Gantt chart was saved as an image.
 
@@ -1117,7 +1098,7 @@ def _score_series(ctx: CheckContext, path: Path, field: str, answer: str) -> tup
        scoring="reads the team's table (CSV or Excel, any column order, French or English headers, sprints "
                "named or numbered); each sprint is an equal share, earned when its velocity equals the points of "
                "the items finished within the sprint, recomputed from the shipped backlog; wrong sprints named")
-@_untrusted_file
+@untrusted_file
 def velocity(ctx: CheckContext, answer: str) -> tuple[float, str]:
     """Score the velocity per sprint.
 
