@@ -39,14 +39,14 @@ def case() -> None:
 
 @case.command("build")
 @HELP
-@click.argument("case_dir", type=click.Path(path_type=Path))
+@click.argument("case_dir", type=click.Path(path_type=Path), metavar="DOSSIER_CAS")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Dossier de sortie, vide ou construction précédente du même cas (défaut : build/cases/<nom du cas>).")
 @click.option("--seed", type=int, default=None, help="Graine aléatoire (défaut : celle du case.yaml).")
 @click.option("--rows", type=int, default=None,
               help="Nombre de lignes de la table principale (défaut : celui du case.yaml).")
 def case_build(case_dir: Path, out: Path | None, seed: int | None, rows: int | None) -> None:
-    """Génère les données et la vérité terrain du cas CASE_DIR."""
+    """Génère les données et la vérité terrain du cas DOSSIER_CAS."""
     from mspr.case import build_case
 
     out = out or Path("build/cases") / case_dir.resolve().name
@@ -56,10 +56,10 @@ def case_build(case_dir: Path, out: Path | None, seed: int | None, rows: int | N
 
 @case.command("new")
 @HELP
-@click.argument("case_dir", type=click.Path(path_type=Path))
+@click.argument("case_dir", type=click.Path(path_type=Path), metavar="DOSSIER_CAS")
 @click.option("--id", "case_id", default=None, help="Identifiant du cas (défaut : nom du dossier).")
 def case_new(case_dir: Path, case_id: str | None) -> None:
-    """Écrit dans CASE_DIR un case.yaml d'exemple commenté, à compléter."""
+    """Écrit dans DOSSIER_CAS un case.yaml d'exemple commenté, à compléter."""
     from mspr.case.scaffold import new_case
 
     path = new_case(case_dir, case_id=case_id)
@@ -68,11 +68,11 @@ def case_new(case_dir: Path, case_id: str | None) -> None:
 
 @case.command("check")
 @HELP
-@click.argument("case_dir", type=click.Path(path_type=Path))
+@click.argument("case_dir", type=click.Path(path_type=Path), metavar="DOSSIER_CAS")
 @click.option("--keep", type=click.Path(path_type=Path), default=None,
               help="Garder la cohorte d'essai dans ce dossier (défaut : dossier temporaire supprimé).")
 def case_check(case_dir: Path, keep: Path | None) -> None:
-    """Vérifie le cas CASE_DIR de bout en bout avant une session (verdict par point)."""
+    """Vérifie le cas DOSSIER_CAS de bout en bout avant une session (verdict par point)."""
     from mspr.casecheck import check_case
 
     result = check_case(case_dir, workdir=keep, echo=click.echo)
@@ -101,11 +101,11 @@ def release_cmd(workspace: Path, case_dir: Path | None) -> None:
 @cli.command("submit")
 @HELP
 @WORKSPACE
-@click.argument("team_id")
-@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS))
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("team_id", metavar="EQUIPE")
+@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS), metavar="EPREUVE")
+@click.argument("folder", type=click.Path(path_type=Path), metavar="DOSSIER")
 def submit_cmd(workspace: Path, team_id: str, assignment_id: str, folder: Path) -> None:
-    """Enregistre le rendu FOLDER de l'équipe TEAM_ID (l'ancien rendu est archivé)."""
+    """Enregistre le rendu DOSSIER de l'équipe EQUIPE (l'ancien rendu est archivé)."""
     from mspr.submissions import submit
     from mspr.validation import extra_notebooks
 
@@ -116,16 +116,16 @@ def submit_cmd(workspace: Path, team_id: str, assignment_id: str, folder: Path) 
 
 @cli.command("valider")
 @HELP
-@click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
+@click.argument("folder", type=click.Path(path_type=Path), default=Path("."), metavar="DOSSIER")
 @click.option("--assignment", "assignment_id", type=click.Choice(ASSIGNMENTS), default=None,
               help="Épreuve du notebook (défaut : celle dont le dossier contient le notebook).")
 @click.option("--distribue", "released", type=click.Path(path_type=Path), default=None,
               help="Notebook distribué, pour vérifier qu'aucune cellule d'enregistrement n'a été perdue.")
 @click.pass_context
 def validate_cmd(ctx: click.Context, folder: Path, assignment_id: str | None, released: Path | None) -> None:
-    """Exécute une copie du notebook du dossier FOLDER et dit quelles réponses le correcteur lira.
+    """Exécute une copie du notebook du dossier DOSSIER et dit quelles réponses le correcteur lira.
 
-    Rien n'est écrit dans FOLDER. Code de sortie 1 si une réponse attendue
+    Rien n'est écrit dans DOSSIER. Code de sortie 1 si une réponse attendue
     manque ou est illisible.
     """
     from mspr.validation import validate
@@ -260,9 +260,9 @@ def jury_export_cmd(workspace: Path, roster_path: Path | None, teams: tuple[str,
 @HELP
 @WORKSPACE
 @ROSTER
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FICHIERS")
 def jury_import_cmd(workspace: Path, roster_path: Path | None, files: tuple[Path, ...]) -> None:
-    """Valide et enregistre les grilles remplies FILES (chaque import est conservé)."""
+    """Valide et enregistre les grilles remplies FICHIERS (chaque import est conservé)."""
     from mspr.jury import import_files, roster_of
 
     ws = Workspace(workspace)
@@ -311,13 +311,13 @@ def jury_disagreements_cmd(workspace: Path, roster_path: Path | None) -> None:
 @HELP
 @WORKSPACE
 @ROSTER
-@click.argument("candidate_id")
-@click.argument("competency")
-@click.argument("level")
+@click.argument("candidate_id", metavar="CANDIDAT")
+@click.argument("competency", metavar="COMPETENCE")
+@click.argument("level", metavar="NIVEAU")
 @click.option("--comment", required=True, help="Motif de la décision (obligatoire).")
 def jury_decide_cmd(workspace: Path, roster_path: Path | None, candidate_id: str, competency: str, level: str,
                     comment: str) -> None:
-    """Enregistre le niveau LEVEL retenu d'un commun accord pour CANDIDATE_ID sur COMPETENCY."""
+    """Enregistre le niveau NIVEAU retenu d'un commun accord pour CANDIDAT sur COMPETENCE."""
     from mspr.jury import decide
 
     decision = decide(Workspace(workspace), candidate_id, competency, level, comment, roster_path=roster_path)
@@ -327,9 +327,9 @@ def jury_decide_cmd(workspace: Path, roster_path: Path | None, candidate_id: str
 @cli.command("appeal")
 @HELP
 @WORKSPACE
-@click.argument("team_id")
+@click.argument("team_id", metavar="EQUIPE")
 def appeal_cmd(workspace: Path, team_id: str) -> None:
-    """Scelle le dossier de recours de l'équipe TEAM_ID (rendus, empreintes, notes, imports du jury)."""
+    """Scelle le dossier de recours de l'équipe EQUIPE (rendus, empreintes, notes, imports du jury)."""
     from mspr.jury.appeal import seal, seal_of
 
     bundle = seal(Workspace(workspace), team_id)
@@ -341,13 +341,13 @@ def appeal_cmd(workspace: Path, team_id: str) -> None:
 
 @cli.command("verify")
 @HELP
-@click.argument("bundle", type=click.Path(path_type=Path))
+@click.argument("bundle", type=click.Path(path_type=Path), metavar="DOSSIER_RECOURS")
 @click.option("--assignment", "assignments", multiple=True, type=click.Choice(ASSIGNMENTS),
               help="Épreuve(s) à réexécuter (défaut : toutes celles du dossier).")
 @click.option("--no-regrade", is_flag=True, help="Vérifier les empreintes sans réexécuter la correction.")
 @click.pass_context
 def verify_cmd(ctx: click.Context, bundle: Path, assignments: tuple[str, ...], no_regrade: bool) -> None:
-    """Vérifie le dossier de recours BUNDLE et réexécute la correction (code 1 si une différence)."""
+    """Vérifie le dossier de recours DOSSIER_RECOURS et réexécute la correction (code 1 si une différence)."""
     from mspr.jury.appeal import verify
 
     result = verify(bundle, assignments=list(assignments) or None, regrade=not no_regrade)
@@ -461,9 +461,9 @@ def hub_down_cmd(hub_dir: Path, keep: bool) -> None:
 @HELP
 @WORKSPACE
 @HUB_DIR
-@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS))
+@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS), metavar="EPREUVE")
 def hub_release_cmd(workspace: Path, hub_dir: Path, assignment_id: str) -> None:
-    """Dépose la version étudiante d'ASSIGNMENT_ID dans l'échange de chaque équipe."""
+    """Dépose la version étudiante de l'épreuve EPREUVE dans l'échange de chaque équipe."""
     from mspr.hub.trial import release
 
     for folder in release(hub_dir, Workspace(workspace), assignment_id):
@@ -474,9 +474,9 @@ def hub_release_cmd(workspace: Path, hub_dir: Path, assignment_id: str) -> None:
 @HELP
 @WORKSPACE
 @HUB_DIR
-@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS))
+@click.argument("assignment_id", type=click.Choice(ASSIGNMENTS), metavar="EPREUVE")
 def hub_collect_cmd(workspace: Path, hub_dir: Path, assignment_id: str) -> None:
-    """Ramasse les rendus d'ASSIGNMENT_ID (les rendus en retard sont gardés et signalés)."""
+    """Ramasse les rendus de l'épreuve EPREUVE (les rendus en retard sont gardés et signalés)."""
     from mspr.hub.trial import collect
 
     for item in collect(hub_dir, Workspace(workspace), assignment_id):

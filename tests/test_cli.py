@@ -146,6 +146,10 @@ def test_click_messages_are_french(capsys):
     out = capsys.readouterr().out
     assert "--workers ENTIER" in out and "--team TEXTE" in out
     assert "TEXT " not in out and "INTEGER" not in out
+    assert main(["submit", "--help"]) == 0
+    assert "mspr submit [OPTIONS] EQUIPE EPREUVE DOSSIER" in capsys.readouterr().out
+    assert main(["jury", "decide", "-w", "x"]) == 2
+    assert "Argument manquant 'CANDIDAT'" in capsys.readouterr().err
 
 
 def test_case_build_out_onto_a_foreign_folder_or_a_file_exits_2_and_keeps_everything(tmp_path, capsys):

@@ -297,3 +297,18 @@ record("A1C6.livrables", ecrire_livrables(tables_pseudonymisees, registre))
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "5606f0242b5556aaad3d2c2d0e74eb0d", "grade": true, "grade_id": "A1C7-note_faisabilite", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "464fee8c34281ed1fd1955248fe32c0f", "grade": false, "grade_id": "avant_de_rendre", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Avant de rendre : vos réponses seront-elles lues ?
+#
+# Enregistrez le notebook, ouvrez un terminal dans JupyterLab (menu
+# **Fichier › Nouveau › Terminal**) et lancez, depuis le dossier du bloc :
+#
+# ```
+# python -m mspr valider
+# ```
+#
+# La commande exécute une **copie** du notebook (votre dossier n'est pas
+# modifié) et dit, pour chaque réponse attendue par le correcteur, si elle est
+# enregistrée et lisible, puis liste les cellules en erreur. Corrigez avant
+# de rendre : une réponse absente ou illisible vaut 0 à son critère.

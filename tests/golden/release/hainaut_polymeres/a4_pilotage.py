@@ -336,3 +336,18 @@ print(f"Vélocités attendues dans {FICHIER_VELOCITE} :", "présent" if FICHIER_
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "1e64e9a82e2a84fe52bcb1015489b4a2", "grade": true, "grade_id": "A4C13-teletravail", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "464fee8c34281ed1fd1955248fe32c0f", "grade": false, "grade_id": "avant_de_rendre", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Avant de rendre : vos réponses seront-elles lues ?
+#
+# Enregistrez le notebook, ouvrez un terminal dans JupyterLab (menu
+# **Fichier › Nouveau › Terminal**) et lancez, depuis le dossier du bloc :
+#
+# ```
+# python -m mspr valider
+# ```
+#
+# La commande exécute une **copie** du notebook (votre dossier n'est pas
+# modifié) et dit, pour chaque réponse attendue par le correcteur, si elle est
+# enregistrée et lisible, puis liste les cellules en erreur. Corrigez avant
+# de rendre : une réponse absente ou illisible vaut 0 à son critère.

@@ -271,3 +271,18 @@ record("A3C3.deployment_test", {
 
 # %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "9b9fa67b5c43e7cf5564272b8fe9dc7e", "grade": true, "grade_id": "A3C6-bon_usage", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "464fee8c34281ed1fd1955248fe32c0f", "grade": false, "grade_id": "avant_de_rendre", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Avant de rendre : vos réponses seront-elles lues ?
+#
+# Enregistrez le notebook, ouvrez un terminal dans JupyterLab (menu
+# **Fichier › Nouveau › Terminal**) et lancez, depuis le dossier du bloc :
+#
+# ```
+# python -m mspr valider
+# ```
+#
+# La commande exécute une **copie** du notebook (votre dossier n'est pas
+# modifié) et dit, pour chaque réponse attendue par le correcteur, si elle est
+# enregistrée et lisible, puis liste les cellules en erreur. Corrigez avant
+# de rendre : une réponse absente ou illisible vaut 0 à son critère.
