@@ -78,12 +78,13 @@ def test_a_tier_stricter_than_the_objective_is_refused():
 
 # --------------------------------------------------------------------------- the workbook check
 
-def workbook(path: Path, *, wrong: tuple[str, str] | None = None, typed: bool | tuple[str, str] = False,
+def workbook(path: Path, *, wrong: tuple[str, str] | None = None, typed: bool | str | tuple[str, str] = False,
              thousands: bool = False, chart: bool = True, summary: bool = True, shuffle: bool = False,
              dates: bool = False, header: str | None = None) -> Path:
     """A workbook whose penalty cells are formulas (pct × fee / 100) computed from the truth.
 
-    ``typed``: True types every amount, a (provider, month) pair types that one only.
+    ``typed``: True types every amount, a (provider, month) pair types that one only,
+    ``"disguised"`` writes every right amount as a formula reading no cell (``=855.0+0``).
     """
     book = Workbook()
     sheet = book.active
@@ -97,6 +98,8 @@ def workbook(path: Path, *, wrong: tuple[str, str] | None = None, typed: bool | 
         amount = f"=ROUND(C{r}*{fee}/100,2)" + ("/1000" if thousands else "")
         if typed is True or typed == (month.provider, month.month):
             amount = round(pct * fee / 100, 2) / (1000 if thousands else 1)
+        elif typed == "disguised":  # the right amount, typed inside a formula that reads no cell
+            amount = f"={round(pct * fee / 100, 2) / (1000 if thousands else 1)}+0"
         when = dt.datetime(int(month.month[:4]), int(month.month[5:]), 1) if dates else month.month
         sheet.append([when, month.provider if r % 2 else month.name, pct, amount])
     if summary:
@@ -142,6 +145,13 @@ def test_typed_values_are_reported_and_not_counted(tmp_path):
     result = grade(tmp_path)["A4C5.sla_penalties"]
     assert result.score == 0
     assert "valeurs saisies au lieu de formules" in result.evidence
+
+
+def test_amounts_typed_inside_formulas_that_read_no_cell_count_as_typed(tmp_path):
+    workbook(tmp_path / "suivi.xlsx", typed="disguised")
+    result = grade(tmp_path)["A4C5.sla_penalties"]
+    assert result.score == 0, result.evidence
+    assert "valeurs saisies au lieu de formules" in result.evidence and "=2340+0" in result.evidence
 
 
 def test_one_typed_value_among_formulas_loses_exactly_its_share_and_is_named(tmp_path):

@@ -710,7 +710,7 @@ def sla_penalties(ctx: CheckContext, answer: str) -> tuple[float, str]:
         if provider is None or month is None:
             continue
         raw = sheet.cell(row, table.penalty_col).value
-        is_formula = isinstance(raw, str) and raw.startswith("=")
+        is_formula = isinstance(raw, str) and raw.startswith("=") and _references_a_cell(raw)
         found.setdefault((provider, month), (read(table.penalty_col), is_formula))
     right, wrong, typed = 0, [], []
     for month_truth in truth:
@@ -734,10 +734,21 @@ def sla_penalties(ctx: CheckContext, answer: str) -> tuple[float, str]:
                 f"montants en {unit}" + ("" if table.unit_stated else " (unité non précisée : euros supposés)"))
     if typed:
         evidence += (f" ; valeurs saisies au lieu de formules ({len(typed)} cellule(s) : "
-                     f"{', '.join(typed[:6])}{' …' if len(typed) > 6 else ''}) : non comptées")
+                     f"{', '.join(typed[:6])}{' …' if len(typed) > 6 else ''}) : non comptées (une formule qui "
+                     "ne lit aucune cellule, comme « =2340+0 », compte comme une valeur saisie)")
     if wrong:
         evidence += " ; " + " ; ".join(wrong)
     return right / len(truth), evidence
+
+
+def _references_a_cell(formula: str) -> bool:
+    """Whether a formula reads at least one cell or named range (``=2340+0`` is a typed value in disguise)."""
+    from openpyxl.formula.tokenizer import Tokenizer
+
+    try:
+        return any(t.type == "OPERAND" and t.subtype == "RANGE" for t in Tokenizer(formula).items)
+    except Exception:  # noqa: BLE001 - a formula openpyxl cannot parse is not counted as one
+        return False
 
 
 @check("A4C5.sla_workbook", assignment="a4_pilotage", max_score=2, schema=WORKBOOK_ANSWER,
