@@ -25,6 +25,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -421,8 +422,9 @@ def answer_statuses(folder: str | Path, assignment_id: str) -> list[AnswerStatus
     list of AnswerStatus
         One per :func:`expected_answers`, in order: ``"ok"`` when recorded
         and valid for its check's schema (:func:`mspr.grading.checks.parse`),
-        ``"absente"``, or ``"illisible"`` with the reason (wrong shape, or the
-        answers file itself unreadable: :func:`mspr.answers.load`).
+        ``"absente"``, or ``"illisible"`` with the reason (wrong shape, a
+        deliverable it names missing from the folder, or the answers file
+        itself unreadable: :func:`mspr.answers.load`).
     """
     from mspr.answers import load as load_answers
     from mspr.grading.checks import CHECKS, AnswerError, parse
@@ -441,7 +443,37 @@ def answer_statuses(folder: str | Path, assignment_id: str) -> list[AnswerStatus
         else:
             try:
                 parse(schemas[answer_id], answers[answer_id], answer_id)
-                statuses.append(AnswerStatus(answer_id, "ok"))
             except AnswerError as error:
                 statuses.append(AnswerStatus(answer_id, "illisible", str(error)))
+                continue
+            missing = [name for name in _file_references(answers[answer_id]) if not (Path(folder) / name).exists()]
+            if missing:
+                statuses.append(AnswerStatus(answer_id, "illisible", "fichier absent du dossier : "
+                                             + ", ".join(f"« {name} »" for name in missing)))
+            else:
+                statuses.append(AnswerStatus(answer_id, "ok"))
     return statuses
+
+
+#: Suffixes of the deliverables an answer may name (tables, workbooks, images, registers).
+ARTEFACT_SUFFIXES = frozenset({".csv", ".xlsx", ".xls", ".png", ".jpg", ".jpeg", ".svg", ".pdf", ".yaml", ".yml",
+                               ".json"})
+
+
+def _file_references(value: Any) -> list[str]:
+    """Relative file names an answer points to (strings with a deliverable's suffix, at most two levels deep)."""
+    found: list[str] = []
+
+    def walk(item: Any, depth: int) -> None:
+        if isinstance(item, str):
+            if "://" not in item and not item.startswith("/") and Path(item).suffix.lower() in ARTEFACT_SUFFIXES:
+                found.append(item)
+        elif depth < 2 and isinstance(item, dict):
+            for nested in item.values():
+                walk(nested, depth + 1)
+        elif depth < 2 and isinstance(item, list):
+            for nested in item[:100]:
+                walk(nested, depth + 1)
+
+    walk(value, 0)
+    return found

@@ -79,6 +79,19 @@ def test_a_malformed_or_unreadable_answer_is_reported(tmp_path):
     assert {(a.state, "JSON invalide" in a.detail) for a in answer_statuses(tmp_path, A1)} == {("illisible", True)}
 
 
+def test_an_answer_naming_a_missing_deliverable_is_not_ready(tmp_path):
+    # the blank A4 notebook records its file names although it wrote no file
+    (tmp_path / "reponses.json").write_text(json.dumps({"A4C1.pert_table": "livrables/pert.csv",
+                                                        "A4C1.project_duration": 12}), encoding="utf-8")
+    states = {a.answer_id: a for a in answer_statuses(tmp_path, "a4_pilotage")}
+    assert states["A4C1.pert_table"].state == "illisible"
+    assert "fichier absent du dossier : « livrables/pert.csv »" in states["A4C1.pert_table"].detail
+    assert states["A4C1.project_duration"].state == "ok"
+    (tmp_path / "livrables").mkdir()
+    (tmp_path / "livrables" / "pert.csv").write_text("tache;debut\n", encoding="utf-8")
+    assert {a.answer_id: a for a in answer_statuses(tmp_path, "a4_pilotage")}["A4C1.pert_table"].state == "ok"
+
+
 def test_cli_valider_exit_code_and_french_output(blank, tmp_path, monkeypatch, capsys):
     import mspr.validation
 
