@@ -320,6 +320,20 @@ HONEST = {"requests": 20, "throughput_rps": 2.105, "p95_ms": 19.05, "p99_ms": 19
           "go": False}
 
 
+def test_sample_predictions_must_be_served_on_top_of_the_load_test(tmp_path):
+    # The log holds the load test's 19 answered requests only: the 2 sample predictions were computed locally.
+    (tmp_path / "donnees").mkdir()
+    (tmp_path / "donnees" / "echantillon_requetes.csv").write_text("a\n1\n2\n", encoding="utf-8")
+    for logged, lost in ((19, True), (21, False)):
+        context = _load_context(tmp_path, HONEST, _production(), logged=logged)
+        context.answers["A3C3.deployment_test"] = _served_answer()
+        results = by_id(run_checks("a3_deploiement", context))
+        evidence = results["A3C3.served_predictions"].evidence
+        assert ("dont 19 du test de charge" in evidence) is lost, evidence
+        assert ("latences ne viennent pas du serveur" in results["A3C3.server_stopped"].evidence) is lost
+    assert results["A3C3.served_predictions"].score == 0  # 21 served, but no model to compare with here
+
+
 def test_load_test_claims_must_match_the_recorded_requests(tmp_path):
     result = by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, _production())))
     assert result["A3C3.load_test_measures"].score == 1

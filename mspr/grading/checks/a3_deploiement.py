@@ -183,8 +183,13 @@ def served_predictions(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[flo
     sample = ctx.inside("donnees/echantillon_requetes.csv")
     if not sample.is_file():
         raise AnswerError("donnees/echantillon_requetes.csv a disparu du dossier pendant l'exécution")
-    expected = ctx.predict(model_uri=str(model), features=sample, flavor="pyfunc", method="predict")
     served = answer.predictions
+    load = _load_test_answered(ctx)
+    if answered < load + len(served):
+        return 0.0, (f"le journal du serveur montre {answered} requête(s) /invocations servie(s), dont {load} du test "
+                     f"de charge : il en manque pour les {len(served)} prédictions rapportées de l'échantillon, qui ne "
+                     "viennent donc pas du serveur")
+    expected = ctx.predict(model_uri=str(model), features=sample, flavor="pyfunc", method="predict")
     logged = f"{answered} requête(s) /invocations servie(s) d'après le journal du serveur ; "
     if len(served) != len(expected):
         return 0.0, logged + f"{len(served)} prédictions servies pour {len(expected)} lignes de l'échantillon"
@@ -234,9 +239,11 @@ def server_stopped(ctx: CheckContext, answer: DeploymentAnswer) -> tuple[float, 
     answered, _ = served_requests(ctx)
     pid, port = answer.server_pid, answer.port
     timed = len(answer.latencies_ms) == len(answer.predictions) > 0
-    if timed and len(answer.latencies_ms) > answered:
-        return 0.0, (f"{len(answer.latencies_ms)} latences rapportées mais le journal du serveur ne montre que "
-                     f"{answered} requête(s) /invocations servie(s) : les latences ne viennent pas du serveur")
+    load = _load_test_answered(ctx)
+    if timed and len(answer.latencies_ms) + load > answered:
+        return 0.0, (f"{len(answer.latencies_ms)} latences rapportées (et {load} requêtes du test de charge) mais le "
+                     f"journal du serveur ne montre que {answered} requête(s) /invocations servie(s) : les latences "
+                     "ne viennent pas du serveur")
     alive = pid in ctx.leftovers or (not ctx.isolated and pid_alive(pid))
     listening = not ctx.isolated and _port_open(port)
     ok = timed and not alive and not listening
@@ -315,6 +322,15 @@ def _load_table(ctx: CheckContext):
         raise AnswerError(f"{RESULTS_FILE.as_posix()} : {len(table)} requêtes ; il faut au moins 10 requêtes et les "
                           "deux phases du test (débit moyen et pointe)")
     return table, indicators(table)
+
+
+def _load_test_answered(ctx: CheckContext) -> int:
+    """Requests answered 200 in the team's load-test table (0 when it has none or it is unusable)."""
+    try:
+        table, _ = _load_table(ctx)
+    except AnswerError:
+        return 0
+    return int((table["statut"] == 200).sum())
 
 
 def _close(claimed: float, measured: float, absolute: float, relative: float) -> bool:
