@@ -167,3 +167,26 @@ def test_an_excel_pert_table_is_read(tmp_path):
     write(reference_table(truth), tmp_path, "livrables/pert.xlsx")
     answers = full_answers(truth) | {"A4C1.pert_table": "livrables/pert.xlsx"}
     assert grade(truth, tmp_path, answers)["A4C1.pert_table"].score == 4
+
+
+def test_day_numbers_from_one_ids_in_lower_case_with_labels_and_units_are_accepted(tmp_path):
+    # Day numbers counted from 1 with the finish as the task's last day (ES + 1, EF unchanged),
+    # ids such as "t01 - Cadrage", floats written "3 j": the same right schedule.
+    truth = truth_of("mutuelle_horizon")
+    table = reference_table(truth)
+    table["id_tache"] = [f"{t.id.lower()} - tâche {i}" for i, t in enumerate(truth.plan.tasks)]
+    table["debut_au_plus_tot"] += 1
+    table["debut_au_plus_tard"] += 1
+    table["marge_totale"] = [f"{m} j" for m in table["marge_totale"]]
+    write(table, tmp_path)
+    result = grade(truth, tmp_path, full_answers(truth))["A4C1.pert_table"]
+    n = len(truth.plan.tasks)
+    assert result.score == result.max_score, result.evidence
+    assert "à partir de 1" in result.evidence
+    # one wrong float in that convention still loses exactly that task's share
+    task = truth.plan.tasks[2]
+    table.loc[2, "marge_totale"] = f"{task.total_float + 2} j"
+    write(table, tmp_path)
+    result = grade(truth, tmp_path, full_answers(truth))["A4C1.pert_table"]
+    assert result.score == round(result.max_score * (n - 1) / n, 2), result.evidence
+    assert f"{task.id} : marge totale {task.total_float + 2} au lieu de {task.total_float}" in result.evidence

@@ -171,9 +171,10 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 
 def _day(value: str) -> float | None:
-    """A day number written as ``3``, ``3.0``, ``3,0`` or ``J3``; ``None`` if not a number."""
+    """A day number written as ``3``, ``3.0``, ``3,0``, ``J3`` or ``3 j`` (``jours``, ``days``); ``None`` if not a number."""
     text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
     text = re.sub(r"^[jJdD](?=\d)", "", text)
+    text = re.sub(r"(?<=\d)(?:j|jours?|d|days?)\.?$", "", text, flags=re.IGNORECASE)
     try:
         number = float(text)
     except ValueError:
@@ -271,7 +272,7 @@ def read_pert_table(path: Path) -> dict[str, dict[str, float | dt.date | None]]:
                           f"(colonnes lues : {', '.join(map(str, table.columns))[:200]})")
     rows: dict[str, dict[str, float | None]] = {}
     for _, row in table.iterrows():
-        task = str(row[columns["id"]]).strip()
+        task = _task_id(row[columns["id"]])
         if not task:
             continue
         values = {}
@@ -280,6 +281,21 @@ def read_pert_table(path: Path) -> dict[str, dict[str, float | dt.date | None]]:
             values[field] = _day(cell) if _day(cell) is not None else _date(cell)
         rows[task] = dict.fromkeys(PERT_FIELDS) if task in rows else values
     return rows
+
+
+def _task_id(value: object) -> str:
+    """A task id as the plan writes it: ``t01``, ``T01 - Cadrage`` and ``T01 : Cadrage`` are ``T01``."""
+    return re.split(r"\s", str(value).strip(), maxsplit=1)[0].rstrip(":.,;").upper()
+
+
+def _one_based(rows: dict[str, dict]) -> dict[str, dict]:
+    """The same table read with day numbers counted from 1, a finish being the task's last day.
+
+    Starts move back one day; finishes and floats are unchanged (``ES + 1``,
+    ``EF`` in that convention are ``ES``, ``EF`` from day 0).
+    """
+    return {task: {field: value - 1 if field.endswith("start") and isinstance(value, float) else value
+                   for field, value in values.items()} for task, values in rows.items()}
 
 
 def _fmt_day(value: float | dt.date | None) -> str:
@@ -340,24 +356,36 @@ def pert_table(ctx: CheckContext, answer: str) -> tuple[float, str]:
         raise AnswerError(f"fichier {answer} introuvable dans le rendu (le tableau PERT n'a pas été écrit)")
     if path.stat().st_size > MAX_PERT_BYTES:
         raise AnswerError(f"fichier {answer} trop volumineux ({path.stat().st_size} octets)")
-    rows = read_pert_table(path)
+    read_rows = read_pert_table(path)
     tasks = ctx.ground_truth.plan.tasks
     calendar = _calendar(ctx.ground_truth.plan)
     days = {number: day for day, number in calendar.items()}
-    wrong = []
-    for task in tasks:
-        read = rows.get(task.id)
-        if read is None:
-            wrong.append(f"{task.id} absente")
-            continue
-        errors = [f"{name} {_fmt_day(read[field])} au lieu de {_expected(task, field, read[field], days)}"
-                  for field, name in PERT_FIELDS.items()
-                  if not _matches(read[field], field, getattr(task, field), calendar)]
-        if errors:
-            wrong.append(f"{task.id} : " + ", ".join(errors))
+
+    def wrong_tasks(rows: dict[str, dict]) -> list[str]:
+        wrong = []
+        for task in tasks:
+            read = rows.get(task.id.upper())
+            if read is None:
+                wrong.append(f"{task.id} absente")
+                continue
+            errors = [f"{name} {_fmt_day(read[field])} au lieu de {_expected(task, field, read[field], days)}"
+                      for field, name in PERT_FIELDS.items()
+                      if not _matches(read[field], field, getattr(task, field), calendar)]
+            if errors:
+                wrong.append(f"{task.id} : " + ", ".join(errors))
+        return wrong
+
+    # day numbers from day 0 (finish = next start) or from day 1 (finish = last day): the better reading counts
+    wrong, one_based = wrong_tasks(read_rows), False
+    if wrong:
+        other = wrong_tasks(_one_based(read_rows))
+        if len(other) < len(wrong):
+            wrong, one_based = other, True
     right = len(tasks) - len(wrong)
-    unknown = sorted(set(rows) - {t.id for t in tasks})
+    unknown = sorted(set(read_rows) - {t.id.upper() for t in tasks})
     evidence = f"{right}/{len(tasks)} tâches exactes dans {answer}"
+    if one_based:
+        evidence += " (jours numérotés à partir de 1, fin = dernier jour de la tâche ; attendus donnés à partir du jour 0)"
     if wrong:
         evidence += " ; " + " ; ".join(wrong)
     if unknown:
