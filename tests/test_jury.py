@@ -391,3 +391,41 @@ def test_french_help_and_roster_hint(tmp_path, capsys):
     assert "[obligatoire]" in out and "required" not in out, out
     assert main(["jury", "export", "-w", str(tmp_path / "ws")]) == 2
     assert "docs/jury.md" in capsys.readouterr().err  # a trainer reads the guide, not mspr/jury/roster.py
+
+
+def test_a_roster_with_one_juror_says_how_many_are_needed_not_empty_list(tmp_path):
+    lines = [line for line in ROSTER.splitlines(keepends=True) if "pdurand, nom" not in line and "lpetit, nom" not in line]
+    path = tmp_path / "roster.yaml"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(MsprError) as err:
+        load_roster(path)
+    message = err.value.format()
+    assert "ligne 6 (jures) : 1 élément ; il en faut au moins 2" in message and "liste vide" not in message, message
+
+
+def test_a_yaml_syntax_error_is_explained_in_french(tmp_path):
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER.replace("  - {id: jmartin", "\t- {id: jmartin", 1), encoding="utf-8")
+    with pytest.raises(MsprError) as err:
+        load_roster(path)
+    message = err.value.format()
+    assert "tabulation interdite" in message and "cannot start any token" not in message, message
+
+
+@pytest.mark.parametrize("marked, jurors, phrase", [
+    (0, 2, "aucun des 2 jurés n'a encore noté"),
+    (1, 2, "1 juré sur 2 a noté"),
+    (2, 3, "2 jurés sur 3 ont noté"),
+])
+def test_pending_marks_are_counted_in_correct_french(marked, jurors, phrase):
+    from mspr.jury.records import _who_marked
+    assert _who_marked(marked, jurors) == phrase
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Élodie Roux", "d’Élodie Roux"), ("Alice Leroy", "d’Alice Leroy"), ("Bruno Caron", "de Bruno Caron"),
+    ("Hugo Blanc", "de Hugo Blanc"), ("Yasmine Ali", "d’Yasmine Ali"),
+])
+def test_de_is_elided_before_a_vowel(name, expected):
+    from mspr.jury.fmt import fr_de
+    assert fr_de(name) == expected
