@@ -429,3 +429,40 @@ def test_pending_marks_are_counted_in_correct_french(marked, jurors, phrase):
 def test_de_is_elided_before_a_vowel(name, expected):
     from mspr.jury.fmt import fr_de
     assert fr_de(name) == expected
+
+
+def test_a_grid_whose_identity_sheet_was_edited_is_refused(ws):
+    from openpyxl import load_workbook
+
+    from mspr.jury.workbook import META_SHEET
+    path = export(ws, team_ids=["t1"])[0]
+    fill(path, {}, default=ACQUIS)
+    wb = load_workbook(path)
+    meta = wb[META_SHEET]
+    row = next(r for r in meta.iter_rows() if r[0].value == "juror_id")
+    other = "pdurand" if row[1].value == "jmartin" else "jmartin"
+    row[1].value = other  # a juror signs as the other juror of the team
+    wb.save(path)
+    with pytest.raises(MsprError) as err:
+        import_files(ws, [path])
+    assert "modifiée" in err.value.format()
+    assert not ws.jury_marks("t1", other).exists()
+
+
+def test_an_older_grid_does_not_replace_newer_levels_unless_asked(ws, capsys):
+    import shutil
+    old = export(ws, team_ids=["t1"])[0]
+    fill(old, {("c02", "A2C3"): ("non acquis", "première lecture")}, default=ACQUIS)
+    kept_old = old.with_name("ancienne.xlsx")
+    shutil.copyfile(old, kept_old)
+    new = export(ws, team_ids=["t1"])[0]
+    assert new == old  # the same juror's grid, exported again later
+    fill(new, {}, default=ACQUIS)
+    import_files(ws, [new])
+    with pytest.raises(MsprError) as err:
+        import_files(ws, [kept_old])
+    assert "avant celle déjà importée" in err.value.format() and "--allow-older" in err.value.format()
+    juror = new.stem
+    assert load_marks(ws, "t1", [juror])[juror]["candidates"]["c02"]["competencies"]["A2C3"]["level"] == "acquis"
+    assert main(["jury", "import", "-w", str(ws.root), "--allow-older", str(kept_old)]) == 0
+    assert load_marks(ws, "t1", [juror])[juror]["candidates"]["c02"]["competencies"]["A2C3"]["level"] == "non acquis"
