@@ -386,8 +386,8 @@ def _read_data_map(path: Path) -> pd.DataFrame:
        label="Cartographie des données : source, propriétaire, catégorie de données personnelles, conservation",
        scoring="reads the data map file (JSON, YAML or CSV, one row per column); half: share of released tables "
                "with a source, an owner and a retention period; half: share of the ground truth's personal "
-               "columns given their GDPR category (identifiant_direct, identifiant_indirect, donnee_sensible), "
-               "minus the share of them given none")
+               "columns given their GDPR category (identifiant_direct, identifiant_indirect, donnee_sensible; "
+               "case, accents, spaces and a .csv suffix ignored)")
 @untrusted_file
 def data_map(ctx: CheckContext, answer: PreparationAnswer) -> tuple[float, str]:
     """Grade the data map against the released tables and the ground truth's personal columns.
