@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e6ee4abe41662908faf2385620e3b0ff", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "07146431445f3165bd2d574dbeff1bc3", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A2 — Conception : données, modèle et validation
 #
 # Le cadrage est validé : **Hainaut Polymères Industries** veut un modèle qui
@@ -51,9 +51,9 @@
 #
 # **Livrables**
 #
-# 1. Les contrôles de qualité des données et la colonne qui fuit la cible.
-# 1 bis. La table de modélisation (ETL), la cartographie des données et la suite
-#    d'attentes Great Expectations (dossier `livrables_a2/`).
+# 1. Les contrôles de qualité des données et la colonne qui fuit la cible, puis
+#    la table de modélisation (ETL), la cartographie des données et la suite
+#    d'attentes Great Expectations (dossier `livrables_a2/`, section 2 bis).
 # 2. Un pipeline scikit-learn **complet** (préparation + modèle) qui accepte les
 #    colonnes brutes de `machines.csv` sans la cible, validé par validation
 #    croisée et enregistré dans MLflow (base `mlflow.db` de ce dossier).

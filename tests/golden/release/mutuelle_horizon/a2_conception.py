@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "977d9c30d7c383c204aacb22e5ecd6d5", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "ac34eb5edb4492557589bae9e32a99d6", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A2 — Conception : données, modèle et validation
 #
 # Le cadrage est validé : **Mutuelle Horizon Santé** veut un modèle qui estime,
@@ -46,9 +46,9 @@
 #
 # **Livrables**
 #
-# 1. Les contrôles de qualité des données et la colonne qui fuit la cible.
-# 1 bis. La table de modélisation (ETL), la cartographie des données et la suite
-#    d'attentes Great Expectations (dossier `livrables_a2/`).
+# 1. Les contrôles de qualité des données et la colonne qui fuit la cible, puis
+#    la table de modélisation (ETL), la cartographie des données et la suite
+#    d'attentes Great Expectations (dossier `livrables_a2/`, section 2 bis).
 # 2. Un pipeline scikit-learn **complet** (préparation + modèle) qui accepte les
 #    colonnes brutes de `adherents.csv` sans la cible, validé par validation
 #    croisée et enregistré dans MLflow (base `mlflow.db` de ce dossier).
