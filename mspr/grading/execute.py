@@ -277,9 +277,15 @@ class WorkerServer:
                                 env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 bufsize=0, preexec_fn=_die_with_parent)  # in our session: Ctrl-C checks see it
         server = cls(proc)
-        if server._answer(timeout=600).get("ready") is not True:
+        try:
+            ready = server._answer(timeout=600).get("ready") is True
+        except BaseException:
             server.close()
-            raise RuntimeError("the execution worker server did not start")
+            raise
+        if not ready:
+            server.close()
+            raise RuntimeError("the execution worker server did not start (run `python -m "
+                               "mspr.grading._autograde_worker --serve` to see why)")
         cls._mine = server
         if not cls._exit_hooked:  # reap it at exit, so that its CPU time counts in this process's children
             import atexit
