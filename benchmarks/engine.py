@@ -94,7 +94,7 @@ def _timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
 
 
 def nbgrader_alone(ws: Workspace, teams: list[str], assignments: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds for nbgrader alone to autograde every submission, one after another, in a plain course root."""
+    """Wall and CPU seconds for nbgrader alone to autograde every submission, one after another (plain root)."""
     code = f"""
 import shutil, sys
 from pathlib import Path
