@@ -500,7 +500,7 @@ def open_workbook(path: Path):
 
 
 def evaluate_workbook(path: Path) -> dict[str, object]:
-    """Compute every formula of a workbook, in a subprocess with a time limit.
+    """Compute every formula of a workbook, in a forked child process with a time limit.
 
     Parameters
     ----------
@@ -519,25 +519,23 @@ def evaluate_workbook(path: Path) -> dict[str, object]:
     AnswerError
         If the evaluation fails or exceeds :data:`EVALUATION_TIMEOUT_S`.
     """
-    import subprocess
-    import sys
     import tempfile
 
-    from mspr.grading.execute import sandbox_env
+    from mspr.grading.execute import WorkerServer, sandbox_env
 
     with tempfile.TemporaryDirectory(prefix="mspr-xlsx-") as tmp:
         tmp = Path(tmp)
         copy = tmp / "classeur.xlsx"
         copy.write_bytes(path.read_bytes())
         (tmp / "home").mkdir()
-        try:
-            proc = subprocess.run([sys.executable, "-c", _EVALUATE, str(copy), str(tmp / "valeurs.json")],
-                                  cwd=tmp, env=sandbox_env(tmp / "home"), capture_output=True, text=True,
-                                  timeout=EVALUATION_TIMEOUT_S, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
+        try:  # forked from the grader's worker server, where ``formulas`` is already imported
+            returncode, output = WorkerServer.get().run_code(
+                _EVALUATE, [str(copy), str(tmp / "valeurs.json")], cwd=tmp, env=sandbox_env(tmp / "home"),
+                timeout=EVALUATION_TIMEOUT_S)
+        except TimeoutError:
             raise AnswerError(f"{path.name} : formules non évaluées en {EVALUATION_TIMEOUT_S} s") from None
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["?"])[-1][:160]
+        if returncode != 0:
+            last = (output.strip().splitlines() or ["?"])[-1][:160]
             raise AnswerError(f"{path.name} : formules impossibles à évaluer ({last})")
         import json
 
