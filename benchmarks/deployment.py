@@ -11,7 +11,7 @@ between two runs' p50 and p95 is reported: the spread the grader's
 re-measurement tolerance (a factor 10, ``A3C3.load_test_measures``) must
 cover. Timings are measured here, never asserted in tests.
 
-Usage: ``.venv/bin/python benchmarks/deployment.py [--runs N] [CASE_DIR ...]``.
+Usage: ``.venv/bin/python benchmarks/deployment.py [--runs N (default 3)] [CASE_DIR ...]``.
 """
 
 import argparse
@@ -33,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("cases", nargs="*", type=Path,
                         default=sorted(p.parent for p in (REPO_ROOT / "cases").glob("*/case.yaml")))
-    parser.add_argument("--runs", type=int, default=1, help="load tests per case against one server")
+    parser.add_argument("--runs", type=int, default=3, help="load tests per case against one server")
     args = parser.parse_args()
     out = REPO_ROOT / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
