@@ -8,12 +8,24 @@ chosen assignment, measures, each in a fresh copy of the cohort:
 2. ``workers-2``: ``mspr autograde --workers 2`` (sandbox, checks, writer);
 3. ``isolated-1`` / ``plain-1``: ``mspr autograde --workers 1`` with and
    without the sandbox (``MSPR_SANDBOX=off``): the isolation's own cost;
-4. ``nbconvert``: each notebook executed alone by ``jupyter nbconvert
+4. ``one-shot-1``: ``mspr autograde --workers 1`` with a fresh worker
+   interpreter per submission (``MSPR_WORKER_ONE_SHOT=1``, the engine before
+   its fork server);
+5. ``nbconvert``: each notebook executed alone by ``jupyter nbconvert
    --execute`` in a copy of its folder.
+
+Each measure gives the wall time and the CPU time (user + system) of the
+command and all its descendants (from a cgroup v1 ``cpuacct`` group of its
+own when the machine has one and the benchmark runs as root, else from
+``wait4``, which misses the sandboxed kernels killed before being reaped): on
+a machine shared with other jobs, wall times follow the load, CPU times much
+less. With ``--rounds 2`` (or more) the
+phases run again in reverse order (A B C … C B A), so that a change of load
+during the run weighs on every phase alike; the figures are the medians.
 
 Prints a table and writes ``build/bench/engine.json``. Usage::
 
-    .venv/bin/python benchmarks/engine.py [--copies 8] [--assignment a4_pilotage ...]
+    .venv/bin/python benchmarks/engine.py [--copies 8] [--rounds 1] [--assignment a4_pilotage ...]
 """
 
 import argparse
@@ -45,14 +57,44 @@ def _fresh(base: Workspace, folder: Path, teams: list[str], assignments: list[st
     return ws
 
 
-def _timed(cmd: list[str], env: dict | None = None) -> float:
+#: cgroup v1 ``cpuacct`` hierarchy: when writable (root), each measured command runs in a group of its own,
+#: which counts the CPU time of all its descendants, those a killed parent never reaped included (a
+#: sandboxed kernel's: the grading slots move it to other groups of the memory and pids controllers only).
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def _timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run ``cmd``; return its wall time and the CPU time of it and its descendants, seconds."""
+    group = CPUACCT / f"mspr-bench-{os.getpid()}"
+    try:
+        group.mkdir(exist_ok=True)
+        (group / "cpuacct.usage").write_text("0")
+    except OSError:
+        group = None
+
+    def enter():
+        if group is not None:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=enter)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    cpu = usage.ru_utime + usage.ru_stime
+    if group is not None:
+        time.sleep(0.5)  # the last sandbox processes, killed with their parent, leave the group
+        cpu = int((group / "cpuacct.usage").read_text()) / 1e9
+        try:
+            group.rmdir()
+        except OSError:
+            pass
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise subprocess.CalledProcessError(os.waitstatus_to_exitcode(status), cmd)
+    return wall, cpu
 
 
-def nbgrader_alone(ws: Workspace, teams: list[str], assignments: list[str]) -> float:
-    """Seconds for nbgrader alone to autograde every submission, one after another, in a plain course root."""
+def nbgrader_alone(ws: Workspace, teams: list[str], assignments: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds for nbgrader alone to autograde every submission, one after another (plain root)."""
     code = f"""
 import shutil, sys
 from pathlib import Path
@@ -66,26 +108,56 @@ for team in {teams!r}:
     return _timed([sys.executable, "-c", code])
 
 
-def nbconvert_alone(ws: Workspace, teams: list[str], assignments: list[str]) -> float:
-    """Seconds to execute every notebook with nbconvert alone, each in a copy of its folder."""
-    total = 0.0
+def nbconvert_alone(ws: Workspace, teams: list[str], assignments: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds to execute every notebook with nbconvert alone, each in a copy of its folder."""
+    total, cpu = 0.0, 0.0
     jupyter = str(Path(sys.executable).parent / "jupyter")
     for team in teams:
         for assignment in assignments:
             with tempfile.TemporaryDirectory(prefix="mspr-bench-") as tmp:
                 folder = Path(tmp) / assignment
                 shutil.copytree(ws.source(assignment), folder)
-                total += _timed([jupyter, "nbconvert", "--to", "notebook", "--execute", "--output",
-                                 str(Path(tmp) / "out.ipynb"), str(folder / f"{assignment}.ipynb"),
-                                 "--ExecutePreprocessor.timeout=600"])
-    return total
+                wall, used = _timed([jupyter, "nbconvert", "--to", "notebook", "--execute", "--output",
+                                     str(Path(tmp) / "out.ipynb"), str(folder / f"{assignment}.ipynb"),
+                                     "--ExecutePreprocessor.timeout=600"])
+                total, cpu = total + wall, cpu + used
+    return total, cpu
+
+
+#: Phases, in the order of the first round: (key, French label).
+PHASES = [("nbgrader", "nbgrader seul, l'un après l'autre"),
+          ("workers-2", "mspr autograde --workers 2"),
+          ("isolated-1", "mspr autograde --workers 1 (isolé)"),
+          ("plain-1", "mspr autograde --workers 1 (sans isolation)"),
+          ("one-shot-1", "mspr autograde --workers 1 (un interpréteur par rendu)"),
+          ("nbconvert", "nbconvert seul, l'un après l'autre")]
+
+
+def _phase(key: str, base: Workspace, folder: Path, teams: list[str], assignments: list[str]) -> tuple[float, float]:
+    ws = _fresh(base, folder, teams, assignments)
+    autograde = [*MSPR, "autograde", "-w", str(ws.root)]
+    if key == "nbgrader":
+        return nbgrader_alone(ws, teams, assignments)
+    if key == "nbconvert":
+        return nbconvert_alone(ws, teams, assignments)
+    if key == "workers-2":
+        return _timed([*autograde, "--workers", "2"])
+    env = {"isolated-1": None, "plain-1": {**os.environ, "MSPR_SANDBOX": "off"},
+           "one-shot-1": {**os.environ, "MSPR_WORKER_ONE_SHOT": "1"}}[key]
+    return _timed([*autograde, "--workers", "1"], env=env)
 
 
 def main() -> None:
+    import statistics
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--assignment", action="append", default=None)
+    parser.add_argument("--skip", action="append", default=[], choices=[k for k, _ in PHASES],
+                        help="phase left out (its ratios are then not computed)")
     args = parser.parse_args()
+    phases = [(k, label) for k, label in PHASES if k not in args.skip]
     assignments = args.assignment or ["a4_pilotage"]
     teams = [f"copie{i}" for i in range(args.copies)]
     out = REPO_ROOT / "build" / "bench"
@@ -96,30 +168,53 @@ def main() -> None:
         build_case(DEFAULT_CASE, out=base.case_dir)
         release(base)
     n = len(teams) * len(assignments)
-    results = {"submissions": n, "assignments": assignments, "cpu_count": os.cpu_count(),
-               "load_before": os.getloadavg()}
-    ws = _fresh(base, out / "engine-ws", teams, assignments)
-    results["nbgrader"] = nbgrader_alone(ws, teams, assignments)
-    print(f"nbgrader seul, l'un après l'autre      {results['nbgrader']:8.1f} s", flush=True)
-    ws = _fresh(base, out / "engine-ws", teams, assignments)
-    results["workers-2"] = _timed([*MSPR, "autograde", "-w", str(ws.root), "--workers", "2"])
-    print(f"mspr autograde --workers 2             {results['workers-2']:8.1f} s", flush=True)
-    ws = _fresh(base, out / "engine-ws", teams, assignments)
-    results["isolated-1"] = _timed([*MSPR, "autograde", "-w", str(ws.root), "--workers", "1"])
-    print(f"mspr autograde --workers 1 (isolé)     {results['isolated-1']:8.1f} s", flush=True)
-    ws = _fresh(base, out / "engine-ws", teams, assignments)
-    results["plain-1"] = _timed([*MSPR, "autograde", "-w", str(ws.root), "--workers", "1"],
-                                env={**os.environ, "MSPR_SANDBOX": "off"})
-    print(f"mspr autograde --workers 1 (sans isol.) {results['plain-1']:8.1f} s", flush=True)
-    results["nbconvert"] = nbconvert_alone(ws, teams, assignments)
-    print(f"nbconvert seul, l'un après l'autre     {results['nbconvert']:8.1f} s", flush=True)
-    results["speedup_workers2_vs_nbgrader"] = results["nbgrader"] / results["workers-2"]
-    results["isolation_overhead"] = results["isolated-1"] / results["plain-1"] - 1
-    results["grading_vs_nbconvert"] = results["isolated-1"] / results["nbconvert"]
+    results = {"submissions": n, "assignments": assignments, "cpu_count": os.cpu_count(), "rounds": args.rounds,
+               "load_before": os.getloadavg(), "runs": []}
+    for round_ in range(args.rounds):
+        order = phases if round_ % 2 == 0 else phases[::-1]
+        for key, label in order:
+            load = os.getloadavg()[0]
+            wall, cpu = _phase(key, base, out / "engine-ws", teams, assignments)
+            results["runs"].append({"phase": key, "round": round_, "wall_s": wall, "cpu_s": cpu,
+                                    "load_1min_before": load, "load_1min_after": os.getloadavg()[0]})
+            print(f"{label:55s} {wall:8.1f} s  ({wall / n:5.1f} s par rendu ; CPU {cpu / n:5.1f} s par rendu ; "
+                  f"charge {load:.1f} → {os.getloadavg()[0]:.1f})", flush=True)
+    wall = {k: statistics.median(r["wall_s"] for r in results["runs"] if r["phase"] == k) for k, _ in phases}
+    cpu = {k: statistics.median(r["cpu_s"] for r in results["runs"] if r["phase"] == k) for k, _ in phases}
+    results.update({"wall_s": wall, "cpu_s": cpu})
+    ratios = {  # name: (numerator, denominator, of wall or CPU times)
+        "speedup_workers2_vs_nbgrader": ("nbgrader", "workers-2", wall),
+        "isolation_overhead": ("isolated-1", "plain-1", wall),
+        "isolation_overhead_cpu": ("isolated-1", "plain-1", cpu),
+        "grading_vs_nbconvert": ("isolated-1", "nbconvert", wall),
+        "grading_vs_nbconvert_cpu": ("isolated-1", "nbconvert", cpu),
+        "grading_vs_nbgrader_cpu": ("isolated-1", "nbgrader", cpu),
+        "fork_server_gain": ("one-shot-1", "isolated-1", wall),
+        "fork_server_gain_cpu": ("one-shot-1", "isolated-1", cpu),
+    }
+    for name, (num, den, times) in ratios.items():
+        if num in times and den in times:
+            results[name] = times[num] / times[den] - (1 if name.startswith("isolation") else 0)
+    # Two workers on C cores can at best divide the CPU time of the run by min(2, C): the
+    # speed-up the CPU times allow on an otherwise idle machine, whatever the load now.
+    if "nbgrader" in cpu and "workers-2" in cpu:
+        results["speedup_bound_from_cpu"] = min(2, os.cpu_count() or 1) * cpu["nbgrader"] / cpu["workers-2"]
     results["load_after"] = os.getloadavg()
-    print(f"accélération --workers 2 / nbgrader seul : {results['speedup_workers2_vs_nbgrader']:.2f}×")
-    print(f"coût de l'isolation (1 correcteur)       : {100 * results['isolation_overhead']:+.1f} %")
-    print(f"correction / nbconvert seul, par rendu   : {results['grading_vs_nbconvert']:.2f}×")
+    labels = {"speedup_workers2_vs_nbgrader": "accélération --workers 2 / nbgrader seul (durée)",
+              "speedup_bound_from_cpu": "  borne permise par le temps CPU (2 cœurs libres)",
+              "isolation_overhead": "coût de l'isolation, 1 correcteur (durée)",
+              "isolation_overhead_cpu": "coût de l'isolation, 1 correcteur (CPU)",
+              "grading_vs_nbconvert": "correction / nbconvert seul, par rendu (durée)",
+              "grading_vs_nbconvert_cpu": "correction / nbconvert seul, par rendu (CPU)",
+              "grading_vs_nbgrader_cpu": "correction / nbgrader seul, par rendu (CPU)",
+              "fork_server_gain": "un interpréteur par rendu / serveur de correcteurs (durée)",
+              "fork_server_gain_cpu": "un interpréteur par rendu / serveur de correcteurs (CPU)"}
+    for name, label in labels.items():
+        if name in results:
+            value = results[name]
+            shown = f"{100 * value:+.1f} %" if name.startswith("isolation") else f"{value:.2f}×"
+            print(f"{label:60s}: {shown}")
+    print(f"charge (1 min) avant / après : {results['load_before'][0]:.1f} / {results['load_after'][0]:.1f}")
     (out / "engine.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 

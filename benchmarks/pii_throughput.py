@@ -1,6 +1,6 @@
 """Throughput of the PII audit against the naive loop of ``AnalyzerEngine.analyze`` per cell.
 
-Run: ``.venv/bin/python benchmarks/pii_throughput.py [--scales 1 10] [--naive-sample 600]``
+Run: ``.venv/bin/python benchmarks/pii_throughput.py [--scales 1 10] [--naive-sample 600] [--model fr_core_news_md]``
 
 For the default case built at each scale (1 = its rows, 10 = ten times), in
 the same run:
@@ -20,6 +20,7 @@ never asserted in tests.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -44,14 +45,16 @@ def main(argv: list[str] | None = None) -> None:
 
     from mspr.case import build_case, load_case_spec
     from mspr.paths import DEFAULT_CASE
-    from mspr.pii import audit_table, build_analyzer, scan_texts, technical_patterns
+    from mspr.pii import DEFAULT_SPACY_MODEL, audit_table, build_analyzer, scan_texts, technical_patterns
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", type=int, nargs="*", default=[1, 10])
     parser.add_argument("--naive-sample", type=int, default=600)
+    parser.add_argument("--model", default=DEFAULT_SPACY_MODEL)
     args = parser.parse_args(argv)
     spec = load_case_spec(DEFAULT_CASE)
-    analyzer = build_analyzer(technical_patterns(spec))
+    analyzer = build_analyzer(technical_patterns(spec), model=args.model)
+    print(f"modèle spaCy {args.model}, charge {os.getloadavg()[0]:.1f}", flush=True)
     analyzer.analyze("Préchauffage du modèle : Claire Morel, 06 12 34 56 78.", language="fr")
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
@@ -65,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
             fast = time.perf_counter() - start
             print(f"×{scale} audit des colonnes ({truth.main_table}, {len(cells)} cellules) : boucle naïve "
                   f"{naive:.1f} s (estimée sur {timed_cells} cellules), audit_table {fast:.1f} s, "
-                  f"rapport {naive / fast:.1f}×", flush=True)
+                  f"rapport {naive / fast:.1f}× (charge {os.getloadavg()[0]:.1f})", flush=True)
             texts = []
             for table, column in sorted({(s.table, s.column) for s in truth.pii_spans}):
                 frame = pd.read_csv(build.layout.table(table), dtype=str, keep_default_na=False)

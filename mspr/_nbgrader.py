@@ -20,6 +20,21 @@ TEXT_STUB = "VOTRE RÉPONSE ICI"
 CELL_TIMEOUT_S = 600
 
 
+def quiet_gradebook_warnings() -> None:
+    """Silence nbgrader 0.9.6's harmless SQLAlchemy autoflush warnings (English noise in a French CLI).
+
+    nbgrader's ``Gradebook`` touches relationships of objects not yet added to
+    its session (``nbgrader/api.py``); SQLAlchemy 2 warns « not in session, add
+    operation … will not proceed ». The rows are added explicitly afterwards,
+    so the warning carries no information for a trainer.
+    """
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", message=r".*not in session, add operation along", category=SAWarning)
+
+
 def make_api(root: Path, db_url: str):
     """Return an ``nbgrader.apps.NbGraderAPI`` for a course root.
 
@@ -36,6 +51,7 @@ def make_api(root: Path, db_url: str):
     """
     # nbgrader runs the `alembic` executable to create a gradebook: the venv's
     # bin folder must be on PATH even when the venv is not activated.
+    quiet_gradebook_warnings()
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])

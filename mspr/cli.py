@@ -260,14 +260,16 @@ def jury_export_cmd(workspace: Path, roster_path: Path | None, teams: tuple[str,
 @HELP
 @WORKSPACE
 @ROSTER
+@click.option("--allow-older", is_flag=True,
+              help="Accepte une grille exportée avant celle déjà importée pour ce juré (refusée sinon).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FICHIERS")
-def jury_import_cmd(workspace: Path, roster_path: Path | None, files: tuple[Path, ...]) -> None:
+def jury_import_cmd(workspace: Path, roster_path: Path | None, allow_older: bool, files: tuple[Path, ...]) -> None:
     """Valide et enregistre les grilles remplies FICHIERS (chaque import est conservé)."""
     from mspr.jury import import_files, roster_of
 
     ws = Workspace(workspace)
     roster = roster_of(ws, roster_path)
-    for res in import_files(ws, list(files), roster_path=roster_path):
+    for res in import_files(ws, list(files), roster_path=roster_path, allow_older=allow_older):
         click.echo(f"Importé : équipe {res.team_id}, juré {res.juror_id}, {res.marks} niveau(x) "
                    f"(SHA-256 {res.sha256[:12]}…, copie : {res.kept})")
         if res.removed:

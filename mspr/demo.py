@@ -6,9 +6,9 @@ as any team, and writes the report:
 
 - ``ref``: the reference solutions (the source notebooks, executed for real);
 - ``blank``: the untouched student release;
-- ``partial``: the reference with the scripted faults of :data:`FAULTS`, one
-  or two per assignment, each aimed at one auto criterion, so that its total
-  lies strictly between the two others.
+- ``partial``: the reference with the scripted faults of :data:`FAULTS`, at
+  least one per assignment, each aimed at one auto criterion, so that its
+  total lies strictly between the two others.
 
 A fault alters, just before it is recorded, a variable that the recording
 cell passes to :func:`mspr.answers.record`, so it applies to the lab rendered
@@ -69,8 +69,8 @@ class Fault:
     why: str
 
 
-#: The ``partial`` team's mistakes: one or two per assignment, each on one criterion (the second A3 one
-#: rewrites the load test's table, caught only by the grader's own re-measurement).
+#: The ``partial`` team's mistakes, each aimed at one criterion (the second A3 one rewrites the load
+#: test's table, caught only by the grader's own re-measurement).
 FAULTS = (
     Fault("a1_cadrage", "A1C6.livrables", "tables_pseudonymisees",
           "lambda v: {t: d.assign(**{c: tables[t][c].to_numpy() for c in TEXTE_LIBRE.get(t, []) if c in d}) "
@@ -78,6 +78,16 @@ FAULTS = (
           ("A1C6.pseudonymisation",), "oublie de masquer le texte libre des tables pseudonymisées"),
     Fault("a2_conception", "A2C1.leaky_column", "leaky_column", "lambda v: 'aucune'",
           ("A2C1.leaky_column",), "ne trouve pas la colonne qui fuit la cible"),
+    # A2 data preparation (issue 8, items 1-2): one fault per criterion, each on its own artefact
+    Fault("a2_conception", "A2C2.preparation", "carte_donnees",
+          "lambda v: [{**e, 'categorie': 'non_personnelle'} for e in v]",
+          ("A2C1.data_map",), "déclare non personnelles toutes les colonnes de la cartographie des données"),
+    Fault("a2_conception", "A2C2.preparation", "table_modelisation",
+          "lambda v: pd.concat([v, v.head(10)], ignore_index=True)",
+          ("A2C2.modelling_table",), "laisse des doublons dans la table de modélisation"),
+    Fault("a2_conception", "A2C2.preparation", "suite_qualite",
+          "lambda v: [e for e in v if e['type'] != 'expect_column_values_to_be_unique']",
+          ("A2C2.expectation_suite",), "oublie l'attente d'unicité de la clé dans la suite Great Expectations"),
     Fault("a3_deploiement", "A3C3.deployment_test", "predictions", "lambda v: [1 - int(p) for p in v]",
           ("A3C3.served_predictions",), "rapporte des prédictions qui ne viennent pas du serveur"),
     Fault("a3_deploiement", "A3C3.load_test", "mesures",

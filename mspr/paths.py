@@ -319,6 +319,11 @@ class Workspace:
         """``jury/imports.jsonl``: one JSON line per import attempt (time, file, sha256, outcome)."""
         return self.jury_dir / "imports.jsonl"
 
+    @property
+    def jury_key(self) -> Path:
+        """``jury/.cle_export``: the cohort's secret key that signs the identity sheet of exported grids."""
+        return self.jury_dir / ".cle_export"
+
     def jury_marks(self, team_id: str, juror_id: str) -> Path:
         """``jury/marks/<team_id>/<juror_id>.json``: one juror's current marks for a team.
 

@@ -68,7 +68,10 @@ def run_suite(frame: pd.DataFrame, expectations: list[dict]) -> pd.DataFrame:
 
     global _CONTEXT, _CALLS
     if _CONTEXT is None:  # building the context takes seconds: one per process
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
         _CONTEXT = gx.get_context(mode="ephemeral")
+        _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False)  # no bars in notebooks and logs
     _CALLS += 1
     source = _CONTEXT.data_sources.add_pandas(f"mspr_{_CALLS}")
     batch = source.add_dataframe_asset("table").add_batch_definition_whole_dataframe("tout") \

@@ -268,7 +268,8 @@ def _environment():
     env = Environment(loader=PackageLoader("mspr", "templates"), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(num=fmt.fr_number, points=fmt.fr_points, when=fmt.fr_datetime, extension=fmt.fr_extension,
-                       markdown=render_markdown, iso_when=lambda text: fmt.fr_datetime(datetime.fromisoformat(text)))
+                       de=fmt.fr_de, markdown=render_markdown,
+                       iso_when=lambda text: fmt.fr_datetime(datetime.fromisoformat(text)))
     return env
 
 

@@ -34,6 +34,51 @@ _TYPE_NAMES = {
 }
 
 
+
+#: PyYAML's problem texts (``MarkedYAMLError.problem``) and their French wording.
+_YAML_PROBLEMS = (
+    (r"found character '\\t' that cannot start any token", "tabulation interdite : indentez avec des espaces"),
+    (r"mapping values are not allowed here", "deux-points inattendu (valeur contenant « : » sans guillemets, "
+                                             "ou indentation décalée)"),
+    (r"could not find expected ':'", "deux-points manquant après une clé"),
+    (r"did not find expected key", "clé attendue : indentation incohérente ou guillemet non refermé"),
+    (r"did not find expected '-' indicator", "tiret « - » attendu : les éléments d'une liste doivent être alignés"),
+    (r"expected <block end>, but found '-'", "élément de liste « - » mal indenté"),
+    (r"expected <block end>, but found", "indentation incohérente : une ligne est décalée par rapport à ses voisines"),
+    (r"found unexpected end of stream", "fin de fichier inattendue : guillemet ou crochet non refermé"),
+    (r"expected ',' or '\]'", "liste entre crochets non refermée : « ] » ou « , » manquant"),
+    (r"expected ',' or '\}'", "dictionnaire entre accolades non refermé : « } » ou « , » manquant"),
+    (r"found undefined alias", "alias « * » qui ne renvoie à aucune ancre « & »"),
+    (r"found duplicate anchor", "ancre « & » définie deux fois"),
+    (r"found unexpected ':'", "deux-points inattendu"),
+    (r"found unknown escape character", "séquence d'échappement inconnue entre guillemets doubles "
+                                       "(utilisez des guillemets simples)"),
+)
+
+
+def yaml_problem_fr(error: Exception) -> str:
+    """Describe a PyYAML syntax error in French.
+
+    Parameters
+    ----------
+    error : yaml.YAMLError
+        The error raised by ``yaml.safe_load``.
+
+    Returns
+    -------
+    str
+        The French wording of its ``problem``; for a problem not in the table,
+        « syntaxe incorrecte » followed by PyYAML's own text in parentheses.
+    """
+    import re
+
+    problem = getattr(error, "problem", None) or str(error)
+    for pattern, french in _YAML_PROBLEMS:
+        if re.search(pattern, problem):
+            return french
+    return f"syntaxe incorrecte (PyYAML : {problem})"
+
+
 def fail(message: str, **ctx: object) -> PydanticCustomError:
     """Build a validation error whose French message pydantic keeps verbatim.
 
@@ -117,7 +162,7 @@ def read_yaml(path: Path, *, what: str, example: str) -> tuple[Any, yaml.Node | 
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"ligne {mark.line + 1}, colonne {mark.column + 1}" if mark is not None else "position inconnue"
-        problem = getattr(error, "problem", None) or str(error)
+        problem = yaml_problem_fr(error)
         raise MsprError(
             f"erreur de syntaxe YAML {where} : {problem}",
             path=path,
@@ -293,6 +338,9 @@ def _describe(root: type[BaseModel], error: dict) -> str:
     }
     if kind in bounds:
         return f"{path} : valeur {received!r} hors limites : elle doit être {bounds[kind].format(**ctx)}"
+    if kind == "too_short" and ctx.get("actual_length"):
+        return (f"{path} : {ctx['actual_length']} élément(s), il en faut au moins {ctx.get('min_length')} : "
+                f"complétez la liste")
     if kind in ("string_too_short", "too_short"):
         return f"{path} : valeur vide ou trop courte : complétez-la"
     if kind == "too_long":

@@ -296,6 +296,30 @@ def _guess_assignment(folder: Path) -> str:
     return found[0]
 
 
+#: A French gloss for the exceptions a candidate meets most often; Python's own message follows it.
+_EXCEPTION_GLOSS = {
+    "NameError": "nom inconnu (une cellule précédente n'a pas été exécutée ou a échoué ?)",
+    "KeyError": "clé ou colonne introuvable",
+    "FileNotFoundError": "fichier introuvable",
+    "ModuleNotFoundError": "module non installé dans l'environnement",
+    "ImportError": "import impossible",
+    "ValueError": "valeur incorrecte",
+    "TypeError": "type incorrect",
+    "IndexError": "indice hors limites",
+    "AttributeError": "attribut ou méthode inexistant",
+    "ZeroDivisionError": "division par zéro",
+    "SyntaxError": "erreur de syntaxe",
+    "IndentationError": "indentation incorrecte",
+    "AssertionError": "assertion non vérifiée",
+    "PermissionError": "accès refusé",
+    "MemoryError": "mémoire insuffisante",
+    "TimeoutError": "délai dépassé",
+    "ConnectionRefusedError": "connexion refusée (le serveur est-il démarré ?)",
+    "RecursionError": "récursion trop profonde",
+    "UnicodeDecodeError": "fichier qui n'est pas dans l'encodage attendu (UTF-8 ?)",
+}
+
+
 def _error_cells(nb) -> list[ErrorCell]:
     cells = []
     for number, cell in enumerate(nb.cells, start=1):
@@ -306,6 +330,9 @@ def _error_cells(nb) -> list[ErrorCell]:
                 ename, evalue = output.get("ename", ""), str(output.get("evalue", "")).strip()
                 if ename == "NotImplementedError" and not evalue:
                     evalue = "cellule à compléter (« # VOTRE CODE ICI »)"
+                gloss = _EXCEPTION_GLOSS.get(ename)
+                if gloss and ename != "NotImplementedError":
+                    evalue = f"{gloss} — {evalue}" if evalue else gloss
                 text = (f"{ename} : {evalue}" if evalue else ename).splitlines()[0][:200]
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
                 cells.append(ErrorCell(number, str(grade_id), text))

@@ -190,3 +190,15 @@ def test_day_numbers_from_one_ids_in_lower_case_with_labels_and_units_are_accept
     result = grade(truth, tmp_path, full_answers(truth))["A4C1.pert_table"]
     assert result.score == round(result.max_score * (n - 1) / n, 2), result.evidence
     assert f"{task.id} : marge totale {task.total_float + 2} au lieu de {task.total_float}" in result.evidence
+
+
+def test_a_task_written_twice_is_named_as_a_duplicate(tmp_path):
+    truth = truth_of("mutuelle_horizon")
+    table = reference_table(truth)
+    twice = truth.plan.tasks[2]
+    table = pd.concat([table, table[table.id_tache == twice.id]], ignore_index=True)
+    write(table, tmp_path)
+    result = grade(truth, tmp_path, full_answers(truth))["A4C1.pert_table"]
+    n = len(truth.plan.tasks)
+    assert f"{n - 1}/{n} tâches exactes" in result.evidence
+    assert f"{twice.id} écrite sur 2 lignes" in result.evidence and "?" not in result.evidence

@@ -4,7 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
 
 from mspr.case import load_case_spec
@@ -256,3 +256,15 @@ def test_a_chart_on_a_chartsheet_counts(tmp_path):
     book.save(path)
     result = grade(tmp_path)["A4C5.sla_workbook"]
     assert result.score == 2, result.evidence
+
+
+def test_a_circular_formula_is_named_as_such_not_shown_as_none(tmp_path):
+    path = workbook(tmp_path / "suivi.xlsx")
+    book = load_workbook(path)
+    target = TRUTH.providers[0]
+    book["Pénalités"]["D2"] = "=D2+C2"  # refers to itself
+    book.save(path)
+    result = grade(tmp_path)["A4C5.sla_penalties"]
+    assert "None" not in result.evidence, result.evidence
+    assert f"{target.provider} {target.month} : formule sans résultat" in result.evidence or \
+        f"{target.provider} {target.month} : erreur de formule" in result.evidence, result.evidence

@@ -74,3 +74,58 @@ def test_joblib_and_multiprocessing_get_their_shared_memory_in_the_sandbox(tmp_p
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "semaphores True", result.stderr[-500:]
     assert "Permission denied" not in result.stderr
+
+
+# -- the fork server of execution workers ----------------------------------------------------
+
+WHO_AM_I = """
+import json, os, sys
+from mspr.grading import _sandbox_kernel as sk
+print(json.dumps({"env": dict(os.environ), "pid": os.getpid(), "sid": os.getsid(0), "cwd": os.getcwd(),
+                  "argv": sys.argv[1:], "incidents": list(sk.INCIDENTS)}))
+sk.record(kind="left-by-the-previous-child")
+"""
+
+
+def test_a_forked_worker_gets_only_its_environment_its_own_session_and_a_clean_state(tmp_path, monkeypatch):
+    import json
+
+    from mspr.grading.execute import WorkerServer
+
+    monkeypatch.setenv("MSPR_SECRET_PATH", "/srv/ground_truth")
+    server = WorkerServer.get()
+    seen = []
+    for i in range(2):
+        folder = tmp_path / f"t{i}"
+        (folder / "home").mkdir(parents=True)
+        code, out = server.run_code(WHO_AM_I, ["a", str(i)], cwd=folder, env=sandbox_env(folder / "home"),
+                                    timeout=120)
+        assert code == 0, out
+        seen.append(json.loads(out.strip().splitlines()[-1]))
+    for i, child in enumerate(seen):
+        assert child["env"] == sandbox_env(tmp_path / f"t{i}" / "home")  # nothing of the grader's environment
+        assert child["sid"] == child["pid"] != server.proc.pid  # a session of its own, killed as a group
+        assert child["cwd"] == str(tmp_path / f"t{i}") and child["argv"] == ["a", str(i)]
+    assert seen[1]["incidents"] == []  # what a child did stays in that child
+    assert WorkerServer.get() is server  # kept for the next submission
+
+
+def test_a_forked_worker_past_its_time_limit_is_killed_and_the_server_serves_the_next(tmp_path):
+    from mspr._proc import pid_alive
+    from mspr.grading.execute import WorkerServer
+
+    server = WorkerServer.get()
+    (tmp_path / "home").mkdir()
+    env = sandbox_env(tmp_path / "home")
+    start = time.monotonic()
+    try:
+        server.run_code("import os\nopen('pid', 'w').write(str(os.getpid()))\nwhile True:\n    pass\n", [],
+                        cwd=tmp_path, env=env, timeout=3)
+    except TimeoutError:
+        pass
+    else:
+        raise AssertionError("the looping child should have been stopped at its time limit")
+    assert time.monotonic() - start < 60
+    assert not pid_alive(int((tmp_path / "pid").read_text()))
+    assert server.run_code("print('suivant')", [], cwd=tmp_path, env=env, timeout=120) == (0, "suivant\n")
+    assert WorkerServer.get() is server

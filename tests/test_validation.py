@@ -161,3 +161,19 @@ def test_submit_lists_extra_notebooks(cohort, demo_ws, tmp_path, capsys):
     assert main(["submit", "-w", str(cohort.root), "t1", A1, str(folder)]) == 0
     err = capsys.readouterr().err
     assert "essai.ipynb ne sera pas corrigé (seul a1_cadrage.ipynb l'est)" in err
+
+
+def test_python_errors_get_a_french_gloss_before_pythons_own_message():
+    import nbformat
+
+    from mspr.validation import _error_cells
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("df['x']")
+    cell.outputs = [nbformat.v4.new_output("error", ename="KeyError", evalue="'x'", traceback=[])]
+    stub = nbformat.v4.new_code_cell("# VOTRE CODE ICI")
+    stub.outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue="", traceback=[])]
+    nb.cells = [cell, stub]
+    errors = _error_cells(nb)
+    assert errors[0].error == "KeyError : clé ou colonne introuvable — 'x'"
+    assert errors[1].error == "NotImplementedError : cellule à compléter (« # VOTRE CODE ICI »)"

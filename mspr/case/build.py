@@ -28,11 +28,11 @@ from mspr.case.production import production_batches
 from mspr.case.spec import CaseSpec, load_case_spec
 from mspr.case.thresholds import auc_thresholds
 from mspr.case.truth import (AgileTruth, ColumnRef, GroundTruth, IndicatorMonthTruth, MetricTruth, PlanTruth,
-                             ProductionTruth, ProviderMonthTruth, SprintTruth, TableTruth, TargetTruth,
-                             TaskTruth)
+                             ProductionTruth, ProviderMonthTruth, QualityTruth, QualityVariantTruth, SprintTruth,
+                             TableTruth, TargetTruth, TaskTruth)
 from mspr.errors import MsprError
 
-__all__ = ["CaseBuild", "agile_truth", "build_case", "render_brief", "plan_truth", "providers_truth"]
+__all__ = ["CaseBuild", "agile_truth", "build_case", "plan_truth", "providers_truth", "quality_truth", "render_brief"]
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,8 @@ def build_case(case_dir: str | Path, *, out: str | Path, seed: int | None = None
         production = ProductionTruth(service_levels=spec.production.niveaux_de_service.model_dump(),
                                      batches=batch_truth)
         truth = truth.model_copy(update={"providers": providers_truth(spec, log),
-                                         "agile": agile_truth(backlog, sprints), "production": production})
+                                         "agile": agile_truth(backlog, sprints), "production": production,
+                                         "quality": quality_truth(spec, generated, layout, seed=seed)})
         truth.write(layout.ground_truth)
         layout.brief.write_text(render_brief(spec, generated), encoding="utf-8")
         shutil.copyfile(spec_file, layout.spec_copy)
@@ -188,6 +189,66 @@ def build_case(case_dir: str | Path, *, out: str | Path, seed: int | None = None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return CaseBuild(layout=CaseLayout(out), ground_truth=truth, spec=spec)
+
+
+def quality_truth(spec: CaseSpec, generated: GeneratedCase, layout: CaseLayout, *, seed: int) -> QualityTruth:
+    """Write the clean main table, the clean modelling table and its corrupted variants (A2C2).
+
+    The clean modelling table keeps the key, the features and the target
+    columns of the main table before any defect. One variant is written per
+    defect kind the case injects (:func:`mspr.quality.corrupted_variants`),
+    on a column the case injects that kind into when there is one: the
+    out-of-range variant on a numeric feature with a plausible range, the
+    format variant on a date, the missing variant on a feature that is
+    complete in the clean table and that no defect of the case empties or
+    moves out of range (a careful ETL keeps it complete).
+
+    Parameters
+    ----------
+    spec : CaseSpec
+    generated : GeneratedCase
+        Its ``clean_main`` is the main table before any defect.
+    layout : CaseLayout
+        The staging build (files go to its ground-truth folder).
+    seed : int
+        The case seed (the variants draw from their own stream).
+
+    Returns
+    -------
+    QualityTruth
+    """
+    from mspr.quality import corrupted_variants
+
+    main = spec.main_table
+    key = spec.main.key
+    _write_csv(generated.clean_main, layout.clean_main)
+    columns = [key, *_features(spec), *spec.target_columns]
+    layout.quality_dir.mkdir(parents=True, exist_ok=True)
+    clean_path = layout.quality_dir / "propre.csv"
+    _write_csv(generated.clean_main[columns], clean_path)
+    clean = pd.read_csv(clean_path)
+    injected = {(d.kind, d.colonne) for d in spec.defauts if d.table == main}
+    kinds = {d.kind for d in spec.defauts}
+
+    def first_injected(names: list[str], kind: str) -> list[str]:
+        return sorted(names, key=lambda c: (kind, c) not in injected)
+
+    numeric = [c for c in _features(spec, "numerique") if c in _ranges(spec)]
+    ranges = {c: _ranges(spec)[c] for c in first_injected(numeric, "out_of_range")}
+    dates = first_injected(_features(spec, "date"), "inconsistent_format")
+    emptied = {c for kind, c in injected if kind in ("missing", "out_of_range")}
+    required = [c for c in _features(spec) if c not in emptied and clean[c].notna().all()]
+    variants = []
+    for variant in corrupted_variants(clean, key=key, ranges=ranges, date_columns=dates, required=required,
+                                      seed=seed + 8):
+        if variant.kind not in kinds:
+            continue
+        path = layout.quality_dir / f"{variant.kind}.csv"
+        _write_csv(variant.frame, path)
+        variants.append(QualityVariantTruth(kind=variant.kind, column=variant.column,
+                                            file=str(path.relative_to(layout.root))))
+    return QualityTruth(clean_main=str(layout.clean_main.relative_to(layout.root)),
+                        clean_table=str(clean_path.relative_to(layout.root)), columns=columns, variants=variants)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:

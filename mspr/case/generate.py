@@ -79,6 +79,8 @@ class GeneratedCase:
         Personal data inside released free text.
     positive_rate : float
         Share of positives among released rows.
+    clean_main : pandas.DataFrame or None
+        The released main table before any defect (one row per entity).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -91,6 +93,7 @@ class GeneratedCase:
     pii: dict[str, dict[str, list[str]]]
     spans: list[Span]
     positive_rate: float
+    clean_main: pd.DataFrame | None = None
 
 
 @dataclass
@@ -174,6 +177,7 @@ def generate_dataset(spec: CaseSpec, *, seed: int, rows: int) -> GeneratedCase:
     labels = held_frame[[spec.main.key, spec.cible.colonne]]
     positive_rate = round(float(main.values[spec.cible.colonne][~held].astype(int).mean()), 4)
 
+    clean_main = tables[spec.main_table].copy()
     defects = _inject_defects(spec, rng, tables)
     sample = _sample(spec, rng, tables[spec.main_table], defects)
     plan = pd.DataFrame(
@@ -189,7 +193,7 @@ def generate_dataset(spec: CaseSpec, *, seed: int, rows: int) -> GeneratedCase:
         plan["ressources"] = [";".join(t.ressources) for t in spec.plan.taches]
     return GeneratedCase(tables=tables, sample=sample, plan=plan, holdout_features=features,
                          holdout_labels=labels, holdout_probability=probability[held], defects=defects,
-                         pii=pii, spans=spans, positive_rate=positive_rate)
+                         pii=pii, spans=spans, positive_rate=positive_rate, clean_main=clean_main)
 
 
 # --------------------------------------------------------------------------- tables

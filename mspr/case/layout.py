@@ -15,6 +15,8 @@ every file a case build writes; nobody else joins those paths.
     OUT/brief/cahier_des_charges.md     the brief (French)
     OUT/ground_truth/ground_truth.json  :class:`mspr.case.truth.GroundTruth`
     OUT/ground_truth/holdout_features.csv, holdout_labels.csv
+    OUT/ground_truth/table_principale_propre.csv   the main table before any defect (A2C2)
+    OUT/ground_truth/qualite/propre.csv, <kind>.csv the clean modelling table and its corrupted variants (A2C2)
 """
 
 from __future__ import annotations
@@ -113,6 +115,16 @@ class CaseLayout:
     def holdout_labels(self) -> Path:
         """Primary key and binary target of the held-out rows."""
         return self.ground_truth_dir / "holdout_labels.csv"
+
+    @property
+    def clean_main(self) -> Path:
+        """The released main table before any defect, one row per entity (grader-only)."""
+        return self.ground_truth_dir / "table_principale_propre.csv"
+
+    @property
+    def quality_dir(self) -> Path:
+        """The clean modelling table ``propre.csv`` and one ``<kind>.csv`` per corrupted variant (grader-only)."""
+        return self.ground_truth_dir / "qualite"
 
     def resolve(self, source: str) -> Path:
         """Resolve a symbolic source named in a ``lab.yaml``.

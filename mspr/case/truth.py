@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mspr.errors import MsprError
 
 __all__ = ["AgileTruth", "BatchTruth", "ColumnRef", "DefectTruth", "GroundTruth", "IndicatorMonthTruth", "MetricTruth",
-           "PlanTruth", "ProductionTruth", "ProviderMonthTruth", "Span", "SprintTruth", "TableTruth", "TargetTruth",
+           "PlanTruth", "ProductionTruth", "ProviderMonthTruth", "QualityTruth", "QualityVariantTruth", "Span", "SprintTruth", "TableTruth", "TargetTruth",
            "TaskTruth"]
 
 
@@ -370,6 +370,50 @@ class ProductionTruth(_Truth):
     batches: list[BatchTruth]
 
 
+class QualityVariantTruth(_Truth):
+    """One held-back corrupted copy of the clean modelling table (A2C2, :func:`mspr.quality.corrupted_variants`).
+
+    Attributes
+    ----------
+    kind : {"duplicate", "missing", "out_of_range", "inconsistent_format"}
+        The defect kind it carries (a kind the case injects).
+    column : str
+        The column the defect is in (the key for duplicates): a suite must
+        fail on it.
+    file : str
+        Path relative to the case build (``ground_truth/qualite/<kind>.csv``).
+    """
+
+    kind: str
+    column: str
+    file: str
+
+
+class QualityTruth(_Truth):
+    """What the A2C2 graders compare a team's data preparation and expectation suite with.
+
+    Attributes
+    ----------
+    clean_main : str
+        The released main table before any defect, one row per entity
+        (``ground_truth/table_principale_propre.csv``), all columns, as
+        released strings.
+    clean_table : str
+        The clean modelling table (``ground_truth/qualite/propre.csv``):
+        the key, the features and the target columns of the clean main
+        table; numbers as numbers, dates ``AAAA-MM-JJ``.
+    columns : list of str
+        Its columns.
+    variants : list of QualityVariantTruth
+        One per defect kind the case injects.
+    """
+
+    clean_main: str
+    clean_table: str
+    columns: list[str]
+    variants: list[QualityVariantTruth]
+
+
 class GroundTruth(_Truth):
     """Everything the graders know that the candidates must find.
 
@@ -414,6 +458,9 @@ class GroundTruth(_Truth):
     production : ProductionTruth or None
         Service levels and production batches (None for a build made before
         they existed).
+    quality : QualityTruth or None
+        Clean main table, clean modelling table and its corrupted variants
+        (None for a build made before they existed).
     """
 
     case_id: str
@@ -438,6 +485,7 @@ class GroundTruth(_Truth):
     providers: list[ProviderMonthTruth] = []
     agile: AgileTruth | None = None
     production: ProductionTruth | None = None
+    quality: QualityTruth | None = None
 
     @property
     def key(self) -> str:

@@ -1,9 +1,27 @@
-"""Subprocess entry point: ``nbgrader autograde`` one submission, its kernel in the sandbox.
+"""Execution worker: ``nbgrader autograde`` one submission, its kernel in the sandbox.
 
-Usage: ``python -m mspr.grading._autograde_worker`` with a JSON object
-``{"root", "db_url", "team_id", "assignment_id", "run_dir", "home",
-"scratch", "limits"}`` on standard input (not on the command line, which the
-candidate's kernel could read in ``/proc``).
+Two ways to run it:
+
+* ``python -m mspr.grading._autograde_worker``: grades one submission, a
+  JSON object ``{"root", "db_url", "team_id", "assignment_id", "run_dir",
+  "home", "scratch", "limits", "sandbox"}`` on standard input (not on the
+  command line, which the candidate's kernel could read in ``/proc``);
+* ``python -m mspr.grading._autograde_worker --serve``: a *fork server*,
+  kept for many submissions by one grading process
+  (:class:`mspr.grading.execute.WorkerServer`). It imports nbgrader,
+  nbconvert and the sandbox plumbing once, then for each request line (the
+  same JSON object, plus ``"env"`` and ``"log"``) forks a fresh child that
+  grades that one submission, as the one-shot worker would: the child starts
+  from the server's clean state (the server itself never runs a submission),
+  opens a session of its own, takes the request's scrubbed environment and
+  writes its output to the request's ``log`` file. The server answers
+  ``{"pid": <child>}`` at once, then ``{"status": <exit code>}`` when the
+  child is done, with the CPU time it and its descendants used. This
+  saves the 1-4 s of imports each submission paid. A request with a
+  ``"code"`` key (and ``"argv"``, ``"root"`` as working folder, ``"env"``,
+  ``"log"``) runs that grader-side script in the forked child instead (the
+  A4 checks evaluate a team's workbook formulas so, with ``formulas``
+  preloaded).
 
 This worker is trusted: it runs nbgrader (which reads the gradebook) outside
 the sandbox; only the kernel it starts runs inside
@@ -20,24 +38,42 @@ import json
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
 
 from mspr._nbgrader import make_api
 from mspr._proc import descendants
 
+PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def main() -> int:
-    params = json.loads(sys.stdin.read())
+def grade(params: dict) -> int:
+    """Autograde the one submission ``params`` describes; print the JSON result line.
+
+    Parameters
+    ----------
+    params : dict
+        See the module docstring; ``"sandbox": False`` runs the kernel
+        without isolation (``MSPR_SANDBOX=off`` in the grading process).
+
+    Returns
+    -------
+    int
+        0 when nbgrader succeeded, else 1.
+    """
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
                                         SaveAutoGrades)
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
 
     from mspr.grading import _sandbox_kernel as sk
+    from mspr.grading import sandbox
     from mspr.grading.sandbox import Limits
 
+    if params.get("sandbox", True) is False:  # the grading process runs with MSPR_SANDBOX=off
+        os.environ[sandbox.DISABLE_VAR] = "off"
+        sandbox.probe.cache_clear()
     limits = Limits(**params["limits"])
     sk.configure(run_dir=Path(params["run_dir"]), home=Path(params["home"]), scratch=Path(params["scratch"]),
                  limits=limits)
@@ -66,5 +102,97 @@ def main() -> int:
     return 0 if result.get("success") else 1
 
 
+def main() -> int:
+    """One-shot worker: grade the submission described on standard input."""
+    return grade(json.loads(sys.stdin.read()))
+
+
+def _preload() -> None:
+    """Import once, in the server, what every submission's worker needs."""
+    import nbclient  # noqa: F401
+    import nbgrader.api  # noqa: F401
+    import nbgrader.apps  # noqa: F401
+    import nbgrader.preprocessors  # noqa: F401
+    from jupyter_client import manager  # noqa: F401
+    from nbconvert import preprocessors  # noqa: F401
+
+    from mspr.grading import _sandbox_kernel, sandbox  # noqa: F401
+
+    sandbox.probe()  # runs bwrap once; the children inherit the answer
+    try:  # the A4 checks evaluate the SLA workbook's formulas in a forked child (see ``_code``)
+        import importlib
+        import pkgutil
+
+        import formulas.functions
+
+        for module in pkgutil.iter_modules(formulas.functions.__path__):
+            importlib.import_module(f"formulas.functions.{module.name}")
+    except ImportError:
+        pass
+
+
+def _code(params: dict) -> int:
+    """In the forked child: run ``params["code"]`` as a script with ``params["argv"]``; return its exit code."""
+    sys.argv = ["-c", *params["argv"]]
+    try:
+        exec(compile(params["code"], "<mspr>", "exec"), {"__name__": "__main__"})  # noqa: S102 - the grader's own code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def _child(params: dict) -> None:
+    """In the forked child: become the submission's worker, then exit (never returns)."""
+    code = 1
+    try:
+        os.setsid()  # a session of its own: the grading process kills it as a group
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        fd = os.open(params["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+        os.close(null)
+        os.environ.clear()
+        os.environ.update(params["env"])
+        os.chdir(params["root"])
+        code = _code(params) if "code" in params else grade(params)
+    except BaseException:  # noqa: BLE001 - reported in the log, as the one-shot worker's traceback would be
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def serve() -> int:
+    """Fork server: one request line in, one forked worker per submission (see the module docstring)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
+    _preload()
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    answers.write(b'{"ready": true}\n')
+    answers.flush()
+    while True:
+        line = requests.readline()
+        if not line:
+            return 0
+        params = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(params)
+        answers.write(json.dumps({"pid": pid}).encode() + b"\n")
+        answers.flush()
+        _, status, usage = os.wait4(pid, 0)
+        answers.write(json.dumps({"status": os.waitstatus_to_exitcode(status),
+                                  "cpu_s": usage.ru_utime + usage.ru_stime}).encode() + b"\n")
+        answers.flush()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main())

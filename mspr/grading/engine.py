@@ -269,6 +269,9 @@ def _copy_capped(src: Path, dst: Path, max_bytes: int) -> list[str]:
 def _gradebook_rows(db_url: str, assignment_id: str, team_id: str) -> dict | None:
     from nbgrader.api import Gradebook, MissingEntry
 
+    from mspr._nbgrader import quiet_gradebook_warnings
+    quiet_gradebook_warnings()
+
     with Gradebook(db_url) as gb:
         try:
             sub = gb.find_submission(assignment_id, team_id)
@@ -395,6 +398,9 @@ def run_task(task: Task, *, ground_truth=None, limits=None, run_id: str | None =
 def _merge_gradebook(ws: Workspace, task: Task, rows: dict) -> None:
     """Replace the submission's rows of the cohort gradebook with the worker's (never added twice)."""
     from nbgrader.api import Gradebook, MissingEntry
+
+    from mspr._nbgrader import quiet_gradebook_warnings
+    quiet_gradebook_warnings()
 
     with Gradebook(ws.db_url) as gb:
         gb.update_or_create_student(task.team_id)

@@ -176,15 +176,41 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
         The outcome, and the process-group id of the session the kernel ran
         in (pass it to :func:`kill_session` once checks are done).
     """
-    # Parameters go through stdin, not the command line, which any process
+    # Parameters go through a pipe, not the command line, which any process
     # (the candidate's kernel included) can read in /proc.
+    from mspr.grading.sandbox import probe
+
     limits = limits or Limits()
     scratch = Path(scratch or root.parent)
     run_dir = scratch / "run"
     run_dir.mkdir(exist_ok=True)
-    params = json.dumps({"root": str(root), "db_url": db_url, "team_id": team_id,
-                         "assignment_id": assignment_id, "run_dir": str(run_dir), "home": str(home),
-                         "scratch": str(scratch), "limits": limits.to_json()})
+    params = {"root": str(root), "db_url": db_url, "team_id": team_id, "assignment_id": assignment_id,
+              "run_dir": str(run_dir), "home": str(home), "scratch": str(scratch), "limits": limits.to_json(),
+              "sandbox": not probe().disabled}
+    if os.environ.get(ONE_SHOT_VAR, "").lower() in ("1", "on", "oui"):
+        output, returncode, pid, timed_out = _run_one_shot(params, root, home, watch, limits)
+    else:
+        output, returncode, pid, timed_out = WorkerServer.get().run(params, scratch, home, watch, limits)
+    result = _last_json_line(output)
+    workdir = root / "autograded" / team_id / assignment_id
+    ok = returncode == 0 and result.get("success", False) and workdir.is_dir()
+    log = (result.get("log") or "") + (result.get("error") or "")
+    if not result:
+        log = output[-4000:]
+    leftovers = {int(pid): cmd for pid, cmd in (result.get("leftovers") or {}).items()}
+    incidents = list(result.get("incidents") or [])
+    if timed_out:
+        incidents.append({"kind": "wall_time", "seconds": limits.wall_s})
+    return Execution(ok=ok, workdir=workdir, log=log, leftovers=leftovers, incidents=incidents), pid
+
+
+#: Environment variable: ``MSPR_WORKER_ONE_SHOT=1`` starts a fresh worker interpreter per submission
+#: (as before the fork server; for comparison in the benchmark and for debugging).
+ONE_SHOT_VAR = "MSPR_WORKER_ONE_SHOT"
+
+
+def _run_one_shot(params: dict, root: Path, home: Path, watch, limits: Limits) -> tuple[str, int, int, bool]:
+    """Run the worker as a fresh interpreter; return its output, exit code, pid and whether it timed out."""
     proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._autograde_worker"], cwd=root,
                             env=sandbox_env(home), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -193,7 +219,7 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
         watch.root_pid = proc.pid
     timed_out = False
     try:
-        output, _ = proc.communicate(params, timeout=limits.wall_s)
+        output, _ = proc.communicate(json.dumps(params), timeout=limits.wall_s)
     except subprocess.TimeoutExpired:
         kill_session(proc.pid)
         output, _ = proc.communicate()
@@ -203,17 +229,228 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
         kill_session(proc.pid)
         proc.wait()
         raise
-    result = _last_json_line(output)
-    workdir = root / "autograded" / team_id / assignment_id
-    ok = proc.returncode == 0 and result.get("success", False) and workdir.is_dir()
-    log = (result.get("log") or "") + (result.get("error") or "")
-    if not result:
-        log = output[-4000:]
-    leftovers = {int(pid): cmd for pid, cmd in (result.get("leftovers") or {}).items()}
-    incidents = list(result.get("incidents") or [])
-    if timed_out:
-        incidents.append({"kind": "wall_time", "seconds": limits.wall_s})
-    return Execution(ok=ok, workdir=workdir, log=log, leftovers=leftovers, incidents=incidents), proc.pid
+    return output, proc.returncode, proc.pid, timed_out
+
+
+class WorkerServer:
+    """This process's fork server of execution workers (see :mod:`mspr.grading._autograde_worker`).
+
+    Started on first use and kept for the life of the process (one per
+    grading process, pool worker or Dask worker), it imports nbgrader and
+    the sandbox plumbing once; each submission is then executed by a child
+    it forks from that clean state, in a session of its own, with the
+    scrubbed environment of :func:`sandbox_env`, exactly as a fresh worker
+    interpreter would. The server dies with this process (parent-death
+    signal), and is started again if it died.
+
+    Parameters
+    ----------
+    proc : subprocess.Popen
+        The running server (``python -m mspr.grading._autograde_worker --serve``).
+    """
+
+    _mine: "WorkerServer | None" = None
+    _exit_hooked = False
+    #: CPU time (user + system, seconds) of the workers this process's servers forked, with their descendants.
+    cpu_s = 0.0
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+        self._pid = os.getpid()
+        self._buffer = b""
+
+    @classmethod
+    def get(cls) -> "WorkerServer":
+        """Return this process's running server, starting one if needed.
+
+        Returns
+        -------
+        WorkerServer
+        """
+        mine = cls._mine
+        if mine is not None and mine._pid == os.getpid() and mine.proc.poll() is None:
+            return mine
+        if mine is not None and mine._pid == os.getpid():
+            mine.close()
+        env = sandbox_env(Path("/nonexistent"))
+        proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._autograde_worker", "--serve"], cwd="/",
+                                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                bufsize=0, preexec_fn=_die_with_parent)  # in our session: Ctrl-C checks see it
+        server = cls(proc)
+        try:
+            ready = server._answer(timeout=600).get("ready") is True
+        except BaseException:
+            server.close()
+            raise
+        if not ready:
+            server.close()
+            raise RuntimeError("the execution worker server did not start (run `python -m "
+                               "mspr.grading._autograde_worker --serve` to see why)")
+        cls._mine = server
+        if not cls._exit_hooked:  # reap it at exit, so that its CPU time counts in this process's children
+            import atexit
+            from multiprocessing import util
+
+            atexit.register(cls.close_mine)
+            util.Finalize(None, cls.close_mine, exitpriority=100)  # multiprocessing workers skip atexit
+            cls._exit_hooked = True
+        return server
+
+    @classmethod
+    def close_mine(cls) -> None:
+        """Stop this process's server, if it runs."""
+        mine = cls._mine
+        if mine is not None and mine._pid == os.getpid():
+            mine.close()
+
+    def _answer(self, timeout: float | None) -> dict:
+        """Read the server's next answer line; {} at end of stream; raise TimeoutError past ``timeout``."""
+        import select
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return {}
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def run(self, params: dict, scratch: Path, home: Path, watch, limits: Limits) -> tuple[str, int, int, bool]:
+        """Execute one submission in a forked worker.
+
+        Parameters
+        ----------
+        params : dict
+            The worker's parameters (see :mod:`mspr.grading._autograde_worker`).
+        scratch : pathlib.Path
+            The execution's scratch folder (the worker's log is written
+            there, outside the sandbox's view).
+        home : pathlib.Path
+            The sandbox's ``HOME``.
+        watch : SandboxWatch or None
+        limits : Limits
+
+        Returns
+        -------
+        tuple of (str, int, int, bool)
+            The worker's output, its exit code, its pid (its session's id)
+            and whether it was stopped at ``limits.wall_s``.
+        """
+        log = scratch / "worker.log"
+        request = {**params, "env": sandbox_env(home), "log": str(log)}
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            pid = self._answer(timeout=60)["pid"]
+        except BaseException:
+            self.close()
+            raise
+        if watch is not None:
+            watch.root_pid = pid
+        timed_out = False
+        try:
+            status = self._answer(timeout=limits.wall_s)
+        except TimeoutError:
+            kill_session(pid)
+            status = self._resync()
+            timed_out = True
+        except BaseException:  # Ctrl-C: the worker and its kernel go too, and the server
+            kill_session(pid)
+            self.close()
+            raise
+        if not status:  # the server died under the worker
+            kill_session(pid)
+            self.close()
+            status = {"status": -9}
+        WorkerServer.cpu_s += status.get("cpu_s", 0.0)
+        output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        if timed_out:
+            output += f"\nDurée maximale dépassée ({limits.wall_s} s) : exécution interrompue."
+        return output, status["status"], pid, timed_out
+
+    def _resync(self) -> dict:
+        """The status of a worker just killed; the server is stopped if it does not answer."""
+        try:
+            return self._answer(timeout=60)
+        except BaseException:
+            self.close()
+            return {}
+
+    def run_code(self, code: str, argv: list[str], *, cwd: Path, env: dict[str, str],
+                 timeout: float) -> tuple[int, str]:
+        """Run a grader-side Python script in a forked child (its imports already loaded).
+
+        The child has a session of its own, ``env`` as its whole
+        environment and ``cwd`` as working folder, as ``subprocess.run([sys.executable,
+        "-c", code, *argv])`` would give it.
+
+        Parameters
+        ----------
+        code : str
+            The script (the grader's own code, never a team's).
+        argv : list of str
+            Its arguments (``sys.argv[1:]``).
+        cwd : pathlib.Path
+            Working folder; the child's output goes to ``cwd/.sortie.log``.
+        env : dict of str to str
+        timeout : float
+            Seconds; past it the child and its session are killed.
+
+        Returns
+        -------
+        tuple of (int, str)
+            Exit code and output (standard output and error together).
+
+        Raises
+        ------
+        TimeoutError
+            Past ``timeout`` (the child is killed first).
+        """
+        log = Path(cwd) / ".sortie.log"
+        request = {"code": code, "argv": list(argv), "root": str(cwd), "env": env, "log": str(log)}
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            pid = self._answer(timeout=60)["pid"]
+        except BaseException:
+            self.close()
+            raise
+        try:
+            status = self._answer(timeout=timeout)
+        except TimeoutError:
+            kill_session(pid)
+            self._resync()
+            raise
+        except BaseException:
+            kill_session(pid)
+            self.close()
+            raise
+        if not status:
+            kill_session(pid)
+            self.close()
+            status = {"status": -9}
+        output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        return status["status"], output
+
+    def close(self) -> None:
+        """Stop the server (its workers die with it)."""
+        if WorkerServer._mine is self:
+            WorkerServer._mine = None
+        try:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
 
 
 def namespace_pid(pid: str | int) -> int | None:

@@ -141,6 +141,8 @@ class Isolation:
         when the machine offers none the grader can write.
     notes : tuple of str
         French sentences, one per protection that cannot be enforced here.
+    disabled : bool, default=False
+        Whether the isolation was turned off on purpose (``MSPR_SANDBOX=off``).
     """
 
     bwrap: str | None
@@ -148,6 +150,7 @@ class Isolation:
     rlimits: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
     cgroups: "CgroupRoots | None" = None
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,7 @@ def probe() -> Isolation:
     as_root = os.geteuid() == 0
     if os.environ.get(DISABLE_VAR, "").lower() in ("off", "0", "non"):  # benchmarks and debugging only
         return Isolation(None, False, False, (f"isolation désactivée par la variable {DISABLE_VAR} : le notebook "
-                                              "s'exécute sans bac à sable ni limites",))
+                                              "s'exécute sans bac à sable ni limites",), disabled=True)
     bwrap = shutil.which("bwrap")
     if bwrap and not _bwrap_works(bwrap, as_root=as_root):
         notes.append("bubblewrap est installé mais ne peut pas créer d'espaces de noms sur cette machine")

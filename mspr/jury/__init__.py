@@ -82,7 +82,8 @@ def export(ws: Workspace, *, roster_path: Path | None = None, team_ids: list[str
     return paths
 
 
-def import_files(ws: Workspace, paths: list[Path], *, roster_path: Path | None = None) -> list:
+def import_files(ws: Workspace, paths: list[Path], *, roster_path: Path | None = None,
+                 allow_older: bool = False) -> list:
     """Import jurors' workbooks, one after the other.
 
     Parameters
@@ -90,6 +91,8 @@ def import_files(ws: Workspace, paths: list[Path], *, roster_path: Path | None =
     ws : Workspace
     paths : list of pathlib.Path
     roster_path : pathlib.Path, optional
+    allow_older : bool, default=False
+        Accept grids exported before the ones already imported.
 
     Returns
     -------
@@ -104,7 +107,7 @@ def import_files(ws: Workspace, paths: list[Path], *, roster_path: Path | None =
     from mspr.jury.workbook import import_workbook
 
     roster = roster_of(ws, roster_path)
-    return [import_workbook(ws, roster, p) for p in paths]
+    return [import_workbook(ws, roster, p, allow_older=allow_older) for p in paths]
 
 
 def decide(ws: Workspace, candidate_id: str, competency: str, level: str, comment: str, *,

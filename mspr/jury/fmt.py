@@ -86,3 +86,28 @@ def fr_extension(extension: Fraction) -> str:
     if extension == Fraction(1, 3):
         return "un tiers du temps"
     return f"{fr_number(float(extension) * 100, 1)} % du temps"
+
+
+_VOWELS = set("aeiouyàâäéèêëîïôöùûüÿæœAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŸÆŒ")
+
+
+def fr_de(name: str) -> str:
+    """The preposition « de » before a name, elided before a vowel.
+
+    Parameters
+    ----------
+    name : str
+        A person's name, as the roster spells it.
+
+    Returns
+    -------
+    str
+        ``"d’Élodie"`` or ``"de Camille"``. A name starting with « h » keeps « de »
+        (h aspiré or not cannot be told from the spelling alone).
+
+    Notes
+    -----
+    Rule: élision of « de » before a vowel sound (Grevisse, *Le Bon Usage*, § 44).
+    """
+    name = name.strip()
+    return f"d’{name}" if name[:1] in _VOWELS else f"de {name}"

@@ -269,7 +269,7 @@ def candidate_result(roster: Roster, candidate_id: str, marks: dict[str, dict], 
         elif len({m["level"] for m in by_juror.values()}) > 1:
             level, source = DISAGREEMENT, "les jurés doivent s'accorder (mspr jury decide)"
         else:
-            level, source = PENDING, f"{len(by_juror)} juré(s) sur {len(team.jurors)} ont noté"
+            level, source = PENDING, _who_marked(len(by_juror), len(team.jurors))
         comps[code] = CompetencyResult(code, code in candidate.exemptions, by_juror, criteria,
                                        decided.get(code), level, source)
     blocks = {}
@@ -311,3 +311,10 @@ def disagreements(ws: Workspace, roster: Roster, team_id: str,
             if comp.disagreement and not comp.exempt:
                 out.append((cid, code, {j: m["level"] for j, m in comp.marks.items()}, comp.decision))
     return out
+
+
+def _who_marked(marked: int, jurors: int) -> str:
+    """French phrase for how many of a team's jurors have marked a competency (« 1 juré sur 2 a noté »)."""
+    if marked == 0:
+        return f"aucun des {jurors} jurés n'a encore noté" if jurors > 1 else "le juré n'a pas encore noté"
+    return f"{marked} juré{'s' if marked > 1 else ''} sur {jurors} {'ont' if marked > 1 else 'a'} noté"

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mspr.errors import MsprError
 from mspr.referentiel import Referentiel
+from mspr.specfile import yaml_problem_fr
 
 __all__ = ["Candidate", "DecisionRule", "Juror", "LevelScale", "Roster", "Session", "Team", "load_roster",
            "parse_level", "exemptable_competencies", "MAX_TEAM_SIZE", "MAX_EXTENSION"]
@@ -423,6 +424,15 @@ _FRENCH = {
 }
 
 
+def _too_short(error: dict) -> str:
+    """French message for a list shorter than its minimum (``liste vide`` only when it is empty)."""
+    ctx = error.get("ctx") or {}
+    actual, minimum = ctx.get("actual_length"), ctx.get("min_length")
+    if not actual or minimum is None:
+        return "liste vide"
+    return f"{actual} élément{'s' if actual > 1 else ''} ; il en faut au moins {minimum}"
+
+
 def _line(node: yaml.Node | None, loc: tuple) -> int | None:
     """Line (1-based) of the YAML node at ``loc``, or of its deepest existing parent."""
     line = node.start_mark.line + 1 if node is not None else None
@@ -481,7 +491,7 @@ def load_roster(path: str | Path, referentiel: Referentiel | None = None) -> Ros
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (ligne {mark.line + 1})" if mark else ""
-        raise MsprError(f"YAML invalide{where} : {getattr(exc, 'problem', exc)}", path=path,
+        raise MsprError(f"YAML invalide{where} : {yaml_problem_fr(exc)}", path=path,
                         hint="corrigez la syntaxe YAML (indentation, deux-points, tirets)") from exc
     try:
         roster = Roster.model_validate(data)
@@ -490,6 +500,7 @@ def load_roster(path: str | Path, referentiel: Referentiel | None = None) -> Ros
         for error in exc.errors():
             loc = tuple(p for p in error["loc"])
             message = (str(error["ctx"]["error"]) if error["type"] == "value_error"
+                       else _too_short(error) if error["type"] == "too_short"
                        else _FRENCH.get(error["type"], error["msg"]))
             line = _line(root, loc)
             problems.append(f"ligne {line} ({_where(loc)}) : {message}" if line else f"{_where(loc)} : {message}")

@@ -18,6 +18,8 @@ French message naming the file, the sheet and each cell: nothing is recorded.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import json
 import re
 import shutil
@@ -83,12 +85,13 @@ def export_workbooks(ws: Workspace, roster: Roster, team_id: str, grid: TeamGrid
         path = ws.jury_export(team_id, juror_id)
         ws.archive(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _build(roster, team_id, juror_id, grid, marks[juror_id], referentiel).save(path)
+        _build(ws, roster, team_id, juror_id, grid, marks[juror_id], referentiel).save(path)
         paths.append(path)
     return paths
 
 
-def _build(roster: Roster, team_id: str, juror_id: str, grid: TeamGrid, marks: dict, referentiel: Referentiel):
+def _build(ws: Workspace, roster: Roster, team_id: str, juror_id: str, grid: TeamGrid, marks: dict,
+           referentiel: Referentiel):
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -122,9 +125,10 @@ def _build(roster: Roster, team_id: str, juror_id: str, grid: TeamGrid, marks: d
     readme.protection.sheet = True
 
     meta = wb.create_sheet(META_SHEET)
-    for i, (k, v) in enumerate([("format", FORMAT_VERSION), ("team_id", team_id), ("juror_id", juror_id),
-                                ("exported_at", datetime.now(timezone.utc).isoformat()),
-                                ("candidates", ",".join(team.candidates))], start=1):
+    rows = {"format": FORMAT_VERSION, "team_id": team_id, "juror_id": juror_id,
+            "exported_at": datetime.now(timezone.utc).isoformat(), "candidates": ",".join(team.candidates)}
+    rows["signature"] = _signature(ws, rows)
+    for i, (k, v) in enumerate(rows.items(), start=1):
         meta.cell(i, 1, k)
         meta.cell(i, 2, v)
     meta.sheet_state = "hidden"
@@ -254,6 +258,26 @@ class ImportResult:
     archived: Path | None = None
 
 
+#: Rows of the identity sheet covered by the signature, in this order.
+SIGNED = ("format", "team_id", "juror_id", "exported_at", "candidates")
+
+
+def _key(ws: Workspace) -> bytes:
+    """The cohort's export key, created (random, 256 bits, owner-only) at the first export."""
+    path = ws.jury_key
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="ascii")
+        path.chmod(0o600)
+    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+
+
+def _signature(ws: Workspace, meta: dict) -> str:
+    """HMAC-SHA256 of the identity sheet's signed rows (RFC 2104), so that an edited team or juror is refused."""
+    message = "\n".join(f"{k}={meta.get(k, '')}" for k in SIGNED).encode("utf-8")
+    return hmac.new(_key(ws), message, hashlib.sha256).hexdigest()
+
+
 def _log(ws: Workspace, entry: dict) -> None:
     ws.jury_import_log.parent.mkdir(parents=True, exist_ok=True)
     with ws.jury_import_log.open("a", encoding="utf-8") as fh:
@@ -261,7 +285,7 @@ def _log(ws: Workspace, entry: dict) -> None:
 
 
 def import_workbook(ws: Workspace, roster: Roster, path: str | Path,
-                    referentiel: Referentiel | None = None) -> ImportResult:
+                    referentiel: Referentiel | None = None, *, allow_older: bool = False) -> ImportResult:
     """Validate a juror's workbook and record its marks.
 
     Parameters
@@ -271,6 +295,9 @@ def import_workbook(ws: Workspace, roster: Roster, path: str | Path,
     path : str or pathlib.Path
         A workbook made by :func:`export_workbooks` and filled in by a juror.
     referentiel : Referentiel, optional
+    allow_older : bool, default=False
+        Accept a grid exported before the one this juror's current marks
+        come from (refused by default: it would replace newer levels).
 
     Returns
     -------
@@ -279,7 +306,9 @@ def import_workbook(ws: Workspace, roster: Roster, path: str | Path,
     Raises
     ------
     MsprError
-        If the file cannot be read, is not one of ours, or has invalid cells:
+        If the file cannot be read, is not one of ours (its identity sheet
+        does not match the cohort's signature), is older than the grid
+        already imported, or has invalid cells:
         the French message names the file, each sheet and cell, and the fix.
         Nothing is recorded then, but the file is kept and the attempt logged.
     """
@@ -317,6 +346,11 @@ def import_workbook(ws: Workspace, roster: Roster, path: str | Path,
     if meta.get("format") != FORMAT_VERSION:
         refuse(f"feuille « {META_SHEET} » : format {meta.get('format')!r} inconnu (attendu {FORMAT_VERSION})",
                "repartez du fichier produit par « mspr jury export »")
+    if not hmac.compare_digest(meta.get("signature", ""), _signature(ws, meta)):
+        refuse(f"feuille cachée « {META_SHEET} » modifiée ou grille exportée par une autre cohorte : "
+               "l'équipe, le juré ou la date d'export ne correspondent plus à la signature de l'export",
+               "repartez du fichier produit par « mspr jury export » pour cette cohorte, sans toucher à la "
+               f"feuille « {META_SHEET} »")
     try:
         team = roster.team(team_id)
         roster.juror(juror_id)
@@ -326,6 +360,14 @@ def import_workbook(ws: Workspace, roster: Roster, path: str | Path,
         refuse(f"feuille « {META_SHEET} » : {juror_id} n'est pas juré de l'équipe {team_id}",
                "vérifiez le roster ou réexportez la grille", team_id, juror_id)
 
+    current = load_marks(ws, team_id, [juror_id])[juror_id]
+    newer = current.get("exported_at", "")
+    if newer and meta.get("exported_at", "") < newer and not allow_older:
+        refuse(f"grille exportée le {fr_datetime(datetime.fromisoformat(meta['exported_at']))}, avant celle déjà "
+               f"importée pour {juror_id} et l'équipe {team_id} (exportée le "
+               f"{fr_datetime(datetime.fromisoformat(newer))}) : l'importer remplacerait des niveaux plus récents",
+               "importez la grille la plus récente ; si c'est bien celle-ci que le juré a remplie en dernier, "
+               "relancez avec --allow-older", team_id, juror_id)
     levels = {parse_level(lv): lv for lv in roster.scale.levels}
     acquired = roster.scale.acquired_level
     check_ids = set(CHECKS)
@@ -407,12 +449,13 @@ def import_workbook(ws: Workspace, roster: Roster, path: str | Path,
     kept = ws.jury_import_copy(team_id, juror_id, stamp, sha256)
     kept.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, kept)
-    previous = load_marks(ws, team_id, [juror_id])[juror_id].get("candidates", {})
+    previous = current.get("candidates", {})
     removed = tuple(f"{cid} {code}" for cid, mine in recorded.items() for kind in ("competencies", "criteria")
                     for code in previous.get(cid, {}).get(kind, {}) if code not in mine[kind])
     missing = tuple(cid for cid in team.candidates if cid not in recorded)
     archived = _write(ws, ws.jury_marks(team_id, juror_id), {
-        "team_id": team_id, "juror_id": juror_id, "imported_at": entry["imported_at"], "sha256": sha256,
+        "team_id": team_id, "juror_id": juror_id, "imported_at": entry["imported_at"],
+        "exported_at": max(meta["exported_at"], newer), "sha256": sha256,
         "kept": str(kept.relative_to(ws.root)), "candidates": {**previous, **recorded}})
     _log(ws, {**entry, "team_id": team_id, "juror_id": juror_id, "status": "accepté", "kept": str(kept),
               "marks": count})

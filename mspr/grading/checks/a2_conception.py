@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, parse
+from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, parse, untrusted_file
 
 
 class ModelAnswer(BaseModel):
@@ -252,6 +252,391 @@ def model_inputs(ctx: CheckContext, answer: ModelAnswer) -> tuple[float, str]:
     checked = ", ".join(f"« {c} »" for c in suspects) or "aucune"
     how = "colonnes du ColumnTransformer et permutation" if selected is not None else "permutation"
     return 1.0, f"aucune colonne interdite lue ({how}) ; vérifiées : {checked}"
+
+
+# --------------------------------------------------------------------------- A2C1/A2C2: data preparation (issue 8, items 1-2)
+
+#: Folder of the lab's data-preparation artefacts (the lab's consigne; the answer names the files).
+PREPARATION_FOLDER = "livrables_a2"
+
+#: Fields every row of the data map must fill (French keys, as in the lab's consigne).
+DATA_MAP_FIELDS = ("source", "proprietaire", "categorie", "conservation")
+
+#: Category a data map gives to a column holding no personal data.
+NOT_PERSONAL = "non_personnelle"
+
+#: Share of a column's values found among a direct identifier's values above which the column holds it.
+IDENTIFIER_SHARE = 0.05
+
+#: Expectation types refused in a team's suite (they run queries, not checks on values).
+FORBIDDEN_EXPECTATIONS = ("unexpected_rows_expectation",)
+
+
+class PreparationAnswer(BaseModel):
+    """``A2C2.preparation``: the data-preparation artefacts, relative to the notebook's folder.
+
+    Attributes
+    ----------
+    table : str
+        The modelling table written by the team's ETL (CSV, one row per entity).
+    carte : str
+        The data map (JSON, YAML or CSV): one row per column of the released
+        tables with ``table``, ``colonne``, ``source``, ``proprietaire``,
+        ``categorie`` and ``conservation``.
+    suite : str
+        The expectation suite (JSON): a list of ``{"type", "kwargs"}``, or
+        a GX suite with an ``expectations`` list.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    table: Text
+    carte: Text
+    suite: Text
+
+
+def _ascii_lower(text: object) -> str:
+    """Lower case without accents nor surrounding spaces (``" Catégorie"`` → ``"categorie"``)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", str(text).strip().lower())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def _team_file(ctx: CheckContext, relative: str, what: str) -> Path:
+    path = ctx.inside(relative)
+    if not path.is_file():
+        raise AnswerError(f"{what} « {relative} » absent du rendu : la cellule d'écriture n'a pas été exécutée ?")
+    return path
+
+
+def _read_team_csv(path: Path) -> pd.DataFrame:
+    """A team's CSV, comma or semicolon separated, every value as text (empty → missing)."""
+    return pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False).replace("", pd.NA)
+
+
+def _same_number(mine: pd.Series, truth: pd.Series) -> pd.Series:
+    """Row-wise: the team's value reads as the clean number (decimal point or comma, spaces ignored)."""
+    import numpy as np
+
+    def read(values: pd.Series) -> pd.Series:
+        text = values.astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".")
+        return pd.to_numeric(text, errors="coerce")
+
+    a, b = read(mine).to_numpy(dtype=float), read(truth).to_numpy(dtype=float)
+    return pd.Series(np.isclose(a, b, rtol=1e-6, atol=1e-6) & np.isfinite(a), index=mine.index)
+
+
+def _same_date(mine: pd.Series, truth: pd.Series) -> pd.Series:
+    """Row-wise: the team's value is the clean date, written ``AAAA-MM-JJ`` (a time part is allowed)."""
+    parsed = pd.to_datetime(mine.astype("string").str.strip().str[:10], format="%Y-%m-%d", errors="coerce")
+    return pd.Series(parsed.to_numpy() == pd.to_datetime(truth, format="%Y-%m-%d", errors="coerce").to_numpy(),
+                     index=mine.index)
+
+
+def _same_category(mine: pd.Series, truth: pd.Series, touched: pd.Series) -> pd.Series:
+    """Row-wise: the team writes the modality as it writes it on the untouched rows of the same clean modality."""
+    usual = mine[~touched].groupby(truth[~touched]).agg(lambda v: v.value_counts().index[0] if v.notna().any() else None)
+    return pd.Series(mine.to_numpy() == truth.map(usual).to_numpy(), index=mine.index)
+
+
+def _direct_identifiers(ctx: CheckContext, mine: pd.DataFrame) -> list[str]:
+    """French notes naming the team's columns holding a direct identifier of any released table."""
+    truth = ctx.ground_truth
+    root = ctx.ground_truth_dir.parent
+    notes = []
+    for table, columns in truth.gdpr_categories.items():
+        direct = [c for c, category in columns.items() if category == "identifiant_direct"]
+        if not direct:
+            continue
+        released = pd.read_csv(root / truth.tables[table].file, dtype=str, keep_default_na=False)
+        for column in direct:
+            values = {v.strip().lower() for v in released[column] if v.strip()}
+            if not values:
+                continue
+            for name in mine.columns:
+                text = mine[name].dropna().astype(str).str.strip().str.lower()
+                if len(text) and text.isin(values).mean() > IDENTIFIER_SHARE:
+                    notes.append(f"« {name} » contient {table}.{column}")
+    return notes
+
+
+def _read_data_map(path: Path) -> pd.DataFrame:
+    """The team's data map as a table, keys lower-cased without accents."""
+    import json
+
+    import yaml
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame = _read_team_csv(path)
+    else:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+        if isinstance(data, dict):
+            data = next((v for v in data.values() if isinstance(v, list)), [])
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise AnswerError("carte des données : une liste d'entrées (une par colonne) est attendue")
+        frame = pd.DataFrame(data)
+    frame.columns = [_ascii_lower(c) for c in frame.columns]
+    return frame
+
+
+@check("A2C1.data_map", assignment="a2_conception", max_score=1, schema=PreparationAnswer,
+       answer="A2C2.preparation",
+       label="Cartographie des données : source, propriétaire, catégorie de données personnelles, conservation",
+       scoring="reads the data map file (JSON, YAML or CSV, one row per column); half: share of released tables "
+               "with a source, an owner and a retention period; half: share of the ground truth's personal "
+               "columns given their GDPR category (identifiant_direct, identifiant_indirect, donnee_sensible; "
+               "case, accents, spaces and a .csv suffix ignored)")
+@untrusted_file
+def data_map(ctx: CheckContext, answer: PreparationAnswer) -> tuple[float, str]:
+    """Grade the data map against the released tables and the ground truth's personal columns.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the truth is ``ctx.ground_truth.tables``
+        and ``gdpr_categories``.
+    answer : PreparationAnswer
+        ``answer.carte``: rows with ``table``, ``colonne``, ``source``,
+        ``proprietaire``, ``categorie``, ``conservation`` (keys compared
+        without case nor accents; a category may be the key or written with
+        spaces).
+
+    Returns
+    -------
+    fraction : float
+        ``0.5 × tables documented + 0.5 × personal columns rightly
+        categorised`` in [0, 1].
+    evidence : str
+        French sentence naming the tables left undocumented and the personal
+        columns miscategorised.
+
+    Raises
+    ------
+    AnswerError
+        If the file is missing, unreadable or lacks the ``table`` or
+        ``categorie`` field.
+    """
+    truth = ctx.ground_truth
+    frame = _read_data_map(_team_file(ctx, answer.carte, "carte des données"))
+    for field in ("table", "categorie"):
+        if field not in frame.columns:
+            raise AnswerError(f"carte des données : champ « {field} » absent (champs attendus : table, colonne, "
+                              + ", ".join(DATA_MAP_FIELDS) + ")")
+    frame = frame.astype("string")
+    frame["table"] = frame["table"].map(lambda v: _ascii_lower(v).removesuffix(".csv") if pd.notna(v) else v)
+    documented, undocumented = 0, []
+    for table in truth.tables:
+        rows = frame[frame["table"] == _ascii_lower(table)]
+        ok = len(rows) and all(f in rows and rows[f].fillna("").str.strip().ne("").any()
+                               for f in ("source", "proprietaire", "conservation"))
+        documented += bool(ok)
+        if not ok:
+            undocumented.append(table)
+    personal = [(t, c, cat) for t, cols in truth.gdpr_categories.items() for c, cat in cols.items()]
+    column = frame["colonne"].map(lambda v: _ascii_lower(v) if pd.notna(v) else v) if "colonne" in frame else None
+    right, wrong = 0, []
+    for table, name, category in personal:
+        rows = frame[(frame["table"] == _ascii_lower(table)) & (column == _ascii_lower(name))] \
+            if column is not None else frame.iloc[0:0]
+        given = {_ascii_lower(v).replace(" ", "_").replace("-", "_") for v in rows["categorie"].dropna()}
+        if category in given:
+            right += 1
+        else:
+            wrong.append(f"{table}.{name} ({category} attendu, {', '.join(sorted(given)) or 'absent'})")
+    tables_part = documented / max(1, len(truth.tables))
+    personal_part = right / len(personal) if personal else 1.0
+    evidence = [f"tables documentées (source, propriétaire, conservation) : {documented} sur {len(truth.tables)}"
+                + (f" (manquent : {', '.join(undocumented)})" if undocumented else ""),
+                f"colonnes personnelles bien catégorisées : {right} sur {len(personal)}"
+                + (f" ; erreurs : {', '.join(wrong[:4])}" if wrong else "")]
+    return 0.5 * tables_part + 0.5 * personal_part, " ; ".join(evidence)
+
+
+@check("A2C2.modelling_table", assignment="a2_conception", max_score=2, schema=PreparationAnswer,
+       answer="A2C2.preparation",
+       label="Préparation des données : table de modélisation (doublons, formats, clés, identifiants)",
+       scoring="reads the modelling table the team's ETL wrote and compares it with the main table before any "
+               "defect (ground truth): mean of three parts: no duplicated key (1 or 0); keys = the "
+               "released entities (share found, none invented); values of the injected format defects read as "
+               "the clean value (numbers, AAAA-MM-JJ dates, the team's own spelling of a modality); no column "
+               "holding a direct identifier of any table (its values, whatever the column's name) — any such "
+               "column scores the whole criterion 0")
+@untrusted_file
+def modelling_table(ctx: CheckContext, answer: PreparationAnswer) -> tuple[float, str]:
+    """Grade the team's modelling table against the clean main table of the ground truth.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the truth is ``ctx.ground_truth.quality``
+        (clean main table) and ``defects`` (ids of the injected defects).
+    answer : PreparationAnswer
+        ``answer.table``: CSV written by the team, one row per entity of the
+        main table, keyed by the main table's key column (as released).
+
+    Returns
+    -------
+    fraction : float
+        Mean of: duplicates removed (1 or 0), key integrity (share of the
+        released entities present, 0 if a key is invented), format defects
+        fixed (share of the injected cells of the table's columns read as
+        their clean value; 1 when none is kept); 0 in all when a column
+        holds a direct identifier (:data:`IDENTIFIER_SHARE`).
+    evidence : str
+        French sentence with each part and what is wrong.
+
+    Raises
+    ------
+    AnswerError
+        If the file is missing, outside the submission, unreadable, or has
+        no key column, or the case build predates the data-quality truth.
+    """
+    truth = ctx.ground_truth
+    if truth.quality is None:
+        raise AnswerError("construction du cas antérieure à la table propre de référence : reconstruisez le cas")
+    mine = _read_team_csv(_team_file(ctx, answer.table, "table de modélisation"))
+    key = truth.key
+    if key not in mine.columns:
+        raise AnswerError(f"la table de modélisation n'a pas de colonne « {key} » (clé de la table principale)")
+    clean = pd.read_csv(ctx.ground_truth_dir.parent / truth.quality.clean_main, dtype=str, keep_default_na=False)
+    identifiers = _direct_identifiers(ctx, mine)
+    keys = mine[key].astype("string").str.strip()
+    duplicated = int(keys.duplicated().sum())
+    expected = set(clean[key])
+    found = set(keys.dropna())
+    invented = sorted(found - expected)
+    integrity = 0.0 if invented else len(found & expected) / max(1, len(expected))
+    unique = mine.assign(**{key: keys}).dropna(subset=[key]).drop_duplicates(subset=key).set_index(key)
+    clean = clean.set_index(key)
+    fixed, total, notes = 0, 0, []
+    for defect in truth.defects:
+        if defect.table != truth.main_table or defect.kind != "inconsistent_format" or defect.column not in mine:
+            continue
+        if defect.column in truth.gdpr_categories.get(truth.main_table, {}):
+            continue  # a personal column is judged by removal, not by its format
+        rows = [i for i in defect.ids if i in unique.index and i in clean.index]
+        if not rows:
+            continue
+        kind = truth.feature_types.get(defect.column)
+        mine_col = unique[defect.column].reindex(clean.index)
+        if kind == "numerique":
+            same = _same_number(mine_col.loc[rows], clean.loc[rows, defect.column])
+        elif kind == "date":
+            same = _same_date(mine_col.loc[rows], clean.loc[rows, defect.column])
+        else:
+            touched = pd.Series(clean.index.isin(defect.ids), index=clean.index)
+            same = _same_category(mine_col, clean[defect.column], touched).loc[rows]
+        fixed, total = fixed + int(same.sum()), total + len(rows)
+        if not same.all():
+            notes.append(f"{defect.column} : {len(rows) - int(same.sum())} valeur(s) sur {len(rows)} non corrigée(s)")
+    formats = fixed / total if total else 1.0
+    parts = [float(duplicated == 0), integrity, formats]
+    evidence = [f"{len(mine)} lignes, {len(found & expected)} {truth.main_table} sur {len(expected)}",
+                f"doublons de clé : {duplicated}" if duplicated else "aucun doublon de clé",
+                f"clés inconnues : {', '.join(invented[:3])}" if invented else "aucune clé inventée",
+                (f"formats corrigés : {fixed} sur {total}" if total else "aucune colonne à format défectueux gardée")]
+    evidence += notes
+    if identifiers:
+        return 0.0, "identifiant direct dans la table de modélisation : " + ", ".join(identifiers) + " ; " + \
+            " ; ".join(evidence)
+    evidence.append("aucun identifiant direct")
+    return sum(parts) / len(parts), " ; ".join(evidence)
+
+
+def _read_suite(path: Path) -> list[dict]:
+    """The team's expectations as ``{"type", "kwargs"}`` dicts (GX 1.x or 0.x serialisation)."""
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data = data.get("expectations")
+    if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+        raise AnswerError("suite d'attentes : une liste d'attentes {\"type\", \"kwargs\"} est attendue "
+                          "(ou une suite GX enregistrée avec sa liste « expectations »)")
+    out = []
+    for item in data:
+        kind = str(item.get("type") or item.get("expectation_type") or "")
+        kwargs = item.get("kwargs") or {}
+        if not kind.startswith("expect_") or kind in FORBIDDEN_EXPECTATIONS or not isinstance(kwargs, dict):
+            raise AnswerError(f"suite d'attentes : attente {kind or item!r} refusée (type expect_… de Great "
+                              "Expectations et ses paramètres « kwargs » attendus)")
+        out.append({"type": kind, "kwargs": {k: v for k, v in kwargs.items() if k not in ("batch_id", "meta")}})
+    return out
+
+
+def _columns_of(expectation: dict) -> set[str]:
+    kwargs = expectation["kwargs"]
+    names = {kwargs[k] for k in ("column", "column_A", "column_B") if isinstance(kwargs.get(k), str)}
+    for k in ("column_list", "column_set"):
+        if isinstance(kwargs.get(k), list):
+            names |= {str(c) for c in kwargs[k]}
+    return names
+
+
+@check("A2C2.expectation_suite", assignment="a2_conception", max_score=2, schema=PreparationAnswer,
+       answer="A2C2.preparation",
+       label="Qualité des données : suite Great Expectations éprouvée sur des données corrompues",
+       scoring="runs the team's suite (JSON data, GX ephemeral context) on the clean modelling table held back "
+               "by the case build (it must pass) and on one corrupted copy per defect kind the case injects "
+               "(it must fail on the defect's column); score = (kinds caught − expectations failing on the clean "
+               "table) / kinds, clipped to [0, 1]; expectations on columns the clean table lacks (the team's "
+               "aggregates) are not run")
+@untrusted_file
+def expectation_suite(ctx: CheckContext, answer: PreparationAnswer) -> tuple[float, str]:
+    """Score the team's expectation suite on the held-back clean table and corrupted variants.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the truth is ``ctx.ground_truth.quality``.
+    answer : PreparationAnswer
+        ``answer.suite``: JSON file of expectations.
+
+    Returns
+    -------
+    fraction : float
+        :attr:`mspr.quality.SuiteScore.fraction`.
+    evidence : str
+        French sentence: the kinds caught and missed, the expectations
+        failing on the clean table, the expectations not run.
+
+    Raises
+    ------
+    AnswerError
+        If the file is missing or malformed, an expectation is unknown to GX
+        or has invalid parameters, or the case build predates the corrupted
+        variants.
+    """
+    from mspr.quality import Variant, score_suite
+
+    truth = ctx.ground_truth
+    if truth.quality is None:
+        raise AnswerError("construction du cas antérieure aux variantes corrompues : reconstruisez le cas")
+    expectations = _read_suite(_team_file(ctx, answer.suite, "suite d'attentes"))
+    root = ctx.ground_truth_dir.parent
+    clean = pd.read_csv(root / truth.quality.clean_table)
+    kept = [e for e in expectations if _columns_of(e) <= set(clean.columns)]
+    skipped = sorted({c for e in expectations for c in _columns_of(e) - set(clean.columns)})
+    variants = [Variant(v.kind, v.column, pd.read_csv(root / v.file)) for v in truth.quality.variants]
+    try:
+        score = score_suite(kept, clean, variants)
+    except (ValueError, TypeError) as exc:
+        raise AnswerError(f"suite d'attentes refusée par Great Expectations : {str(exc)[:200]}") from None
+    kinds = {"duplicate": "doublons", "missing": "valeurs manquantes", "out_of_range": "hors plage",
+             "inconsistent_format": "format incohérent"}
+
+    def named(items: list[str]) -> str:
+        return ", ".join(f"{kinds.get(k, k)} ({c})" for k, _, c in (i.partition(":") for i in items)) or "aucun"
+
+    evidence = [f"{len(kept)} attentes évaluées", f"défauts détectés : {named(score.caught)}",
+                f"non détectés : {named(score.missed)}"]
+    if score.clean_failures:
+        evidence.append("échecs sur la table propre (pénalisés) : " + ", ".join(score.clean_failures[:4]))
+    if skipped:
+        evidence.append("attentes non évaluées (colonnes absentes de la table de référence) : " + ", ".join(skipped[:5]))
+    return score.fraction, " ; ".join(evidence)
 
 
 def holdout_auc(ctx: CheckContext) -> float:

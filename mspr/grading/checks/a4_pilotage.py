@@ -245,7 +245,8 @@ def read_pert_table(path: Path) -> dict[str, dict[str, float | dt.date | None]]:
     dict of str to dict
         Task id → ``{field: days, date or None}`` for the five fields of
         :data:`PERT_FIELDS` (``None``: a cell that is neither a number nor a
-        date). A task written twice maps to ``None`` values (ambiguous).
+        date). A task written more than once maps to ``None`` values
+        (ambiguous) and to ``"duplicates"``: the number of its rows.
 
     Raises
     ------
@@ -279,7 +280,10 @@ def read_pert_table(path: Path) -> dict[str, dict[str, float | dt.date | None]]:
         for field in PERT_FIELDS:
             cell = row[columns[field]]
             values[field] = _day(cell) if _day(cell) is not None else _date(cell)
-        rows[task] = dict.fromkeys(PERT_FIELDS) if task in rows else values
+        if task in rows:
+            rows[task] = dict.fromkeys(PERT_FIELDS) | {"duplicates": rows[task].get("duplicates", 1) + 1}
+        else:
+            rows[task] = values
     return rows
 
 
@@ -367,6 +371,10 @@ def pert_table(ctx: CheckContext, answer: str) -> tuple[float, str]:
             read = rows.get(task.id.upper())
             if read is None:
                 wrong.append(f"{task.id} absente")
+                continue
+            if read.get("duplicates"):
+                wrong.append(f"{task.id} écrite sur {read['duplicates']} lignes (une seule ligne par tâche : "
+                             "supprimez les doublons)")
                 continue
             errors = [f"{name} {_fmt_day(read[field])} au lieu de {_expected(task, field, read[field], days)}"
                       for field, name in PERT_FIELDS.items()
@@ -492,7 +500,7 @@ def open_workbook(path: Path):
 
 
 def evaluate_workbook(path: Path) -> dict[str, object]:
-    """Compute every formula of a workbook, in a subprocess with a time limit.
+    """Compute every formula of a workbook, in a forked child process with a time limit.
 
     Parameters
     ----------
@@ -511,25 +519,23 @@ def evaluate_workbook(path: Path) -> dict[str, object]:
     AnswerError
         If the evaluation fails or exceeds :data:`EVALUATION_TIMEOUT_S`.
     """
-    import subprocess
-    import sys
     import tempfile
 
-    from mspr.grading.execute import sandbox_env
+    from mspr.grading.execute import WorkerServer, sandbox_env
 
     with tempfile.TemporaryDirectory(prefix="mspr-xlsx-") as tmp:
         tmp = Path(tmp)
         copy = tmp / "classeur.xlsx"
         copy.write_bytes(path.read_bytes())
         (tmp / "home").mkdir()
-        try:
-            proc = subprocess.run([sys.executable, "-c", _EVALUATE, str(copy), str(tmp / "valeurs.json")],
-                                  cwd=tmp, env=sandbox_env(tmp / "home"), capture_output=True, text=True,
-                                  timeout=EVALUATION_TIMEOUT_S, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
+        try:  # forked from the grader's worker server, where ``formulas`` is already imported
+            returncode, output = WorkerServer.get().run_code(
+                _EVALUATE, [str(copy), str(tmp / "valeurs.json")], cwd=tmp, env=sandbox_env(tmp / "home"),
+                timeout=EVALUATION_TIMEOUT_S)
+        except TimeoutError:
             raise AnswerError(f"{path.name} : formules non évaluées en {EVALUATION_TIMEOUT_S} s") from None
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["?"])[-1][:160]
+        if returncode != 0:
+            last = (output.strip().splitlines() or ["?"])[-1][:160]
             raise AnswerError(f"{path.name} : formules impossibles à évaluer ({last})")
         import json
 
@@ -752,7 +758,13 @@ def sla_penalties(ctx: CheckContext, answer: str) -> tuple[float, str]:
             continue
         amount = _day(value) if isinstance(value, str) else value
         if isinstance(amount, bool) or not isinstance(amount, (int, float)):
-            wrong.append(f"{label} : {str(value)[:20]!s} au lieu de {_eur(month_truth.penalty_eur)}")
+            if value is None:
+                shown = "formule sans résultat (référence circulaire ou erreur de calcul)"
+            elif isinstance(value, str) and value.startswith("#"):
+                shown = f"erreur de formule {value[:20]}"
+            else:
+                shown = f"« {str(value)[:20]} »"
+            wrong.append(f"{label} : {shown} au lieu de {_eur(month_truth.penalty_eur)}")
         elif abs(amount * table.eur_per_unit - month_truth.penalty_eur) > PENALTY_TOLERANCE_EUR:
             wrong.append(f"{label} : {_eur(amount * table.eur_per_unit)} au lieu de {_eur(month_truth.penalty_eur)}")
         else:

@@ -53,7 +53,7 @@
 #
 # Exécutez les cellules dans l'ordre. Les cellules grisées sont en lecture seule.
 
-# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "0626688c9966d065b3818bf9761e8b88", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "a5ca8d63181b21021234c99173ea47e4", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from pathlib import Path
 
 import pandas as pd
@@ -72,7 +72,7 @@ tables = {
 for nom, table in tables.items():
     print(f"{nom:15s} {table.shape[0]:6d} lignes × {table.shape[1]:2d} colonnes : {', '.join(table.columns)}")
 
-# Analyseur Presidio configuré pour le français (spaCy fr_core_news_sm,
+# Analyseur Presidio configuré pour le français (spaCy fr_core_news_md,
 # reconnaisseurs français : NIR, SIREN, SIRET, IBAN, téléphones, dates, adresses).
 # Les formats des identifiants techniques (dictionnaire des données) ne sont
 # jamais pris pour un nom ou un lieu.

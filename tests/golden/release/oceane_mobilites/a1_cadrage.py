@@ -55,7 +55,7 @@
 #
 # Exécutez les cellules dans l'ordre. Les cellules grisées sont en lecture seule.
 
-# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "a2941e859b3c01d462a11c688eba6816", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "f1c28c37b2d073b0cc356e37c6efa89d", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from pathlib import Path
 
 import pandas as pd
@@ -74,7 +74,7 @@ tables = {
 for nom, table in tables.items():
     print(f"{nom:15s} {table.shape[0]:6d} lignes × {table.shape[1]:2d} colonnes : {', '.join(table.columns)}")
 
-# Analyseur Presidio configuré pour le français (spaCy fr_core_news_sm,
+# Analyseur Presidio configuré pour le français (spaCy fr_core_news_md,
 # reconnaisseurs français : NIR, SIREN, SIRET, IBAN, téléphones, dates, adresses).
 # Les formats des identifiants techniques (dictionnaire des données) ne sont
 # jamais pris pour un nom ou un lieu.

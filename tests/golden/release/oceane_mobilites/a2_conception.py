@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "41fb62bc1ad481ce50e994a56ccf834d", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e2da21979c2256f98b8f1efbdf3f42ef", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A2 — Conception : données, modèle et validation
 #
 # Le cadrage est validé : **Océane Mobilités** veut un modèle qui estime, pour
@@ -34,7 +34,10 @@
 # **Compétences évaluées**
 #
 # - **A2C1** — Analyser le corpus de données disponibles afin de choisir les
-#   données appropriées (contrôles de qualité, détection d'une fuite de la cible).
+#   données appropriées (contrôles de qualité, détection d'une fuite de la cible,
+#   cartographie des données).
+# - **A2C2** — Structurer les données dans le respect du RGPD : table de
+#   modélisation préparée, suite d'attentes de qualité éprouvée.
 # - **A2C4** — Évaluer l'adéquation des modèles d'apprentissage disponibles avec
 #   le projet (cellule évaluée par le jury).
 # - **A2C6** — Analyser les performances et la capacité prédictive du modèle
@@ -44,7 +47,9 @@
 #
 # **Livrables**
 #
-# 1. Les contrôles de qualité des données et la colonne qui fuit la cible.
+# 1. Les contrôles de qualité des données et la colonne qui fuit la cible, puis
+#    la table de modélisation (ETL), la cartographie des données et la suite
+#    d'attentes Great Expectations (dossier `livrables_a2/`, section 2 bis).
 # 2. Un pipeline scikit-learn **complet** (préparation + modèle) qui accepte les
 #    colonnes brutes de `abonnes.csv` sans la cible, validé par validation
 #    croisée et enregistré dans MLflow (base `mlflow.db` de ce dossier).
@@ -118,6 +123,63 @@ print("Colonne qui fuit :", leaky_column)
 
 # %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "9fc62ae46c35517078d4d96b93d1f3c6", "grade": false, "grade_id": "reponse_fuite", "locked": true, "schema_version": 3, "solution": false, "task": false}
 record("A2C1.leaky_column", leaky_column)
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "6db70f7e4afe90ea9e8ea00fea01ed87", "grade": false, "grade_id": "consigne_preparation", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 2 bis. Préparation des données : ETL, cartographie et suite d'attentes
+#
+# Écrivez un traitement documenté (ETL) qui produit la **table de modélisation**
+# `table_modelisation` (DataFrame), une ligne par abonné :
+#
+# - doublons retirés (une seule ligne par valeur de `id_abonne`, la clé de
+#   `abonnes.csv`, gardée telle quelle : c'est un identifiant technique) ;
+# - types et formats corrigés : nombres en nombres (virgule décimale relue),
+#   dates écrites `AAAA-MM-JJ`, une seule écriture par modalité ; une valeur
+#   hors de sa plage plausible devient manquante ;
+# - les colonnes de `abonnes.csv` que vous gardez conservent leur
+#   nom (variables explicatives et cible) ; ajoutez des agrégats par
+#   abonné calculés sur les tables liées (jointure sur la clé : nombre de
+#   lignes, moyennes…) ;
+# - **aucun identifiant direct** (nom, e-mail, téléphone, NIR, IBAN…) : retiré ou
+#   pseudonymisé comme décidé au bloc A1 (minimisation).
+#
+# Décrivez ensuite chaque colonne des tables reçues dans `carte_donnees`
+# (cartographie des données) : une liste de dictionnaires avec les clés `table`,
+# `colonne`, `source`, `proprietaire`, `categorie` (`identifiant_direct`,
+# `identifiant_indirect`, `donnee_sensible` ou `non_personnelle`) et
+# `conservation` (durée de conservation).
+#
+# Enfin, écrivez dans `suite_qualite` la suite d'attentes Great Expectations de
+# la table de modélisation : une liste d'attentes au format de GX,
+# `{"type": "expect_column_values_to_be_unique", "kwargs": {"column": ...}}`.
+# `mspr.quality.run_suite(table, suite_qualite)` l'exécute (contexte GX
+# éphémère) et renvoie un tableau d'une ligne par attente. Le correcteur
+# l'exécute sur une table de modélisation **propre** tenue à part (la clé, les
+# variables explicatives et la cible de `abonnes.csv`, nombres en
+# nombres, dates `AAAA-MM-JJ`) — elle doit passer — puis sur des copies
+# corrompues, chacune portant un des défauts que vous avez trouvés : la suite
+# doit échouer, sur la bonne colonne. Les attentes portant sur vos agrégats ne
+# sont pas exécutées sur ces tables.
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "2de0ce0df529c2bc4bc4132e5695cef9", "grade": false, "grade_id": "preparation", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+resultats_qualite
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "e5c039926f1702d4954a28c4ed807865", "grade": false, "grade_id": "reponse_preparation", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import json
+
+
+def ecrire_preparation(table, carte, suite, dossier=Path("livrables_a2")):
+    """Écrit la table de modélisation (CSV), la carte des données et la suite d'attentes (JSON) ; renvoie les chemins."""
+    dossier.mkdir(exist_ok=True)
+    table.to_csv(dossier / "table_modelisation.csv", index=False)
+    (dossier / "carte_donnees.json").write_text(json.dumps(carte, ensure_ascii=False, indent=1), encoding="utf-8")
+    (dossier / "suite_attentes.json").write_text(json.dumps(suite, ensure_ascii=False, indent=1), encoding="utf-8")
+    return {"table": str(dossier / "table_modelisation.csv"), "carte": str(dossier / "carte_donnees.json"),
+            "suite": str(dossier / "suite_attentes.json")}
+
+
+record("A2C2.preparation", ecrire_preparation(table_modelisation, carte_donnees, suite_qualite))
 
 # %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "caf99f73e1407b03c91a56411afa8099", "grade": false, "grade_id": "consigne_pipeline", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. Pipeline de préparation et modèle
