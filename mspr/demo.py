@@ -69,7 +69,8 @@ class Fault:
     why: str
 
 
-#: The ``partial`` team's mistakes, each aimed at one criterion.
+#: The ``partial`` team's mistakes, each aimed at one criterion (the second A3 one rewrites the load
+#: test's table, caught only by the grader's own re-measurement).
 FAULTS = (
     Fault("a1_cadrage", "A1C6.livrables", "tables_pseudonymisees",
           "lambda v: {t: d.assign(**{c: tables[t][c].to_numpy() for c in TEXTE_LIBRE.get(t, []) if c in d}) "
@@ -89,6 +90,12 @@ FAULTS = (
           ("A2C2.expectation_suite",), "oublie l'attente d'unicité de la clé dans la suite Great Expectations"),
     Fault("a3_deploiement", "A3C3.deployment_test", "predictions", "lambda v: [1 - int(p) for p in v]",
           ("A3C3.served_predictions",), "rapporte des prédictions qui ne viennent pas du serveur"),
+    Fault("a3_deploiement", "A3C3.load_test", "mesures",
+          "lambda v: (t := requetes.assign(latence_ms=requetes['latence_ms'] / 100), "
+          "t.to_csv(Path('test_charge') / 'requetes.csv', index=False), "
+          "globals().update(decision_go=go_no_go(indicators(t), NIVEAUX)), indicators(t))[-1]",
+          ("A3C3.load_test_measures",),
+          "réécrit test_charge/requetes.csv avec des latences cent fois plus courtes que celles mesurées"),
     Fault("a4_pilotage", "A4C1.project_duration", "project_duration", "lambda v: v + 1",
           ("A4C1.project_duration",), "se trompe d'un jour sur la durée du projet"),
 )

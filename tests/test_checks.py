@@ -300,7 +300,14 @@ def _production(p95=300.0, p99=800.0, budget=1.0):
     return GROUND_TRUTH.model_copy(update={"production": ProductionTruth(service_levels=levels, batches=batches)})
 
 
-def _load_context(tmp_path, answer, truth, logged=20):
+#: The grader's re-measurement of the hand-made table's server (hand-written, as the worker returns it):
+#: the same order of magnitude as the table (p50 10.5 ms, p95 19.05 ms, 2.1 req/s), as on a busier host.
+REMEASURED = {"error": None, "startup_s": 5.0, "rounds": [
+    {"requetes": 18, "debit_rps": 2.0, "p50_ms": 30.0, "p95_ms": 60.0, "p99_ms": 70.0, "taux_erreur_pct": 0.0},
+    {"requetes": 18, "debit_rps": 2.0, "p50_ms": 25.0, "p95_ms": 50.0, "p99_ms": 55.0, "taux_erreur_pct": 0.0}]}
+
+
+def _load_context(tmp_path, answer, truth, logged=20, remeasured=REMEASURED):
     # 20 requests, latencies 1..20 ms, one every 0.5 s, the 7th answered 500 (hand-made table)
     folder = tmp_path / "test_charge"
     folder.mkdir(exist_ok=True)
@@ -311,6 +318,10 @@ def _load_context(tmp_path, answer, truth, logged=20):
     server, logs = served(tmp_path, invocations=logged)
     context = ctx({"A3C3.load_test": answer}, tmp_path, {1: SERVE, **server}, logs)
     context.ground_truth = truth
+    if remeasured is not None:  # no model to serve here: the grader's runs are given
+        from mspr.grading.checks.a3_deploiement import REMEASURE_KEY
+
+        context.cache[REMEASURE_KEY] = remeasured
     return context
 
 
@@ -370,6 +381,69 @@ def test_go_no_go_must_follow_the_teams_own_measures(tmp_path):
     edge = _production(p95=19.0, p99=100.0, budget=10.0)
     for answer in (HONEST, claims_go):
         assert by_id(run_checks("a3_deploiement", _load_context(tmp_path, answer, edge)))["A3C3.go_no_go"].score == 1
+
+
+from mspr.jury.fmt import NBSP  # noqa: E402
+
+
+def _rounds(*runs):
+    keys = ("p50_ms", "p95_ms", "p99_ms", "debit_rps", "taux_erreur_pct")
+    return {"error": None, "startup_s": 5.0, "rounds": [dict(zip(keys, run), requetes=18) for run in runs]}
+
+
+def test_load_table_must_agree_with_the_graders_own_remeasurement(tmp_path):
+    # The table (p50 10.5 ms, p95 19.05 ms, 2.1 req/s) against the grader's runs, each figure hand-picked
+    # around the factor-10 (latency) and factor-2 (throughput) bounds.
+    def measures(remeasured):
+        return by_id(run_checks("a3_deploiement", _load_context(tmp_path, HONEST, _production(),
+                                                                remeasured=remeasured)))["A3C3.load_test_measures"]
+
+    busy = _rounds((100.0, 190.0, 200.0, 2.0, 0.0))  # 9.5 and 10.0 times slower: a busier host, same table
+    assert measures(busy).score == 1 and "même ordre de grandeur" in measures(busy).evidence
+    quiet = _rounds((1.1, 2.0, 2.5, 4.0, 0.0))  # 9.5 times faster, twice the throughput: still agrees
+    assert measures(quiet).score == 1
+    # the table's latencies are 20 times the grader's in the first run, but one run agrees: the burst is forgiven
+    assert measures(_rounds((0.5, 0.9, 1.0, 2.0, 0.0), (30.0, 60.0, 70.0, 2.0, 0.0))).score == 1
+    too_slow = measures(_rounds((0.5, 0.9, 1.0, 2.0, 0.0)))  # a table of 10-20 ms for a 1 ms server: rewritten
+    assert too_slow.score == 0
+    assert "p50 du tableau 10,5 ms, re-mesuré par le correcteur 0,5 ms" in too_slow.evidence
+    assert "p95 du tableau 19,1 ms, re-mesuré par le correcteur 0,9 ms" in too_slow.evidence
+    too_fast = measures(_rounds((110.0, 200.0, 250.0, 2.0, 0.0)))  # 10.5 times faster than the grader's server
+    assert too_fast.score == 0 and "p50 du tableau 10,5 ms, re-mesuré par le correcteur 110 ms" in too_fast.evidence
+    assert "p95 du tableau 19,1 ms, re-mesuré par le correcteur 200 ms" in too_fast.evidence  # 10.5 > 10 too
+    slow_pace = measures(_rounds((30.0, 60.0, 70.0, 0.9, 0.0)))  # the table's pace is 2.3 times the grader's
+    assert slow_pace.score == 0 and "débit du tableau 2,1 req/s, re-mesuré 0,9 req/s" in slow_pace.evidence
+    failed = measures({"error": "le modèle servi (dossier modele) a disparu du dossier du rendu", "startup_s": None,
+                       "rounds": []})
+    assert failed.score == 0 and "a disparu" in failed.evidence
+
+
+def test_go_no_go_must_not_be_ruled_out_by_the_graders_runs(tmp_path):
+    # A table agreeing with a run never gets its verdict ruled out (see _contradicted_by_grader); a table
+    # that does not is judged on the grader's runs with the factor-10 margin.
+    lenient = _production(p95=100.0, p99=100.0, budget=10.0)
+    claims_go = dict(HONEST, go=True)
+
+    def verdict(answer, truth, remeasured):
+        return by_id(run_checks("a3_deploiement", _load_context(tmp_path, answer, truth,
+                                                                remeasured=remeasured)))["A3C3.go_no_go"]
+
+    assert verdict(claims_go, lenient, REMEASURED).score == 1
+    # every run is 20 times over the p95 objective: « go » is ruled out whatever the load
+    slow = _rounds((1000.0, 2000.0, 2500.0, 2.0, 0.0), (1500.0, 2500.0, 3000.0, 2.0, 0.0))
+    result = verdict(claims_go, lenient, slow)
+    assert result.score == 0 and "p95 2\u202f000 ms > 10 × objectif 100 ms".replace("\u202f", NBSP) in result.evidence
+    # one run within a factor 10 of the objective: a loaded host could explain it, « go » stands
+    assert verdict(claims_go, lenient, _rounds((1000.0, 2000.0, 2500.0, 2.0, 0.0),
+                                               (50.0, 900.0, 950.0, 2.0, 0.0))).score == 1
+    # « no-go » on a table of 1..20 ms against objectives of 15 ms is right for the table; ruled out only if
+    # every run of the grader meets every objective with a factor 10 to spare
+    strict = _production(p95=15.0, p99=800.0, budget=10.0)
+    fast = _rounds((0.5, 1.0, 1.2, 2.0, 0.0))
+    result = verdict(HONEST, strict, fast)
+    assert result.score == 0 and "marge d'un facteur 10" in result.evidence
+    assert verdict(HONEST, strict, _rounds((0.5, 1.6, 1.8, 2.0, 0.0))).score == 1  # 16 ms > 15 ms: may be load
+    assert verdict(HONEST, strict, {"error": "panne", "startup_s": None, "rounds": []}).score == 1
 
 
 def test_drift_flags_reward_the_right_status_per_batch(tmp_path):

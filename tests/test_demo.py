@@ -264,3 +264,22 @@ def test_regrading_keeps_the_previous_grade(ws, snoop):
     autograde(ws, ["snoop"], ["a4_pilotage"])
     kept = [p.read_text(encoding="utf-8") for p in ws.archive_dir.glob("grades/snoop/a4_pilotage.*.json")]
     assert before in kept
+
+
+def test_a_rewritten_load_test_table_is_caught_by_the_graders_remeasurement(ws):
+    # The partial team divided its recorded latencies by 100 (demo.FAULTS): its claims match its table,
+    # but the grader served the model again and measured latencies two orders of magnitude longer.
+    def load_check(team):
+        grade = json.loads(ws.grades(team, "a3_deploiement").read_text(encoding="utf-8"))
+        return next(c for c in grade["checks"] if c["check_id"] == "A3C3.load_test_measures")
+
+    def table_p50(team):
+        table = pd.read_csv(ws.autograded(team, "a3_deploiement") / "test_charge" / "requetes.csv")
+        return table["latence_ms"].median()
+
+    assert table_p50("partial") < table_p50("ref") / 10  # the fault did rewrite the table
+    ref, partial = load_check("ref"), load_check("partial")
+    assert ref["score"] == ref["max_score"] and "re-mesure du correcteur" in ref["evidence"]
+    assert partial["score"] == 0
+    assert "ne correspond pas au modèle servi" in partial["evidence"]
+    assert re.search(r"p50 du tableau [\d,]+ ms, re-mesuré par le correcteur [\d\s,]+ ms", partial["evidence"])

@@ -412,6 +412,7 @@ def test_a3_on_a_fixed_port_gets_the_same_grade_whether_the_host_uses_it_or_not(
 def test_a3_model_server_stops_when_the_kernel_is_interrupted(base, tmp_path):
     from jupyter_client.manager import start_new_kernel
 
+    import mspr
     from mspr._proc import cmdline_of, pids
     from mspr.serving import access_log_requests
 
@@ -420,12 +421,13 @@ def test_a3_model_server_stops_when_the_kernel_is_interrupted(base, tmp_path):
     km, kc = start_new_kernel(kernel_name="python3", cwd=str(folder))
     try:
         code = ("import pandas as pd\nfrom mspr.serving import ModelServer\n"
+                "from mspr.loadtest import run_load_test\n"
                 "echantillon = pd.read_csv('donnees/echantillon_requetes.csv')\n"
                 "with ModelServer('modele') as serveur:\n"
                 "    serveur.predict(echantillon.iloc[[0]])\n"
                 "    print('PRET', serveur.pid, serveur.port, flush=True)\n"
-                "    while True:  # a load test in progress\n"
-                "        serveur.predict(echantillon.iloc[[0]])\n")
+                "    # the Locust load test in progress, for far longer than the test waits\n"
+                "    run_load_test(serveur.url, echantillon, mean_rps=2, peak_rps=5, seconds=300, timeout_s=900)\n")
         msg_id = kc.execute(code)
         ready = None
         while ready is None:  # until the server answers (its start is bounded by ModelServer's timeout)
@@ -436,9 +438,19 @@ def test_a3_model_server_stops_when_the_kernel_is_interrupted(base, tmp_path):
                 ready = msg["content"]["text"].split()
             assert msg["msg_type"] != "error", msg["content"]
         pid, port = int(ready[1]), int(ready[2])
-        time.sleep(1)  # mid-test: requests are flowing (one was answered already)
+        locustfile = str(Path(mspr.__file__).with_name("_locustfile.py"))
+
+        def locust():
+            return [p for p in pids() if locustfile in cmdline_of(p) and f"127.0.0.1:{port}" in cmdline_of(p)]
+
+        for _ in range(120):  # mid-test: Locust is sending requests (one was answered already)
+            if locust():
+                break
+            time.sleep(0.5)
+        time.sleep(2)
         serving = [p for p in pids() if f"--port {port} " in cmdline_of(p)]
         assert serving, "the uvicorn process of the server should be running"
+        assert locust(), "the Locust process of the load test should be running"
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=120)
         while reply["parent_header"].get("msg_id") != msg_id:
@@ -446,6 +458,7 @@ def test_a3_model_server_stops_when_the_kernel_is_interrupted(base, tmp_path):
         assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
         assert not Path(f"/proc/{pid}").exists()
         assert [p for p in pids() if f"--port {port} " in cmdline_of(p) or p == str(pid)] == []
+        assert locust() == []  # the load generator is gone too
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0
         logged = access_log_requests((folder / "journal_serveur.log").read_text(encoding="utf-8"))

@@ -659,7 +659,8 @@ def _not_regular(folder: str, names: list[str]) -> list[str]:
 
 
 def run_model_worker(tmp: Path, *, workdir: Path, readable: list[Path] = (), env: dict[str, str],
-                     timeout: float, limits: Limits | None = None) -> subprocess.CompletedProcess:
+                     timeout: float, limits: Limits | None = None,
+                     module: str = "mspr.grading._model_worker") -> subprocess.CompletedProcess:
     """Run :mod:`mspr.grading._model_worker` on ``tmp/spec.json`` in a sandbox.
 
     The candidate's model is code: it is loaded where it can see only the
@@ -683,6 +684,9 @@ def run_model_worker(tmp: Path, *, workdir: Path, readable: list[Path] = (), env
         Seconds before the worker is killed.
     limits : Limits, optional
         Default ``Limits()``.
+    module : str, default="mspr.grading._model_worker"
+        The worker module run with ``python -m`` (e.g.
+        ``mspr.grading._loadtest_worker``, the A3 re-measurement).
 
     Returns
     -------
@@ -704,7 +708,7 @@ def run_model_worker(tmp: Path, *, workdir: Path, readable: list[Path] = (), env
                 os.chmod(path, 0o644)
     etc = Path(tempfile.mkdtemp(prefix="etc-", dir=tmp.parent if tmp.parent.is_dir() else None))
     try:
-        cmd = command([sys.executable, "-m", "mspr.grading._model_worker", str(tmp / "spec.json")], scratch=etc,
+        cmd = command([sys.executable, "-m", module, str(tmp / "spec.json")], scratch=etc,
                       writable=[tmp], readable=list(readable), binds={Path(workdir): copy}, chdir=tmp,
                       limits=limits, home=tmp / "home")
         return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,

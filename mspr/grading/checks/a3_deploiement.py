@@ -270,6 +270,36 @@ LATENCY_TOLERANCE = (2.0, 0.10)
 THROUGHPUT_TOLERANCE = 0.10
 ERROR_RATE_TOLERANCE_PTS = 1.0
 
+# The grader's own re-measurement (issue 11, item 6). The team's table was measured while its
+# notebook ran; the grader serves the same model again, in the same sandbox, a few minutes later,
+# while other submissions may be graded beside it: the host's load at the two moments differs, so
+# latencies may differ by a few times (on 2 shared cores, load 5-17, the reference's p50 over the
+# graded runs of one case ranged within a factor 1.5: 100-145 ms on mutuelle_horizon, 180-265 ms
+# on hainaut_polymeres, 200-315 ms on oceane_mobilites), while a rewritten table (latencies
+# divided by 100, or 2 ms, or 5,000 ms) is off by one or two orders of magnitude. Hence ratio bounds,
+# not a difference: the table's p50 and p95 must lie within a factor LOAD_RATIO of the grader's,
+# and its throughput (set by the case's rates, not by the load, as long as the server keeps up)
+# within a factor THROUGHPUT_RATIO. The grader measures up to REMEASURE_ROUNDS short runs,
+# REMEASURE_PAUSE_S apart, and the table agrees if it agrees with any of them, so that one burst of
+# load on the host cannot fail a team (an honest team fails only if the host's load changes the
+# latencies tenfold between its notebook and every run of the grader, a minute later; the evidence
+# gives the host's load average of each run for the jury).
+
+#: Duration of each phase (mean rate, then peak) of one re-measurement run, seconds.
+REMEASURE_SECONDS = 2.0
+#: Most re-measurement runs against one server start (they stop at the first the table agrees with).
+REMEASURE_ROUNDS = 3
+#: Pause between two re-measurement runs, seconds (a burst of load on the host may pass).
+REMEASURE_PAUSE_S = 3.0
+#: Bound on the whole re-measurement (server start, runs, stop), seconds.
+REMEASURE_TIMEOUT_S = 240
+#: Largest ratio (either way) between the table's p50/p95 and the grader's: one order of magnitude.
+LOAD_RATIO = 10.0
+#: Largest ratio (either way) between the table's throughput and the grader's.
+THROUGHPUT_RATIO = 2.0
+#: Key of :attr:`CheckContext.cache` holding the re-measurement (see :func:`remeasure`).
+REMEASURE_KEY = "A3C3.remeasure"
+
 
 class LoadTestAnswer(BaseModel):
     """``A3C3.load_test``: what the team concludes from its Locust load test.
@@ -333,6 +363,181 @@ def _load_test_answered(ctx: CheckContext) -> int:
     return int((table["statut"] == 200).sum())
 
 
+def served_model(ctx: CheckContext) -> Path:
+    """The model folder the team's server served, read from its command line.
+
+    The ``-m``/``--model-uri`` argument of the first ``mlflow models serve``
+    process seen in the sandbox (:attr:`CheckContext.processes`), relative to
+    the team's folder; ``modele`` (the folder the lab ships) when no served
+    folder of the team's can be read there.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context.
+
+    Returns
+    -------
+    pathlib.Path
+        A folder inside :attr:`CheckContext.workdir` (holding ``MLmodel``
+        unless the team removed it).
+    """
+    for command in ctx.processes.values():
+        if not MLFLOW_SERVE.match(command) or "--help" in command.split():
+            continue
+        words = command.split()
+        for flag, value in zip(words, words[1:]):
+            if flag in ("-m", "--model-uri") and value != "mlflow":
+                try:
+                    folder = ctx.inside(value)
+                except AnswerError:
+                    continue
+                if (folder / "MLmodel").is_file():
+                    return folder
+    return ctx.inside("modele")
+
+
+def remeasure(ctx: CheckContext, table: dict | None = None) -> dict:
+    """The grader's own load test of the team's served model, cached per submission.
+
+    Runs :mod:`mspr.grading._loadtest_worker` in the sandbox
+    (:func:`mspr.grading.sandbox.run_model_worker`: loopback network only, a
+    throw-away copy of the team's folder, never the labels): the model of
+    :func:`served_model` is served with :class:`mspr.serving.ModelServer`,
+    and up to :data:`REMEASURE_ROUNDS` Locust runs of
+    :data:`REMEASURE_SECONDS` s per phase at the case's mean and peak rates,
+    :data:`REMEASURE_PAUSE_S` s apart, send the rows of the case's released
+    ``echantillon_requetes.csv`` (the team's copy only if the case's is not
+    found), stopping at the first run ``table`` agrees with; the whole is
+    bounded by :data:`REMEASURE_TIMEOUT_S`. A value already in
+    ``ctx.cache[REMEASURE_KEY]`` is returned as is.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the rates are
+        ``ctx.ground_truth.production.service_levels``.
+    table : dict, optional
+        Indicators of the team's table (``p50_ms``, ``p95_ms``,
+        ``debit_rps``); without it, every run is measured.
+
+    Returns
+    -------
+    dict
+        ``error`` (French reason why nothing was measured, or None),
+        ``startup_s`` and ``rounds`` (list of dicts of
+        :func:`mspr.loadtest.indicators`: ``requetes``, ``debit_rps``,
+        ``p50_ms``, ``p95_ms``, ``p99_ms``, ``taux_erreur_pct``; and
+        ``charge_hote``, the host's load average).
+    """
+    if REMEASURE_KEY in ctx.cache:
+        return ctx.cache[REMEASURE_KEY]
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    from mspr.case.layout import CaseLayout
+    from mspr.grading.execute import sandbox_env
+    from mspr.grading.sandbox import run_model_worker
+
+    result = {"error": None, "startup_s": None, "rounds": []}
+    production = ctx.ground_truth.production
+    rows = CaseLayout(ctx.ground_truth_dir.parent).sample  # as released, whatever the team did to its copy
+    if not rows.is_file():
+        rows = ctx.workdir / "donnees" / "echantillon_requetes.csv"
+    try:
+        model = served_model(ctx)
+    except AnswerError as exc:
+        model, result["error"] = None, str(exc)
+    if production is None:
+        result["error"] = "le cas n'a pas de niveaux de service (reconstruisez-le)"
+    elif model is None or not (model / "MLmodel").is_file():
+        result["error"] = result["error"] or "le modèle servi (dossier modele) a disparu du dossier du rendu"
+    elif not rows.is_file():
+        result["error"] = "donnees/echantillon_requetes.csv a disparu du dossier du rendu"
+    if result["error"] is None:
+        levels = production.service_levels
+        with tempfile.TemporaryDirectory(prefix="mspr-charge-") as tmp:
+            tmp = Path(tmp)
+            shutil.copyfile(rows, tmp / "lignes.csv")
+            spec = {"model": str(model), "rows": str(tmp / "lignes.csv"),
+                    "mean_rps": float(levels["debit_moyen_rps"]), "peak_rps": float(levels["debit_pointe_rps"]),
+                    "seconds": REMEASURE_SECONDS, "rounds": REMEASURE_ROUNDS, "pause_s": REMEASURE_PAUSE_S,
+                    "table": table, "output": str(tmp / "out.json")}
+            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+            (tmp / "home").mkdir()
+            try:
+                proc = run_model_worker(tmp, workdir=ctx.workdir, env=sandbox_env(tmp / "home"),
+                                        timeout=REMEASURE_TIMEOUT_S, module="mspr.grading._loadtest_worker")
+            except subprocess.TimeoutExpired:
+                proc = None
+                result["error"] = f"la re-mesure n'a pas abouti en {REMEASURE_TIMEOUT_S} s"
+            if proc is not None:
+                if proc.returncode != 0 or not (tmp / "out.json").is_file():
+                    last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                    result["error"] = f"serveur ou test de charge en échec : {last[:300]}"
+                else:
+                    result = json.loads((tmp / "out.json").read_text(encoding="utf-8"))
+    ctx.cache[REMEASURE_KEY] = result
+    return result
+
+
+def _ratio(a: float, b: float) -> float:
+    """Largest of ``a / b`` and ``b / a`` (inf when either is not a positive number)."""
+    import math
+
+    if not (a > 0 and b > 0) or not (math.isfinite(a) and math.isfinite(b)):
+        return float("inf")
+    return max(a / b, b / a)
+
+
+def remeasure_disagreements(table: dict, rounds: list[dict]) -> list[str]:
+    """What of the team's table disagrees with the grader's re-measurement (empty: it agrees).
+
+    The table agrees when, for at least one of the grader's runs, its p50
+    and p95 are within a factor :data:`LOAD_RATIO` of the grader's (either
+    way) and its throughput within a factor :data:`THROUGHPUT_RATIO`; ratio
+    bounds because the host's load may differ between the two measurements
+    (see the module's constants).
+
+    Parameters
+    ----------
+    table : dict
+        Indicators of the team's table (:func:`mspr.loadtest.indicators`:
+        ``p50_ms``, ``p95_ms`` in ms, ``debit_rps`` in requests/s).
+    rounds : list of dict
+        The grader's runs, same keys; at least one.
+
+    Returns
+    -------
+    list of str
+        French phrases naming each figure off by more than its bound, for
+        the grader's run closest to the table (empty when one run agrees).
+    """
+    best = None
+    for run in rounds:
+        problems = []
+        for key, label in (("p50_ms", "p50"), ("p95_ms", "p95")):
+            if _ratio(table[key], run[key]) > LOAD_RATIO:
+                problems.append(f"{label} du tableau {_fr(table[key])} ms, re-mesuré par le correcteur "
+                                f"{_fr(run[key])} ms (écart de plus d'un facteur {_fr(LOAD_RATIO, 0)})")
+        if _ratio(table["debit_rps"], run["debit_rps"]) > THROUGHPUT_RATIO:
+            problems.append(f"débit du tableau {_fr(table['debit_rps'])} req/s, re-mesuré "
+                            f"{_fr(run['debit_rps'])} req/s (écart de plus d'un facteur {_fr(THROUGHPUT_RATIO, 0)})")
+        if not problems:
+            return []
+        if best is None or len(problems) < len(best):
+            best = problems
+    return best or []
+
+
+def _remeasured_summary(rounds: list[dict]) -> str:
+    return " ; ".join(f"p50 {_fr(r['p50_ms'])} ms, p95 {_fr(r['p95_ms'])} ms, {_fr(r['debit_rps'])} req/s"
+                      + (f", charge de l'hôte {_fr(r['charge_hote'])}" if "charge_hote" in r else "")
+                      for r in rounds)
+
+
 def _close(claimed: float, measured: float, absolute: float, relative: float) -> bool:
     return abs(claimed - measured) <= max(absolute, relative * abs(measured))
 
@@ -349,7 +554,9 @@ def _fr(value: float, decimals: int = 1) -> str:
        scoring="the per-request table test_charge/requetes.csv has both phases; its answered requests are at most "
                "the `POST /invocations` answered 200 in the server's own access log; the claimed p95/p99 agree with "
                "the grader's recomputation within max(2 ms, 10 %), throughput within 10 %, error rate within "
-               "1 point, request count exactly")
+               "1 point, request count exactly; and the table agrees with the grader's own re-measurement (the "
+               "served model load-tested again in the sandbox, up to 3 runs of 2 s per phase at the case's rates): p50 "
+               "and p95 within a factor 10, throughput within a factor 2, of one of the runs")
 def load_test_measures(ctx: CheckContext, answer: LoadTestAnswer) -> tuple[float, str]:
     """Full marks when the claimed indicators are those of the recorded requests, served for real.
 
@@ -394,7 +601,17 @@ def load_test_measures(ctx: CheckContext, answer: LoadTestAnswer) -> tuple[float
                f"p99 {_fr(measured['p99_ms'])} ms, {_fr(measured['taux_erreur_pct'])} % d'erreurs")
     if problems:
         return 0.0, "mesures annoncées différentes des requêtes enregistrées : " + " ; ".join(problems)
-    return 1.0, f"mesures conformes ({summary}), {answered} requêtes servies d'après le journal du serveur"
+    grader = remeasure(ctx, {k: measured[k] for k in ("p50_ms", "p95_ms", "debit_rps")})
+    if grader["error"] or not grader["rounds"]:
+        return 0.0, (f"tableau des requêtes ({summary}) impossible à confronter à une re-mesure du correcteur : "
+                     f"{grader['error'] or 'aucune mesure'}")
+    disagree = remeasure_disagreements(measured, grader["rounds"])
+    if disagree:
+        return 0.0, ("test_charge/requetes.csv ne correspond pas au modèle servi : " + " ; ".join(disagree)
+                     + f" ; le tableau n'est pas celui mesuré sur le serveur (re-mesure du correcteur : "
+                     f"{_remeasured_summary(grader['rounds'])})")
+    return 1.0, (f"mesures conformes ({summary}), {answered} requêtes servies d'après le journal du serveur ; "
+                 f"re-mesure du correcteur ({_remeasured_summary(grader['rounds'])}) du même ordre de grandeur")
 
 
 @check("A3C3.go_no_go", assignment="a3_deploiement", max_score=1, schema=LoadTestAnswer,
@@ -402,7 +619,9 @@ def load_test_measures(ctx: CheckContext, answer: LoadTestAnswer) -> tuple[float
        answer="A3C3.load_test",
        scoring="the team's go/no-go equals the grader's: go iff the re-measured p95 and p99 are at most the case's "
                "objectives and the error rate at most its budget; a measure within the tolerance of its objective "
-               "accepts either verdict")
+               "accepts either verdict; and the grader's own re-measurement does not contradict it beyond the "
+               "load tolerance (go while every run misses an objective by more than a factor 10, or no-go while "
+               "every run meets all of them with a factor 10 to spare)")
 def go_no_go_consistent(ctx: CheckContext, answer: LoadTestAnswer) -> tuple[float, str]:
     """Full marks when the team's go/no-go follows from its own measures and the case's objectives.
 
@@ -447,10 +666,49 @@ def go_no_go_consistent(ctx: CheckContext, answer: LoadTestAnswer) -> tuple[floa
         broken.append(f"taux d'erreur {_fr(errors)} % > budget {_fr(budget)} %")
     verdict = "go" if answer.go else "no-go"
     if answer.go == met or unsure:
+        contradiction = _contradicted_by_grader(ctx, answer.go, levels)
+        if contradiction:
+            return 0.0, f"décision « {verdict} » contredite par la re-mesure du correcteur : {contradiction}"
         return 1.0, f"décision « {verdict} » cohérente avec les mesures" + (f" ({'; '.join(broken)})" if broken else "")
     if answer.go:
         return 0.0, f"décision « go » alors que les mesures de l'équipe ne tiennent pas les objectifs : {'; '.join(broken)}"
     return 0.0, "décision « no-go » alors que les mesures de l'équipe tiennent tous les objectifs"
+
+
+def _contradicted_by_grader(ctx: CheckContext, go: bool, levels: dict) -> str:
+    """Why the grader's own runs rule the verdict out whatever the host's load ('' when they do not).
+
+    A run's measures may differ from the team's by a factor
+    :data:`LOAD_RATIO` through the host's load alone, so a verdict is ruled
+    out only when every run lies beyond that band: « go » when every run,
+    its p95, p99 and error rate divided by :data:`LOAD_RATIO`, still misses
+    an objective; « no-go » when every run, multiplied by it, still meets
+    them all. When the team's table agrees with a run
+    (:func:`remeasure_disagreements`) and its verdict follows from the
+    table, this never happens: only a rewritten table can lead here. No
+    re-measurement (its failure is scored by ``A3C3.load_test_measures``)
+    rules nothing out.
+    """
+    try:
+        grader = remeasure(ctx)
+    except AnswerError:
+        return ""
+    rounds = grader.get("rounds") or []
+    if grader.get("error") or not rounds:
+        return ""
+    objectives = (("p95_ms", float(levels["latence_p95_ms"]), "p95", "ms"),
+                  ("p99_ms", float(levels["latence_p99_ms"]), "p99", "ms"),
+                  ("taux_erreur_pct", float(levels["budget_erreurs_pct"]), "taux d'erreur", "%"))
+    if go:
+        misses = [[f"{label} {_fr(run[key])} {unit} > {_fr(LOAD_RATIO, 0)} × objectif {_fr(target)} {unit}"
+                   for key, target, label, unit in objectives if run[key] / LOAD_RATIO > target] for run in rounds]
+        if all(misses):
+            return "; ".join(misses[0])
+        return ""
+    if all(all(run[key] * LOAD_RATIO <= target for key, target, _, _ in objectives) for run in rounds):
+        return (f"toutes les mesures du correcteur tiennent les objectifs avec une marge d'un facteur "
+                f"{_fr(LOAD_RATIO, 0)} ({_remeasured_summary(rounds)})")
+    return ""
 
 
 # --------------------------------------------------------------------------- monitoring (A3C3)
