@@ -69,7 +69,7 @@ class Fault:
     why: str
 
 
-#: The ``partial`` team's mistakes: one per assignment, each on one criterion.
+#: The ``partial`` team's mistakes, each on one criterion (at least one per assignment).
 FAULTS = (
     Fault("a1_cadrage", "A1C6.livrables", "tables_pseudonymisees",
           "lambda v: {t: d.assign(**{c: tables[t][c].to_numpy() for c in TEXTE_LIBRE.get(t, []) if c in d}) "
@@ -77,6 +77,22 @@ FAULTS = (
           ("A1C6.pseudonymisation",), "oublie de masquer le texte libre des tables pseudonymisées"),
     Fault("a2_conception", "A2C1.leaky_column", "leaky_column", "lambda v: 'aucune'",
           ("A2C1.leaky_column",), "ne trouve pas la colonne qui fuit la cible"),
+    # A2C5-A2C9 (models, training, threshold, infrastructure): the store and the files are altered, since
+    # the grader reads them, not the recorded values.
+    Fault("a2_conception", "A2C5.model_families", "runs_familles",
+          "lambda v: (mlflow.MlflowClient(tracking_uri).delete_run(v['gradient_boosting']), v)[1]",
+          ("A2C5.model_families",), "supprime de sa base MLflow l'exécution du gradient boosting"),
+    Fault("a2_conception", "A2C7.training_modes", "runs_entrainement",
+          "lambda v: (mlflow.MlflowClient(tracking_uri).delete_run(v['en_ligne']), v)[1]",
+          ("A2C7.training_modes",), "n'a pas d'entraînement en ligne (partial_fit ligne à ligne) dans sa base MLflow"),
+    Fault("a2_conception", "A2C8.decision_threshold", "seuil", "lambda v: 0.5",
+          ("A2C8.decision_threshold",), "garde le seuil par défaut de 0,5 sans tenir compte des coûts métier"),
+    Fault("a2_conception", "A2C9.infrastructure", "fichier_infra",
+          "lambda v: (Path('infrastructure_fautive.yaml').write_text(__import__('yaml').safe_dump("
+          "{**(d := __import__('yaml').safe_load(Path(v).read_text(encoding='utf-8'))), "
+          "'stockages': [{**s, 'mesures': []} for s in d['stockages']]}, allow_unicode=True), encoding='utf-8'), "
+          "'infrastructure_fautive.yaml')[1]",
+          ("A2C9.infrastructure",), "laisse les stockages de données personnelles sans mesure de sécurité"),
     Fault("a3_deploiement", "A3C3.deployment_test", "predictions", "lambda v: [1 - int(p) for p in v]",
           ("A3C3.served_predictions",), "rapporte des prédictions qui ne viennent pas du serveur"),
     Fault("a4_pilotage", "A4C1.project_duration", "project_duration", "lambda v: v + 1",
