@@ -57,15 +57,16 @@ def _case_costs_and_holdouts():
 def test_the_optimal_threshold_loses_points_at_most_1_percent_of_the_time(c_fn, c_fp, rows, rate):
     """Calibrated scores: the Bayes threshold minimises the expected cost; the holdout's noise must not cost it."""
     rng = np.random.default_rng(7)
-    trials, lost, default_lost = 300, 0, 0
-    for _ in range(trials):
+    trials, lost, default_lost = 200, 0, 0
+    for trial in range(trials):
         logit = rng.normal(np.log(rate / (1 - rate)) - 0.5, 1.2, rows)
         p = 1 / (1 + np.exp(-logit))
         labels = (rng.random(rows) < p).astype(int)
         lost += threshold_score(p, labels, c_fp / (c_fp + c_fn), c_fn, c_fp)[0] < 1.0
-        default_lost += threshold_score(p, labels, 0.5, c_fn, c_fp)[0] < 1.0
+        if trial < 20:
+            default_lost += threshold_score(p, labels, 0.5, c_fn, c_fp)[0] < 1.0
     assert lost / trials <= 0.01
-    assert default_lost / trials >= 0.95  # the costs-blind default threshold is caught
+    assert default_lost == 20  # the costs-blind default threshold is caught
 
 
 # -- infrastructure -----------------------------------------------------------------------------------

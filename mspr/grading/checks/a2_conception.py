@@ -576,7 +576,7 @@ COST_GRID = 200
 
 #: Margin on the bootstrap's 99th percentile of the holdout-best threshold's optimism (a team's threshold is
 #: itself estimated on its training rows).
-COST_Z = 1.0
+COST_Z = 3.0
 
 
 def _store_client(ctx: CheckContext, uri: str):
@@ -816,9 +816,17 @@ def threshold_costs(scores, labels, thresholds, c_fn: float, c_fp: float, weight
     thresholds = np.asarray(thresholds, dtype=float)
     if weights is None:
         weights = np.ones((1, len(scores)))
-    flagged = scores[None, :] >= thresholds[:, None]                     # (t, n)
-    errors = np.where(labels[None, :] == 1, (~flagged) * c_fn, flagged * c_fp)  # (t, n)
-    return (weights @ errors.T) / weights.sum(axis=1, keepdims=True)
+    # Sorted by score, a threshold flags the rows from its insertion point on: cumulative sums of the
+    # positives' and negatives' weights give every threshold's errors at once.
+    order = np.argsort(scores, kind="stable")
+    cut = np.searchsorted(scores[order], thresholds, side="left")                 # rows below each threshold
+    w = np.asarray(weights, dtype=float)[:, order]
+    positive = labels[order] == 1
+    zero = np.zeros((w.shape[0], 1))
+    missed = np.hstack([zero, np.cumsum(w * positive, axis=1)])[:, cut]           # positives below
+    negatives = np.hstack([zero, np.cumsum(w * ~positive, axis=1)])
+    alarms = negatives[:, -1:] - negatives[:, cut]                                 # negatives at or above
+    return (c_fn * missed + c_fp * alarms) / w.sum(axis=1, keepdims=True)
 
 
 def threshold_score(scores, labels, threshold: float, c_fn: float, c_fp: float):
@@ -872,12 +880,11 @@ def threshold_score(scores, labels, threshold: float, c_fn: float, c_fp: float):
     # the bootstrap distribution of that optimism (how much the best threshold of the resampled world, grid[best],
     # costs more than the best threshold of each resample), its 99th percentile.
     rng = np.random.default_rng(COST_SEED)
-    errors = np.where(labels[None, :] == 1, (scores[None, :] < grid[:, None]) * c_fn,
-                      (scores[None, :] >= grid[:, None]) * c_fp).T                   # (n, thresholds)
-    optimism = []
+    optimism, n = [], len(scores)
     for _ in range(COST_BOOTSTRAP // 100):
-        weights = rng.multinomial(len(scores), np.full(len(scores), 1 / len(scores)), size=100).astype(float)
-        resampled = weights @ errors / len(scores)                                    # (100, thresholds)
+        draws = rng.integers(0, n, size=(100, n)) + n * np.arange(100)[:, None]      # rows drawn, per resample
+        weights = np.bincount(draws.ravel(), minlength=100 * n).reshape(100, n)
+        resampled = threshold_costs(scores, labels, grid, c_fn, c_fp, weights=weights)  # (100, thresholds)
         optimism.append(resampled[:, best] - resampled.min(axis=1))
     tol = COST_Z * float(np.quantile(np.concatenate(optimism), 0.99))
     excess = cost - float(costs[best])
