@@ -1,4 +1,5 @@
-"""A2 — design (``a2_conception``): the leaking column, the model's inputs, its holdout AUC, the cross-validation.
+"""A2 — design (``a2_conception``): the leaking column, the model's inputs, its holdout AUC, the cross-validation,
+the model families and training modes of the team's store, the decision threshold, the infrastructure mock-up.
 
 Every model criterion is graded from evidence the grader gathers itself, not
 from values the team typed: the logged model is reloaded in a sandboxed
@@ -8,6 +9,10 @@ re-runs a stratified cross-validation of a clone on the released training
 table; the team's MLflow store is read for the fold scores it logged,
 whatever their names. Each criterion stands on its own evidence: a model
 that cannot score the holdout keeps the cross-validation points it earned.
+A2C5 and A2C7 reload every logged model of the store's active runs
+(:func:`store_models`) for its estimator's class, seeds and rows seen; A2C8
+prices the team's threshold on the holdout with the case's costs; A2C9 reads
+the team's YAML description with :mod:`mspr.infra`.
 """
 
 from __future__ import annotations
