@@ -2,8 +2,11 @@
 
 The grading of one A2 submission is its notebook's execution in the sandbox
 (the whole reference solution: quality checks, leak, two candidate models
-cross-validated, MLflow logging) plus the A2 checks (the model audit: the
-model reloaded, its inputs read and permuted, its cross-validation re-run).
+cross-validated, MLflow logging, seven model families, batch / mini-batch /
+online training, the cost-based threshold with its bootstrap, the
+infrastructure mock-up and its diagram) plus the A2 checks (the model audit:
+the model reloaded, its inputs read and permuted, its cross-validation
+re-run; every logged model of the store reloaded for its family).
 Prints every A2 check of both teams and the times; writes
 ``build/bench/a2_reference.json``. Target: ≤ 3 min for the reference's A2
 on 2 cores (issue « A2 conception lab in depth »).

@@ -69,8 +69,8 @@ class Fault:
     why: str
 
 
-#: The ``partial`` team's mistakes, each aimed at one criterion (the second A3 one rewrites the load
-#: test's table, caught only by the grader's own re-measurement).
+#: The ``partial`` team's mistakes, each aimed at one criterion, at least one per assignment (the second
+#: A3 one rewrites the load test's table, caught only by the grader's own re-measurement).
 FAULTS = (
     Fault("a1_cadrage", "A1C6.livrables", "tables_pseudonymisees",
           "lambda v: {t: d.assign(**{c: tables[t][c].to_numpy() for c in TEXTE_LIBRE.get(t, []) if c in d}) "
@@ -88,6 +88,22 @@ FAULTS = (
     Fault("a2_conception", "A2C2.preparation", "suite_qualite",
           "lambda v: [e for e in v if e['type'] != 'expect_column_values_to_be_unique']",
           ("A2C2.expectation_suite",), "oublie l'attente d'unicité de la clé dans la suite Great Expectations"),
+    # A2C5-A2C9 (models, training, threshold, infrastructure): the store and the files are altered, since
+    # the grader reads them, not the recorded values.
+    Fault("a2_conception", "A2C5.model_families", "runs_familles",
+          "lambda v: (mlflow.MlflowClient(tracking_uri).delete_run(v['gradient_boosting']), v)[1]",
+          ("A2C5.model_families",), "supprime de sa base MLflow l'exécution du gradient boosting"),
+    Fault("a2_conception", "A2C7.training_modes", "runs_entrainement",
+          "lambda v: (mlflow.MlflowClient(tracking_uri).delete_run(v['en_ligne']), v)[1]",
+          ("A2C7.training_modes",), "n'a pas d'entraînement en ligne (partial_fit ligne à ligne) dans sa base MLflow"),
+    Fault("a2_conception", "A2C8.decision_threshold", "seuil", "lambda v: 0.5",
+          ("A2C8.decision_threshold",), "garde le seuil par défaut de 0,5 sans tenir compte des coûts métier"),
+    Fault("a2_conception", "A2C9.infrastructure", "fichier_infra",
+          "lambda v: (Path('infrastructure_fautive.yaml').write_text(__import__('yaml').safe_dump("
+          "{**(d := __import__('yaml').safe_load(Path(v).read_text(encoding='utf-8'))), "
+          "'stockages': [{**s, 'mesures': []} for s in d['stockages']]}, allow_unicode=True), encoding='utf-8'), "
+          "'infrastructure_fautive.yaml')[1]",
+          ("A2C9.infrastructure",), "laisse les stockages de données personnelles sans mesure de sécurité"),
     Fault("a3_deploiement", "A3C3.deployment_test", "predictions", "lambda v: [1 - int(p) for p in v]",
           ("A3C3.served_predictions",), "rapporte des prédictions qui ne viennent pas du serveur"),
     Fault("a3_deploiement", "A3C3.load_test", "mesures",

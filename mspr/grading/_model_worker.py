@@ -10,7 +10,8 @@ with ``SPEC_JSON`` holding ``{"model_uri", "tracking_uri" (or null),
 "flavor": "sklearn" | "pyfunc", "method": "proba" | "predict", "input",
 "output"}``, or ``{"mode": "audit", ...}`` for :func:`audit` (what the
 fitted model reads, permutation of suspect columns, cross-validation of a
-clone on the released training table).
+clone on the released training table), or ``{"mode": "inspect", ...}`` for
+:func:`inspect_models` (class, family and seed of every logged model).
 """
 
 import json
@@ -206,6 +207,122 @@ def audit(spec: dict) -> dict:
     return out
 
 
+#: Model families of A2C5, by the final estimator's class (isinstance on scikit-learn's classes,
+#: module prefix for the other libraries), checked in this order.
+FAMILIES = (
+    ("baseline", ("sklearn.dummy.DummyClassifier",), ()),
+    ("lineaire", ("sklearn.linear_model._base.LinearClassifierMixin", "sklearn.svm.LinearSVC",
+                  "sklearn.discriminant_analysis.LinearDiscriminantAnalysis"), ()),
+    ("arbre", ("sklearn.tree.BaseDecisionTree",), ()),
+    ("foret", ("sklearn.ensemble.RandomForestClassifier", "sklearn.ensemble.ExtraTreesClassifier"), ()),
+    ("boosting", ("sklearn.ensemble.GradientBoostingClassifier", "sklearn.ensemble.HistGradientBoostingClassifier",
+                  "sklearn.ensemble.AdaBoostClassifier"), ("xgboost", "lightgbm", "catboost")),
+    ("reseau_neurones", ("sklearn.neural_network.MLPClassifier",), ("torch", "keras", "tensorflow")),
+    ("segmentation", ("sklearn.cluster.KMeans", "sklearn.cluster.MiniBatchKMeans", "sklearn.cluster.Birch",
+                      "sklearn.cluster.AgglomerativeClustering", "sklearn.cluster.DBSCAN",
+                      "sklearn.mixture.GaussianMixture", "sklearn.mixture.BayesianGaussianMixture"), ()),
+)
+
+
+def _final_estimator(model):
+    """The estimator at the end of pipelines, searches and wrappers (``best_estimator_``, ``estimator``)."""
+    from sklearn.pipeline import Pipeline
+
+    for _ in range(10):
+        if isinstance(model, Pipeline):
+            model = model.steps[-1][1]
+        elif hasattr(model, "best_estimator_"):
+            model = model.best_estimator_
+        elif type(model).__name__ in ("CalibratedClassifierCV", "GridSearchCV", "RandomizedSearchCV",
+                                      "HalvingGridSearchCV", "HalvingRandomSearchCV") and hasattr(model, "estimator"):
+            model = model.estimator
+        else:
+            break
+    return model
+
+
+def _family(estimator) -> str | None:
+    """The A2C5 family of an estimator (:data:`FAMILIES`), or None."""
+    import importlib
+
+    module = type(estimator).__module__ or ""
+    for family, classes, prefixes in FAMILIES:
+        for path in classes:
+            owner, name = path.rsplit(".", 1)
+            try:
+                cls = getattr(importlib.import_module(owner), name)
+            except (ImportError, AttributeError):
+                continue
+            if isinstance(estimator, cls):
+                return family
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return family
+    return None
+
+
+def inspect_models(spec: dict) -> dict:
+    """Class, family, seed and training state of each logged model of a store.
+
+    Parameters
+    ----------
+    spec : dict
+        ``tracking_uri``; ``models``: list of ``{"model_uri", "run_id"}``.
+
+    Returns
+    -------
+    dict
+        ``models``: one dict per input model with ``model_uri``, ``run_id``,
+        ``error`` (loading failed, else null), ``estimator`` (module and
+        class of the final estimator), ``family`` (:data:`FAMILIES` key or
+        null), ``fitted``, ``random_states`` (every ``*random_state``
+        parameter of the whole model: repr of its value), ``partial_fit``
+        (the final estimator has one), ``samples_seen`` (``t_ - 1`` of SGD
+        estimators, ``t_`` of ``MLPClassifier``, the sum of ``class_count_``
+        of naive Bayes, else null) and
+        ``updates`` (length of ``MLPClassifier.loss_curve_``, else null).
+    """
+    import mlflow
+    from sklearn.utils.validation import check_is_fitted
+
+    if spec.get("tracking_uri"):
+        mlflow.set_tracking_uri(spec["tracking_uri"])
+    out = []
+    for item in spec["models"]:
+        row = {"model_uri": item["model_uri"], "run_id": item["run_id"], "error": None, "estimator": None,
+               "family": None, "fitted": False, "random_states": {}, "partial_fit": False,
+               "samples_seen": None, "updates": None}
+        out.append(row)
+        try:
+            model = mlflow.sklearn.load_model(item["model_uri"])
+            final = _final_estimator(model)
+            row["estimator"] = f"{type(final).__module__}.{type(final).__name__}"
+            row["family"] = _family(final)
+            row["partial_fit"] = callable(getattr(final, "partial_fit", None))
+            try:
+                params = model.get_params(deep=True)
+            except Exception:  # noqa: BLE001
+                params = {}
+            row["random_states"] = {k: repr(v) for k, v in params.items()
+                                    if k.endswith("random_state") and not hasattr(v, "get_params")}
+            try:
+                check_is_fitted(final)
+                row["fitted"] = True
+            except Exception:  # noqa: BLE001
+                row["fitted"] = False
+            seen = getattr(final, "t_", None)
+            if isinstance(seen, (int, float)):
+                row["samples_seen"] = float(seen) - (0.0 if row["family"] == "reseau_neurones" else 1.0)
+            counts = getattr(final, "class_count_", None)  # naive Bayes: rows seen per class
+            if row["samples_seen"] is None and counts is not None:
+                row["samples_seen"] = float(sum(counts))
+            curve = getattr(final, "loss_curve_", None)
+            if curve is not None:
+                row["updates"] = len(curve)
+        except Exception as exc:  # noqa: BLE001 - the candidate's code: any failure is evidence
+            row["error"] = _error(exc)
+    return {"models": out}
+
+
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         spec = json.load(fh)
@@ -213,9 +330,9 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import pandas as pd
 
-    if spec.get("mode") == "audit":
+    if spec.get("mode") in ("audit", "inspect"):
         try:
-            values = audit(spec)
+            values = audit(spec) if spec["mode"] == "audit" else inspect_models(spec)
         except Exception:  # noqa: BLE001
             traceback.print_exc()
             return 1

@@ -331,6 +331,45 @@ class CheckContext:
                 raise AnswerError(f"analyse du modèle impossible ({model_uri}) : {last[:300]}")
             return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
 
+    def inspect_models(self, *, tracking_uri: str, models: list[dict]) -> list[dict]:
+        """Load each of a team's logged models in a subprocess and read what it is.
+
+        Parameters
+        ----------
+        tracking_uri : str
+            The team's store, ``sqlite:////abs/mlflow.db``.
+        models : list of dict
+            ``{"model_uri": "models:/m-…", "run_id": str}`` per logged model.
+
+        Returns
+        -------
+        list of dict
+            As ``inspect_models(...)["models"]`` of
+            :func:`mspr.grading._model_worker.inspect_models`, in input order.
+
+        Raises
+        ------
+        AnswerError
+            If the worker itself fails or exceeds :data:`MODEL_TIMEOUT_S`.
+        """
+        from mspr.grading.sandbox import run_model_worker
+
+        with tempfile.TemporaryDirectory(prefix="mspr-inspect-") as tmp:
+            tmp = Path(tmp)
+            spec = {"mode": "inspect", "tracking_uri": tracking_uri, "models": list(models),
+                    "output": str(tmp / "out.json")}
+            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+            (tmp / "home").mkdir()
+            try:
+                proc = run_model_worker(tmp, workdir=self.workdir, env=sandbox_env(tmp / "home"),
+                                        timeout=MODEL_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise AnswerError(f"la lecture des modèles n'a pas abouti en {MODEL_TIMEOUT_S} s") from None
+            if proc.returncode != 0 or not (tmp / "out.json").is_file():
+                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                raise AnswerError(f"lecture des modèles impossible : {last[:300]}")
+            return json.loads((tmp / "out.json").read_text(encoding="utf-8"))["models"]
+
 
 # -- answer schemas ------------------------------------------------------------------
 # What a notebook records is untrusted input: each check parses it with one of

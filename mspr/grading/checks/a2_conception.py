@@ -1,4 +1,5 @@
-"""A2 — design (``a2_conception``): the leaking column, the model's inputs, its holdout AUC, the cross-validation.
+"""A2 — design (``a2_conception``): the leaking column, the model's inputs, its holdout AUC, the cross-validation,
+the model families and training modes of the team's store, the decision threshold, the infrastructure mock-up.
 
 Every model criterion is graded from evidence the grader gathers itself, not
 from values the team typed: the logged model is reloaded in a sandboxed
@@ -8,6 +9,10 @@ re-runs a stratified cross-validation of a clone on the released training
 table; the team's MLflow store is read for the fold scores it logged,
 whatever their names. Each criterion stands on its own evidence: a model
 that cannot score the holdout keeps the cross-validation points it earned.
+A2C5 and A2C7 reload every logged model of the store's active runs
+(:func:`store_models`) for its estimator's class, seeds and rows seen; A2C8
+prices the team's threshold on the holdout with the case's costs; A2C9 reads
+the team's YAML description with :mod:`mspr.infra`.
 """
 
 from __future__ import annotations
@@ -923,3 +928,475 @@ def _claimed(scalars: dict[str, float]) -> str:
     """French clause quoting logged metrics named like a cross-validation, or ''."""
     claimed = [f"« {k} » = {_fr(v)}" for k, v in scalars.items() if "cv" in k.lower() or "cross" in k.lower()]
     return " ; valeur isolée : " + ", ".join(claimed[:3]) if claimed else ""
+
+
+# -- A2C5, A2C7, A2C8 (threshold), A2C9: the team's whole MLflow store and its infrastructure file ---------
+
+class StoreAnswer(BaseModel):
+    """``A2C5.model_families`` / ``A2C7.training_modes``: the team's MLflow store.
+
+    Attributes
+    ----------
+    tracking_uri : str
+        ``sqlite:////abs/path/mlflow.db`` inside the team's folder. Every
+        active run of every experiment of that store is read; any other key
+        (e.g. the team's own run ids by name) is ignored.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    tracking_uri: Text
+
+
+#: A2C5 families, in the order the evidence names them (keys of ``_model_worker.FAMILIES``).
+FAMILY_NAMES = {"baseline": "référence naïve (Dummy)", "lineaire": "modèle linéaire", "arbre": "arbre de décision",
+                "foret": "forêt aléatoire", "boosting": "gradient boosting", "reseau_neurones": "réseau de neurones",
+                "segmentation": "segmentation (clustering)"}
+
+#: Families whose fit is random: every ``random_state`` of their model must be set.
+RANDOM_FAMILIES = frozenset({"arbre", "foret", "boosting", "reseau_neurones", "segmentation"})
+
+#: Points of a learning curve: a metric logged at this many distinct steps at least.
+CURVE_MIN_STEPS = 5
+
+#: Bootstrap resamples of the holdout for the threshold's tolerance, and their seed.
+COST_BOOTSTRAP, COST_SEED = 1000, 0
+
+#: Largest number of candidate thresholds (distinct scores beyond it: their quantiles).
+COST_GRID = 200
+
+#: Margin on the bootstrap's 99th percentile of the holdout-best threshold's optimism (a team's threshold is
+#: itself estimated on its training rows).
+COST_Z = 3.0
+
+
+def _store_client(ctx: CheckContext, uri: str):
+    """An MlflowClient on the team's own sqlite store (absolute, inside its folder), or AnswerError."""
+    from mlflow.tracking import MlflowClient
+
+    if not uri.startswith("sqlite:///"):
+        raise AnswerError("tracking_uri : une base sqlite (sqlite:////chemin/absolu/mlflow.db) est attendue")
+    db = Path(uri.removeprefix("sqlite:///"))
+    if not db.is_absolute() or not db.resolve().is_relative_to(ctx.workdir.resolve()) or not db.is_file():
+        raise AnswerError("le suivi MLflow doit être une base existante (URI absolue) dans le dossier de l'équipe")
+    return MlflowClient(tracking_uri=uri)
+
+
+def store_models(ctx: CheckContext, uri: str) -> list[dict]:
+    """Every logged model of the active runs of the team's store, inspected (cached per submission).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+    uri : str
+        The team's tracking URI (checked by :func:`_store_client`).
+
+    Returns
+    -------
+    list of dict
+        As :meth:`CheckContext.inspect_models`, each with ``run_name`` and
+        ``curves`` (metric -> number of distinct steps, for the metrics of
+        its run logged at :data:`CURVE_MIN_STEPS` steps or more) added.
+        Models whose artifacts lie outside the team's folder are left out.
+
+    Raises
+    ------
+    AnswerError
+        If the store is not the team's or cannot be read.
+    """
+    key = ("store_models", uri)
+    if key in ctx.cache:
+        return ctx.cache[key]
+    from mlflow.exceptions import MlflowException
+
+    client = _store_client(ctx, uri)
+    try:
+        experiments = [e.experiment_id for e in client.search_experiments(max_results=100)]
+        runs = {r.info.run_id: r for r in client.search_runs(experiments, max_results=500)} if experiments else {}
+        logged = client.search_logged_models(experiment_ids=experiments, max_results=500) if experiments else []
+        models = [m for m in logged if m.source_run_id in runs
+                  and _local_path(m.artifact_location).is_relative_to(ctx.workdir.resolve())]
+        curves = {}
+        for run_id in {m.source_run_id for m in models}:
+            curves[run_id] = {}
+            for metric in runs[run_id].data.metrics:
+                steps = {h.step for h in client.get_metric_history(run_id, metric)}
+                if len(steps) >= CURVE_MIN_STEPS:
+                    curves[run_id][metric] = len(steps)
+    except MlflowException as exc:
+        raise AnswerError(f"suivi MLflow illisible : {exc.message[:200]}") from None
+    inspected = ctx.inspect_models(tracking_uri=uri, models=[{"model_uri": f"models:/{m.model_id}",
+                                                             "run_id": m.source_run_id} for m in models])
+    for row in inspected:
+        row["run_name"] = runs[row["run_id"]].info.run_name
+        row["curves"] = curves.get(row["run_id"], {})
+    ctx.cache[key] = inspected
+    return inspected
+
+
+def _unseeded(row: dict) -> list[str]:
+    """Names of the ``random_state`` parameters left unset in an inspected model."""
+    return [k for k, v in row["random_states"].items() if v == "None"]
+
+
+@check("A2C5.model_families", assignment="a2_conception", max_score=3, schema=StoreAnswer,
+       label="Modèles comparés : une exécution MLflow par famille (référence naïve, linéaire, arbre, forêt, "
+             "boosting, réseau de neurones, segmentation)",
+       scoring="every logged model of the active runs of the team's MLflow store is reloaded in the sandbox and "
+               "its final estimator's class (not the run's name) gives its family; one seventh of the points per "
+               "family among dummy baseline, linear model, decision tree, random forest, gradient boosting, "
+               "MLPClassifier and clustering, with a fitted model whose random_state parameters are all set for "
+               "the random families")
+def model_families(ctx: CheckContext, answer: StoreAnswer) -> tuple[float, str]:
+    """Share of the seven model families found, fitted and seeded, in the team's store.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context.
+    answer : StoreAnswer
+        The parsed ``A2C5.model_families`` (only its ``tracking_uri`` is used).
+
+    Returns
+    -------
+    fraction : float
+        Families found / 7 (:data:`FAMILY_NAMES`). A family counts if one of
+        its models is fitted and, for :data:`RANDOM_FAMILIES`, has no
+        ``random_state`` left to ``None``.
+    evidence : str
+        French list of the families found (with the estimator class and
+        run name) and of the missing, unfitted or unseeded ones.
+
+    Raises
+    ------
+    AnswerError
+        If the store is not the team's or cannot be read.
+    """
+    rows = store_models(ctx, answer.tracking_uri)
+    found, flawed = {}, {}
+    for row in rows:
+        family = row["family"]
+        if family is None or family in found:
+            continue
+        name = f"{row['estimator'].rsplit('.', 1)[-1]} (run « {row['run_name']} »)"
+        if not row["fitted"]:
+            flawed.setdefault(family, f"{name} non entraîné")
+        elif family in RANDOM_FAMILIES and _unseeded(row):
+            flawed.setdefault(family, f"{name} sans graine ({', '.join(_unseeded(row))} = None)")
+        else:
+            found[family] = name
+    parts = [f"{FAMILY_NAMES[f]} : {found[f]}" for f in FAMILY_NAMES if f in found]
+    missing = [f"{FAMILY_NAMES[f]} ({flawed[f]})" if f in flawed else FAMILY_NAMES[f]
+               for f in FAMILY_NAMES if f not in found]
+    unreadable = sum(1 for r in rows if r["error"])
+    evidence = f"{len(rows)} modèles journalisés lus"
+    if unreadable:
+        evidence += f" (dont {unreadable} illisibles)"
+    evidence += " ; familles trouvées : " + ("; ".join(parts) if parts else "aucune")
+    if missing:
+        evidence += " ; manquantes : " + ", ".join(missing)
+    return len(found) / len(FAMILY_NAMES), evidence
+
+
+#: Largest rows seen by an incremental model, as a multiple of the training rows: one pass over the stream.
+ONE_PASS = 1.5
+
+
+@check("A2C7.training_modes", assignment="a2_conception", max_score=3, schema=StoreAnswer,
+       label="Procédures d'entraînement : par lot, par mini-lots et en ligne (partial_fit), courbe "
+             "d'apprentissage journalisée",
+       scoring="from the team's MLflow store: one point for a fitted classifier trained in one batch, one point "
+               "per run (up to two: mini-batch and online) whose logged model's final estimator has partial_fit, "
+               "was fitted on one pass over the rows (rows it counts as seen ≤ 1.5 × the training rows), and whose "
+               "run logs a learning curve (a metric at ≥ 5 distinct steps)")
+def training_modes(ctx: CheckContext, answer: StoreAnswer) -> tuple[float, str]:
+    """Batch and incremental training, read from the logged models and their runs' metric histories.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the training rows are those of the
+        released main table (``ctx.ground_truth_dir``'s parent).
+    answer : StoreAnswer
+        The parsed ``A2C7.training_modes`` (only its ``tracking_uri`` is used).
+
+    Returns
+    -------
+    fraction : float
+        (batch + min(2, incremental runs)) / 3. ``batch``: a fitted
+        classifier that is not an incremental one. Incremental run: a fitted
+        model whose final estimator has ``partial_fit`` and counts the rows it
+        has seen (SGD, MLP, naive Bayes), at most :data:`ONE_PASS` × the
+        training rows (a stream read once, not ``fit``'s epochs), and a metric
+        of its run logged at ≥ :data:`CURVE_MIN_STEPS` distinct steps.
+    evidence : str
+        French list of the runs credited (estimator, rows seen, points of
+        the learning curve) and of those refused, with why.
+
+    Raises
+    ------
+    AnswerError
+        If the store is not the team's or cannot be read.
+    """
+    truth = ctx.ground_truth
+    rows_train = len(pd.read_csv(ctx.ground_truth_dir.parent / truth.tables[truth.main_table].file,
+                                 usecols=[truth.key]))
+    rows = [r for r in store_models(ctx, answer.tracking_uri) if r["fitted"] and r["family"] != "segmentation"]
+    incremental, batch, refused = {}, [], []
+    for row in rows:
+        estimator = row["estimator"].rsplit(".", 1)[-1]
+        name = f"run « {row['run_name']} » ({estimator})"
+        seen = row["samples_seen"]
+        if not row["partial_fit"]:
+            batch.append(name)
+            continue
+        if seen is None:
+            refused.append(f"{name} : nombre de lignes vues inconnu")
+        elif seen > ONE_PASS * rows_train:
+            refused.append(f"{name} : {seen:.0f} lignes vues pour {rows_train} lignes, plusieurs passes (fit)")
+        elif not row["curves"]:
+            refused.append(f"{name} : sans courbe d'apprentissage (aucune métrique à {CURVE_MIN_STEPS} étapes "
+                           "ou plus)")
+        else:
+            metric, steps = max(row["curves"].items(), key=lambda kv: kv[1])
+            incremental.setdefault(row["run_id"], f"{name} : {seen:.0f} lignes vues, courbe « {metric} » "
+                                                  f"en {steps} points")
+            continue
+        batch.append(name)  # a partial_fit-capable model trained otherwise is still a batch fit
+    points = min(1, len(batch)) + min(2, len(incremental))
+    parts = ["par lot : " + (batch[0] if batch else "aucun modèle entraîné en une fois"),
+             "incrémental (partial_fit, une passe) : " + ("; ".join(list(incremental.values())[:2])
+                                                          if incremental else "aucun run")]
+    if len(incremental) == 1:
+        parts.append("un seul entraînement incrémental (mini-lots et en ligne attendus)")
+    parts += [f"non retenu : {text}" for text in refused[:3]]
+    return points / 3, " ; ".join(parts)
+
+
+def _costs(truth) -> tuple[float, float]:
+    """(cost of a missed positive, cost of a false alarm) in EUR; 1 and 1 when the case declares none."""
+    costs = truth.target.costs
+    if not costs:
+        return 1.0, 1.0
+    return float(costs["faux_negatif"]), float(costs["faux_positif"])
+
+
+def threshold_costs(scores, labels, thresholds, c_fn: float, c_fp: float, weights=None):
+    """Mean cost per individual of flagging ``score ≥ threshold``, for each threshold (and each weighting).
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,), float
+        The model's positive-class scores.
+    labels : array-like of shape (n_samples,), {0, 1}
+    thresholds : array-like of shape (n_thresholds,), float
+    c_fn, c_fp : float
+        Cost of a missed positive and of a false alarm, EUR.
+    weights : ndarray of shape (n_resamples, n_samples), optional
+        Bootstrap counts of each row (default: one row of ones).
+
+    Returns
+    -------
+    ndarray of shape (n_resamples, n_thresholds)
+        Mean cost in EUR per individual.
+    """
+    import numpy as np
+
+    scores = np.asarray(scores, dtype=float)
+    labels = np.asarray(labels, dtype=int)
+    thresholds = np.asarray(thresholds, dtype=float)
+    if weights is None:
+        weights = np.ones((1, len(scores)))
+    # Sorted by score, a threshold flags the rows from its insertion point on: cumulative sums of the
+    # positives' and negatives' weights give every threshold's errors at once.
+    order = np.argsort(scores, kind="stable")
+    cut = np.searchsorted(scores[order], thresholds, side="left")                 # rows below each threshold
+    w = np.asarray(weights, dtype=float)[:, order]
+    positive = labels[order] == 1
+    zero = np.zeros((w.shape[0], 1))
+    missed = np.hstack([zero, np.cumsum(w * positive, axis=1)])[:, cut]           # positives below
+    negatives = np.hstack([zero, np.cumsum(w * ~positive, axis=1)])
+    alarms = negatives[:, -1:] - negatives[:, cut]                                 # negatives at or above
+    return (c_fn * missed + c_fp * alarms) / w.sum(axis=1, keepdims=True)
+
+
+def threshold_score(scores, labels, threshold: float, c_fn: float, c_fp: float):
+    """Score a decision threshold by its expected cost against the best threshold of the same scores.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,), float
+        The model's positive-class scores on the holdout.
+    labels : array-like of shape (n_samples,), {0, 1}
+        The holdout's labels.
+    threshold : float
+        Flag a row when its score ≥ ``threshold``.
+    c_fn, c_fp : float
+        Cost of a missed positive and of a false alarm, EUR.
+
+    Returns
+    -------
+    fraction : float in [0, 1]
+        1 if the excess cost over the best threshold is at most ``tol``;
+        then linear down to 0 at the cost of the better trivial policy
+        (flag everyone or no one).
+    cost : float
+        Mean cost per individual of ``threshold``, EUR.
+    best_cost, best_threshold : float
+        The lowest mean cost over every threshold and the threshold reaching
+        it (``inf``: flag no one).
+    trivial : float
+        Mean cost of the better trivial policy, EUR.
+    tol : float
+        ``COST_Z`` × the 99th percentile, over :data:`COST_BOOTSTRAP`
+        bootstrap resamples of the rows (seeded), of the excess cost of the
+        holdout's best threshold over each resample's best: the optimism of
+        a best threshold chosen on noisy rows, so that the truly optimal
+        threshold is not refused by chance (checked by simulation in
+        ``tests/test_a2_models.py``).
+    """
+    import numpy as np
+
+    scores = np.asarray(scores, dtype=float)
+    labels = np.asarray(labels, dtype=int)
+    grid = np.unique(scores)
+    if len(grid) > COST_GRID:  # large holdouts: quantiles of the scores (a coarser grid only favours the team)
+        grid = np.unique(np.quantile(scores, np.linspace(0.0, 1.0, COST_GRID + 1), method="inverted_cdf"))
+    grid = np.append(grid, np.inf)
+    costs = threshold_costs(scores, labels, grid, c_fn, c_fp)[0]
+    best = int(np.argmin(costs))
+    cost = float(threshold_costs(scores, labels, [threshold], c_fn, c_fp)[0, 0])
+    trivial = min(float(costs[0]), float(costs[-1]))  # flag everyone (lowest score) or no one (+inf)
+    # The holdout's best threshold is chosen on the holdout itself, so its cost is optimistic: the tolerance is
+    # the bootstrap distribution of that optimism (how much the best threshold of the resampled world, grid[best],
+    # costs more than the best threshold of each resample), its 99th percentile.
+    rng = np.random.default_rng(COST_SEED)
+    optimism, n = [], len(scores)
+    for _ in range(COST_BOOTSTRAP // 100):
+        draws = rng.integers(0, n, size=(100, n)) + n * np.arange(100)[:, None]      # rows drawn, per resample
+        weights = np.bincount(draws.ravel(), minlength=100 * n).reshape(100, n)
+        resampled = threshold_costs(scores, labels, grid, c_fn, c_fp, weights=weights)  # (100, thresholds)
+        optimism.append(resampled[:, best] - resampled.min(axis=1))
+    tol = COST_Z * float(np.quantile(np.concatenate(optimism), 0.99))
+    excess = cost - float(costs[best])
+    room = trivial - float(costs[best])
+    if excess <= tol:
+        fraction = 1.0
+    elif room > tol:
+        fraction = max(0.0, 1.0 - (excess - tol) / (room - tol))
+    else:
+        fraction = 0.0
+    return fraction, cost, float(costs[best]), float(grid[best]), trivial, tol
+
+
+@check("A2C8.decision_threshold", assignment="a2_conception", max_score=2, schema=TypeAdapter(float),
+       label="Procédure de test : seuil de décision choisi selon les coûts métier",
+       scoring="expected cost per individual on the hidden holdout of the team's model (A2C6.model) flagging "
+               "score ≥ the recorded threshold, with the case's costs of a missed positive and of a false alarm: "
+               "full points within the bootstrap's 99th percentile of the optimism of the holdout's best threshold "
+               "for that model, "
+               "linear down to 0 at the cost of the better trivial policy (flag everyone or no one)")
+def decision_threshold(ctx: CheckContext, answer: float) -> tuple[float, str]:
+    """Expected cost of the chosen threshold against the best reachable with the same model.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context; the model is ``ctx.answers["A2C6.model"]``
+        (scored on the holdout by :func:`model_audit`), the costs are the
+        ground truth's ``target.costs``.
+    answer : float
+        The decision threshold, on the scale of the model's positive-class
+        score (``predict_proba[:, 1]``).
+
+    Returns
+    -------
+    fraction : float
+        1 if the excess cost over the holdout's best threshold is within
+        ``COST_Z`` × the bootstrap sd of that excess (paired resamples of the
+        holdout, :data:`COST_BOOTSTRAP`, seeded); then linear down to 0 at
+        the cost of the better trivial policy.
+    evidence : str
+        French sentence: threshold, its cost, the best cost and its
+        threshold, the trivial policy's cost, the tolerance (EUR per individual).
+
+    Raises
+    ------
+    AnswerError
+        If the threshold is not finite, or the model cannot score the holdout.
+    """
+    import math
+
+    import numpy as np
+
+    if not math.isfinite(answer):
+        raise AnswerError("le seuil doit être un nombre fini")
+    audit = model_audit(ctx)
+    if audit["load_error"] or audit["holdout"] is None:
+        raise AnswerError("seuil non évaluable : le modèle noté (A2C6.model) ne score pas le jeu caché "
+                          f"({audit['load_error'] or audit['holdout_error'] or audit['fit_error']})")
+    scores = np.asarray(audit["holdout"], dtype=float)
+    labels = pd.read_csv(ctx.ground_truth_dir / "holdout_labels.csv")[ctx.ground_truth.target.column].to_numpy()
+    if len(scores) != len(labels) or not np.isfinite(scores).all():
+        raise AnswerError(f"{len(scores)} scores (dont valeurs manquantes ?) pour {len(labels)} lignes")
+    c_fn, c_fp = _costs(ctx.ground_truth)
+    fraction, team, best_cost, best_threshold, trivial, tol = threshold_score(scores, labels, answer, c_fn, c_fp)
+    shown = "aucun" if not math.isfinite(best_threshold) else _fr(best_threshold)
+    return fraction, (f"seuil {_fr(answer)} : coût attendu {_fr(team, 2)} € par individu sur le jeu caché "
+                      f"(cas manqué {_fr(c_fn, 0)} €, fausse alerte {_fr(c_fp, 0)} €) ; "
+                      f"meilleur seuil pour ce modèle {shown} → {_fr(best_cost, 2)} € ; "
+                      f"politique triviale {_fr(trivial, 2)} € ; tolérance (bruit du jeu caché) {_fr(tol, 2)} €")
+
+
+@check("A2C9.infrastructure", assignment="a2_conception", max_score=2, schema=TypeAdapter(Text),
+       label="Maquette de l'infrastructure : description YAML valide (zones, services, stockages, mesures, liens)",
+       scoring="the team's YAML description is read from its folder and validated by mspr.infra's pydantic schema "
+               "(0 if invalid), then one fifth of the points per design rule held: unique ids, every service and "
+               "store in a declared zone, links between declared nodes, every personal-data store protected by a "
+               "declared measure and not exposed to the internet (and at least one declared), encrypted flows to "
+               "personal data")
+@untrusted_file
+def infrastructure(ctx: CheckContext, answer: str) -> tuple[float, str]:
+    """Validity of the team's infrastructure description (its design goes to the jury).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The submission's context.
+    answer : str
+        Path of the YAML file, relative to the team's folder.
+
+    Returns
+    -------
+    fraction : float
+        0 if the file is missing or does not match :class:`mspr.infra.Infrastructure`;
+        else the share of :data:`mspr.infra.RULES` with no violation.
+    evidence : str
+        French summary (counts of zones, services, stores, measures, links)
+        and each violation.
+
+    Raises
+    ------
+    AnswerError
+        If the path leaves the team's folder or the file is unreadable.
+    """
+    from mspr.errors import MsprError
+    from mspr.infra import RULES, load_infrastructure, rule_violations
+
+    path = ctx.inside(answer)
+    if not path.is_file():
+        raise AnswerError(f"{answer} : fichier introuvable dans le dossier de l'équipe")
+    try:
+        infra = load_infrastructure(path)
+    except MsprError as exc:
+        return 0.0, f"description invalide : {exc.message[:400]}"
+    violations = rule_violations(infra)
+    if not any(s.donnees_personnelles for s in infra.stockages):
+        violations["donnees_personnelles"].append("aucun stockage déclaré avec des données personnelles, "
+                                                  "alors que les données du cas en contiennent")
+    held = [key for key, found in violations.items() if not found]
+    summary = (f"{len(infra.zones)} zones, {len(infra.services)} services, {len(infra.stockages)} stockages, "
+               f"{len(infra.mesures)} mesures, {len(infra.liens)} liens")
+    broken = [v for key in RULES for v in violations[key]]
+    if not broken:
+        return 1.0, summary + " ; toutes les règles sont respectées"
+    return len(held) / len(RULES), summary + " ; " + " ; ".join(broken[:6])

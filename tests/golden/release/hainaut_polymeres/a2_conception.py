@@ -236,8 +236,104 @@ record("A2C6.model", {
     "run_id": run_id,
 })
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "98b43106c8f8c79bbfab001ca457807a", "grade": false, "grade_id": "consigne_choix", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 5. Choix du modèle (évalué par le jury)
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "8a931ef0a3af69a4f68555dce7230871", "grade": false, "grade_id": "consigne_familles", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. Familles de modèles comparées
+#
+# Comparez, **chacun dans une exécution MLflow** de votre base de suivi, avec
+# le même découpage en plis : une référence naïve (`DummyClassifier`), un
+# modèle linéaire, un arbre de décision, une forêt aléatoire, un gradient
+# boosting, un petit réseau de neurones (`MLPClassifier`) et une segmentation
+# des machines (`KMeans` ou équivalent). Chaque exécution journalise
+# son modèle entraîné (`mlflow.sklearn.log_model`). Toutes les étapes
+# aléatoires sont initialisées (`random_state`) ; gardez des modèles petits et
+# `n_jobs=1` (l'épreuve tourne sur deux cœurs partagés).
+#
+# Le correcteur recharge **tous** les modèles journalisés de votre base et lit
+# la classe de chaque estimateur (pas le nom de l'exécution). Rangez dans
+# `runs_familles` l'identifiant d'exécution de chaque famille (pour mémoire).
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "6e1a85fd0607188aafd804420b8f2cec", "grade": false, "grade_id": "familles", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "30bc1d999e96a9de396a8ff55f383c81", "grade": false, "grade_id": "reponse_familles", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A2C5.model_families", {"tracking_uri": tracking_uri, "runs": runs_familles})
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "8c1e2dbae986dc296bd7803f47db7b00", "grade": false, "grade_id": "consigne_entrainement", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. Procédures d'entraînement
+#
+# Comparez trois procédures sur les lignes **dans l'ordre du temps** (les plus
+# anciennes d'abord ; gardez les plus récentes pour mesurer) : un
+# entraînement **par lot** (`fit` sur toutes les lignes), **par mini-lots** et
+# **en ligne** (une ligne à la fois), ces deux derniers avec `partial_fit`
+# (par exemple `SGDClassifier`). Pour chacune, une exécution MLflow qui
+# journalise son modèle et sa **courbe d'apprentissage** : une métrique
+# journalisée à plusieurs étapes (`step=` : le nombre de lignes vues).
+# Rangez les identifiants d'exécution dans `runs_entrainement`.
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "ce111b5d630d6241095b101d6ad66d6e", "grade": false, "grade_id": "entrainement", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "17719ca42062505e210633e85358f0ca", "grade": false, "grade_id": "reponse_entrainement", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A2C7.training_modes", {"tracking_uri": tracking_uri, "runs": runs_entrainement})
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "07adb9811922c58dc76bd8d29ab47b96", "grade": false, "grade_id": "consigne_seuil", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Phase de test et seuil de décision
+#
+# Pour le modèle retenu (celui de la section 4) : mesurez sur des prédictions
+# hors pli (validation croisée stratifiée) le rappel, les taux de faux
+# positifs et de faux négatifs, l'exactitude et le ROC AUC, avec un
+# intervalle de confiance par bootstrap ; journalisez-les dans MLflow.
+# Hainaut Polymères Industries chiffre le coût d'un cas manqué à **18000 €**
+# et celui d'une fausse alerte à **900 €** :
+# choisissez le **seuil de décision** (un machine est signalé si
+# `predict_proba(...)[:, 1] >= seuil`) qui minimise le coût attendu, et
+# rangez-le dans `seuil`. Le correcteur calcule le coût de votre seuil sur le
+# jeu caché et le compare au meilleur coût atteignable avec votre modèle.
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "b12eaccaca5e69322517b687e39b05d2", "grade": false, "grade_id": "seuil", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "55393a0ebc59c16cb6a7b6b6ac31505a", "grade": false, "grade_id": "reponse_seuil", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A2C8.decision_threshold", seuil)
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "d8bbbea1c9d1fa744552b7ed82e9bde3", "grade": false, "grade_id": "consigne_infrastructure", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 8. Maquette de l'infrastructure cible
+#
+# Décrivez l'infrastructure nécessaire au service du modèle dans un fichier
+# YAML du dossier du bloc : `zones` (réseau ; `exposition` parmi `internet`,
+# `dmz`, `interne`, `restreinte`), `services`, `stockages`
+# (`donnees_personnelles: true/false`, `mesures` qui les protègent),
+# `mesures` de sécurité (`type` parmi `chiffrement`, `controle_acces`,
+# `pseudonymisation`, `journalisation`, `pare_feu`, `sauvegarde`,
+# `authentification`, `autre`) et `liens` (`source`, `cible`, `protocole`,
+# `chiffre`). `mspr.infra` la valide (`load_infrastructure`,
+# `rule_violations`) et en dessine le schéma (`draw_infrastructure`).
+# Rangez le chemin du fichier (relatif au dossier) dans `fichier_infra`.
+# Le correcteur vérifie la validité de la description ; le jury juge la
+# conception (section suivante).
+
+# %% deletable=false nbgrader={"cell_type": "code", "checksum": "bd19ef92cc1b6ce20596e99817dc7316", "grade": false, "grade_id": "infrastructure", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# VOTRE CODE ICI
+raise NotImplementedError()
+
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "f0b80d730fe7b340be4460eb9f6f63bf", "grade": false, "grade_id": "reponse_infrastructure", "locked": true, "schema_version": 3, "solution": false, "task": false}
+record("A2C9.infrastructure", fichier_infra)
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "59673185b4c9878089da792ad03aa1e1", "grade": false, "grade_id": "consigne_conception_infra", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Conception de l'infrastructure (évaluée par le jury)
+#
+# En quelques lignes : pourquoi ces zones et ces flux ? Où sont les données à
+# caractère personnel, qui y accède et comment sont-elles protégées ? Comment
+# le modèle est-il réentraîné et déployé ?
+
+# %% [markdown] deletable=false nbgrader={"cell_type": "markdown", "checksum": "5a999c8f2948c8e17cd980a32ac6ea1c", "grade": true, "grade_id": "A2C9-maquette_infrastructure", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# VOTRE RÉPONSE ICI
+
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "f9566ac86808e1d8af0206da769ae8ba", "grade": false, "grade_id": "consigne_choix", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 9. Choix du modèle (évalué par le jury)
 #
 # Justifiez en une dizaine de lignes : quels modèles avez-vous comparés et
 # comment ? Pourquoi celui-ci, au regard de la performance, de la stabilité
