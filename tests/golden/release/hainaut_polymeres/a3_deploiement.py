@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "24bd81e14ac3b350fdb7b05925b0ee98", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "fd6a912278ad20aa8069eea44b10c3f9", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A3 — Test de déploiement du modèle de prédiction
 #
 # **Hainaut Polymères Industries** a validé son modèle de prédiction : pour
@@ -38,8 +38,8 @@
 # 5 requêtes/s en moyenne,
 # 20 en pointe ; lots de
 # 1 ou 20 ligne(s) par requête ; latence
-# p95 ≤ 250 ms et p99 ≤
-# 600 ms ; au plus
+# p95 ≤ 500 ms et p99 ≤
+# 1 200 ms ; au plus
 # 1 % de requêtes en erreur.
 #
 # **Livrables**
@@ -56,7 +56,7 @@
 #
 # Exécutez les cellules dans l'ordre. Les cellules grisées sont en lecture seule.
 
-# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "6904a06b7696d004779087a4c3776a28", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% deletable=false editable=false nbgrader={"cell_type": "code", "checksum": "8bf4c46cd46263e186b4167a3c5a2792", "grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import socket
 from pathlib import Path
 
@@ -69,8 +69,8 @@ NIVEAUX = {
     "debit_moyen_rps": 5.0,
     "debit_pointe_rps": 20.0,
     "tailles_lots": [1, 20],
-    "latence_p95_ms": 250.0,
-    "latence_p99_ms": 600.0,
+    "latence_p95_ms": 500.0,
+    "latence_p99_ms": 1200.0,
     "budget_erreurs_pct": 1.0,
 }
 MODELE = Path("modele")

@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "ac34eb5edb4492557589bae9e32a99d6", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "275dca4b04e15cf37b1c20d5a504cd98", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A2 — Conception : données, modèle et validation
 #
 # Le cadrage est validé : **Mutuelle Horizon Santé** veut un modèle qui estime,
@@ -39,10 +39,17 @@
 #   modélisation préparée, suite d'attentes de qualité éprouvée.
 # - **A2C4** — Évaluer l'adéquation des modèles d'apprentissage disponibles avec
 #   le projet (cellule évaluée par le jury).
+# - **A2C5** — Comparer les familles de modèles (référence naïve, linéaire, arbre,
+#   forêt, boosting, réseau de neurones, segmentation), chacune tracée dans MLflow.
 # - **A2C6** — Analyser les performances et la capacité prédictive du modèle
 #   proposé : il sera évalué sur un jeu de test caché, tiré de la même population.
+# - **A2C7** — Mettre en œuvre les modes d'entraînement : par lot, par mini-lots
+#   et en ligne (`partial_fit`), avec la courbe d'apprentissage.
 # - **A2C8** — Définir une phase de test et de validation du modèle : validation
-#   croisée stratifiée, tracée dans MLflow.
+#   croisée stratifiée, tracée dans MLflow, seuil de décision choisi selon les
+#   coûts métier.
+# - **A2C9** — Maquetter l'infrastructure cible (fichier YAML décrit dans la
+#   section dédiée, schéma dessiné).
 #
 # **Livrables**
 #

@@ -12,7 +12,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "e2da21979c2256f98b8f1efbdf3f42ef", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] deletable=false editable=false nbgrader={"cell_type": "markdown", "checksum": "f76367adedfba392d26a9b5aa500ff09", "grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Bloc A2 — Conception : données, modèle et validation
 #
 # Le cadrage est validé : **Océane Mobilités** veut un modèle qui estime, pour
@@ -40,10 +40,17 @@
 #   modélisation préparée, suite d'attentes de qualité éprouvée.
 # - **A2C4** — Évaluer l'adéquation des modèles d'apprentissage disponibles avec
 #   le projet (cellule évaluée par le jury).
+# - **A2C5** — Comparer les familles de modèles (référence naïve, linéaire, arbre,
+#   forêt, boosting, réseau de neurones, segmentation), chacune tracée dans MLflow.
 # - **A2C6** — Analyser les performances et la capacité prédictive du modèle
 #   proposé : il sera évalué sur un jeu de test caché, tiré de la même population.
+# - **A2C7** — Mettre en œuvre les modes d'entraînement : par lot, par mini-lots
+#   et en ligne (`partial_fit`), avec la courbe d'apprentissage.
 # - **A2C8** — Définir une phase de test et de validation du modèle : validation
-#   croisée stratifiée, tracée dans MLflow.
+#   croisée stratifiée, tracée dans MLflow, seuil de décision choisi selon les
+#   coûts métier.
+# - **A2C9** — Maquetter l'infrastructure cible (fichier YAML décrit dans la
+#   section dédiée, schéma dessiné).
 #
 # **Livrables**
 #
