@@ -43,6 +43,56 @@ class AnswerError(Exception):
     """A recorded answer does not have the expected shape (French message)."""
 
 
+def run_worker(tmp: Path, spec: dict, *, workdir: Path, timeout: float, timeout_message: str,
+               failure_message: str, readable: list[Path] = (), module: str | None = None) -> Any:
+    """Run a grader worker in the sandbox on ``spec`` and return what it wrote.
+
+    Parameters
+    ----------
+    tmp : pathlib.Path
+        An empty temporary folder: ``spec.json``, ``home/`` and the worker's
+        ``out.json`` go there (``spec["output"]`` is set to that file).
+    spec : dict
+        The worker's instructions (JSON-serialisable).
+    workdir : pathlib.Path
+        The team's folder, shown to the worker as a throw-away copy.
+    timeout : float
+        Seconds before the worker is killed.
+    timeout_message, failure_message : str
+        French messages: the first when the worker times out, the second
+        (followed by « : <last line of the worker's stderr> ») when it fails.
+    readable : list of pathlib.Path, optional
+        Extra paths the worker may read (see
+        :func:`mspr.grading.sandbox.run_model_worker`).
+    module : str, optional
+        The worker module (default: :mod:`mspr.grading._model_worker`).
+
+    Returns
+    -------
+    Any
+        The JSON document the worker wrote to ``out.json``.
+
+    Raises
+    ------
+    AnswerError
+        With ``timeout_message`` or ``failure_message``.
+    """
+    from mspr.grading.sandbox import run_model_worker
+
+    output = tmp / "out.json"
+    (tmp / "spec.json").write_text(json.dumps({**spec, "output": str(output)}), encoding="utf-8")
+    (tmp / "home").mkdir()
+    try:
+        proc = run_model_worker(tmp, workdir=workdir, readable=list(readable), env=sandbox_env(tmp / "home"),
+                                timeout=timeout, **({"module": module} if module else {}))
+    except subprocess.TimeoutExpired:
+        raise AnswerError(timeout_message) from None
+    if proc.returncode != 0 or not output.is_file():
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise AnswerError(f"{failure_message} : {last[:300]}")
+    return json.loads(output.read_text(encoding="utf-8"))
+
+
 @dataclass(frozen=True)
 class Check:
     """One auto check.
@@ -248,29 +298,19 @@ class CheckContext:
         AnswerError
             If the model cannot be loaded or fails to predict.
         """
-        from mspr.grading.sandbox import run_model_worker
-
         with tempfile.TemporaryDirectory(prefix="mspr-model-") as tmp:
             tmp = Path(tmp)
             # The worker gets a copy of the features alone, not the folder they came from.
             shutil.copyfile(features, tmp / "features.csv")
             spec = {"model_uri": model_uri, "tracking_uri": tracking_uri, "flavor": flavor,
-                    "method": method, "input": str(tmp / "features.csv"), "output": str(tmp / "out.json")}
-            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-            (tmp / "home").mkdir()
+                    "method": method, "input": str(tmp / "features.csv")}
             # In the sandbox: the team's folder (a throw-away copy at the same path), the
             # reference model when that is what is scored, never the labels.
             local = Path(model_uri)
             extra = [local] if local.is_absolute() and local.exists() and not local.is_relative_to(self.workdir) else []
-            try:
-                proc = run_model_worker(tmp, workdir=self.workdir, readable=extra, env=sandbox_env(tmp / "home"),
-                                        timeout=MODEL_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                raise AnswerError(f"le modèle n'a pas répondu en {MODEL_TIMEOUT_S} s") from None
-            if proc.returncode != 0 or not (tmp / "out.json").is_file():
-                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-                raise AnswerError(f"modèle inutilisable ({model_uri}) : {last[:300]}")
-            return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
+            return run_worker(tmp, spec, workdir=self.workdir, readable=extra, timeout=MODEL_TIMEOUT_S,
+                              timeout_message=f"le modèle n'a pas répondu en {MODEL_TIMEOUT_S} s",
+                              failure_message=f"modèle inutilisable ({model_uri})")
 
     def audit_model(self, *, model_uri: str, tracking_uri: str, train: Path, suspects: list[str],
                     n_splits: int, seeds: list[int]) -> dict:
@@ -305,8 +345,6 @@ class CheckContext:
         AnswerError
             If the worker itself fails or exceeds :data:`MODEL_TIMEOUT_S`.
         """
-        from mspr.grading.sandbox import run_model_worker
-
         truth = self.ground_truth
         with tempfile.TemporaryDirectory(prefix="mspr-audit-") as tmp:
             tmp = Path(tmp)
@@ -317,19 +355,10 @@ class CheckContext:
                     "target": truth.target.column,
                     "drop": [c for c in ([truth.target.regression_column] if truth.target.regression_column else [])
                              if c in truth.tables[truth.main_table].columns],
-                    "suspects": list(suspects), "n_splits": n_splits, "seeds": list(seeds),
-                    "output": str(tmp / "out.json")}
-            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-            (tmp / "home").mkdir()
-            try:
-                proc = run_model_worker(tmp, workdir=self.workdir, env=sandbox_env(tmp / "home"),
-                                        timeout=MODEL_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                raise AnswerError(f"l'analyse du modèle n'a pas abouti en {MODEL_TIMEOUT_S} s") from None
-            if proc.returncode != 0 or not (tmp / "out.json").is_file():
-                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-                raise AnswerError(f"analyse du modèle impossible ({model_uri}) : {last[:300]}")
-            return json.loads((tmp / "out.json").read_text(encoding="utf-8"))
+                    "suspects": list(suspects), "n_splits": n_splits, "seeds": list(seeds)}
+            return run_worker(tmp, spec, workdir=self.workdir, timeout=MODEL_TIMEOUT_S,
+                              timeout_message=f"l'analyse du modèle n'a pas abouti en {MODEL_TIMEOUT_S} s",
+                              failure_message=f"analyse du modèle impossible ({model_uri})")
 
     def inspect_models(self, *, tracking_uri: str, models: list[dict]) -> list[dict]:
         """Load each of a team's logged models in a subprocess and read what it is.
@@ -352,23 +381,12 @@ class CheckContext:
         AnswerError
             If the worker itself fails or exceeds :data:`MODEL_TIMEOUT_S`.
         """
-        from mspr.grading.sandbox import run_model_worker
-
         with tempfile.TemporaryDirectory(prefix="mspr-inspect-") as tmp:
             tmp = Path(tmp)
-            spec = {"mode": "inspect", "tracking_uri": tracking_uri, "models": list(models),
-                    "output": str(tmp / "out.json")}
-            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-            (tmp / "home").mkdir()
-            try:
-                proc = run_model_worker(tmp, workdir=self.workdir, env=sandbox_env(tmp / "home"),
-                                        timeout=MODEL_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                raise AnswerError(f"la lecture des modèles n'a pas abouti en {MODEL_TIMEOUT_S} s") from None
-            if proc.returncode != 0 or not (tmp / "out.json").is_file():
-                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-                raise AnswerError(f"lecture des modèles impossible : {last[:300]}")
-            return json.loads((tmp / "out.json").read_text(encoding="utf-8"))["models"]
+            spec = {"mode": "inspect", "tracking_uri": tracking_uri, "models": list(models)}
+            return run_worker(tmp, spec, workdir=self.workdir, timeout=MODEL_TIMEOUT_S,
+                              timeout_message=f"la lecture des modèles n'a pas abouti en {MODEL_TIMEOUT_S} s",
+                              failure_message="lecture des modèles impossible")["models"]
 
 
 # -- answer schemas ------------------------------------------------------------------

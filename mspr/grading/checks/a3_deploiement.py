@@ -17,7 +17,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from mspr._proc import pid_alive
-from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, parse
+from mspr.grading.checks._core import AnswerError, CheckContext, Text, check, parse, run_worker
 from mspr.serving import access_log_requests
 
 
@@ -432,14 +432,10 @@ def remeasure(ctx: CheckContext, table: dict | None = None) -> dict:
     """
     if REMEASURE_KEY in ctx.cache:
         return ctx.cache[REMEASURE_KEY]
-    import json
     import shutil
-    import subprocess
     import tempfile
 
     from mspr.case.layout import CaseLayout
-    from mspr.grading.execute import sandbox_env
-    from mspr.grading.sandbox import run_model_worker
 
     result = {"error": None, "startup_s": None, "rounds": []}
     production = ctx.ground_truth.production
@@ -464,21 +460,14 @@ def remeasure(ctx: CheckContext, table: dict | None = None) -> dict:
             spec = {"model": str(model), "rows": str(tmp / "lignes.csv"),
                     "mean_rps": float(levels["debit_moyen_rps"]), "peak_rps": float(levels["debit_pointe_rps"]),
                     "seconds": REMEASURE_SECONDS, "rounds": REMEASURE_ROUNDS, "pause_s": REMEASURE_PAUSE_S,
-                    "table": table, "output": str(tmp / "out.json")}
-            (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-            (tmp / "home").mkdir()
+                    "table": table}
             try:
-                proc = run_model_worker(tmp, workdir=ctx.workdir, env=sandbox_env(tmp / "home"),
-                                        timeout=REMEASURE_TIMEOUT_S, module="mspr.grading._loadtest_worker")
-            except subprocess.TimeoutExpired:
-                proc = None
-                result["error"] = f"la re-mesure n'a pas abouti en {REMEASURE_TIMEOUT_S} s"
-            if proc is not None:
-                if proc.returncode != 0 or not (tmp / "out.json").is_file():
-                    last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-                    result["error"] = f"serveur ou test de charge en échec : {last[:300]}"
-                else:
-                    result = json.loads((tmp / "out.json").read_text(encoding="utf-8"))
+                result = run_worker(tmp, spec, workdir=ctx.workdir, timeout=REMEASURE_TIMEOUT_S,
+                                    module="mspr.grading._loadtest_worker",
+                                    timeout_message=f"la re-mesure n'a pas abouti en {REMEASURE_TIMEOUT_S} s",
+                                    failure_message="serveur ou test de charge en échec")
+            except AnswerError as exc:
+                result["error"] = str(exc)
     ctx.cache[REMEASURE_KEY] = result
     return result
 
