@@ -172,6 +172,8 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
                         path=ws.step_dir("submitted"), hint=f"équipes ayant rendu : {', '.join(submitted)}")
     for note in probe().notes:
         click.echo(f"Attention : {note}.", err=True)
+    from mspr.jury.fmt import fr_number
+
     with _TeamProgress() as progress:
         grades = autograde(ws, list(teams) or None, list(assignments) or None, progress=progress.update,
                            workers=workers, engine=engine, scheduler=scheduler, resume=not restart)
@@ -180,7 +182,7 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
         top = sum(c.max_score for c in g.checks)
         failed = sum("en erreur à l'exécution" in line for line in g.incidents)
         state = ("NON EXÉCUTÉ" if not g.executed else f"ERREUR ({failed} cell.)" if failed else "exécuté")
-        click.echo(f"  {g.team_id:10s} {g.assignment_id:16s} {state:12s} {total:g}/{top:g}")
+        click.echo(f"  {g.team_id:10s} {g.assignment_id:16s} {state:12s} {fr_number(total)}/{fr_number(top)}")
         for line in g.incidents:
             click.echo(f"      ! {line}")
 
@@ -502,6 +504,7 @@ def demo_cmd(out: Path, case_dir: Path, seed: int | None, rows: int | None) -> N
     from rich.table import Table
 
     from mspr.demo import demo
+    from mspr.jury.fmt import fr_number
 
     totals = demo(out, case_dir=case_dir, seed=seed, rows=rows, echo=click.echo)
     table = Table(title="Points automatiques par bloc")
@@ -509,9 +512,10 @@ def demo_cmd(out: Path, case_dir: Path, seed: int | None, rows: int | None) -> N
     for col in ["Équipe", *blocks, "Total"]:
         table.add_column(col, justify="left" if col == "Équipe" else "right")
     for team, per_block in totals.items():
-        cells = [f"{per_block[b][0]:g}/{per_block[b][1]:g}" if b in per_block else "-" for b in blocks]
+        cells = [f"{fr_number(per_block[b][0])}/{fr_number(per_block[b][1])}" if b in per_block else "-"
+                 for b in blocks]
         total = sum(s for s, _ in per_block.values()), sum(m for _, m in per_block.values())
-        table.add_row(team, *cells, f"{total[0]:g}/{total[1]:g}")
+        table.add_row(team, *cells, f"{fr_number(total[0])}/{fr_number(total[1])}")
     Console().print(table)
     click.echo(f"Rapport : {Path(out) / 'report' / 'index.html'}")
 

@@ -165,3 +165,14 @@ def test_case_build_out_onto_a_foreign_folder_or_a_file_exits_2_and_keeps_everyt
     assert main(["case", "build", str(DEFAULT_CASE), "--out", str(target), "--rows", "300"]) == 2
     err = capsys.readouterr().err
     assert "est un fichier" in err and "Traceback" not in err and target.read_text(encoding="utf-8") == "x"
+
+
+def test_demo_summary_writes_points_with_a_decimal_comma(tmp_path, capsys, monkeypatch):
+    import mspr.demo
+
+    totals = {"partial": {"A1": (3.62, 4), "A2": (16.5, 23)}}
+    monkeypatch.setattr(mspr.demo, "demo", lambda *args, **kwargs: totals)
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "3,62/4" in out and "16,5/23" in out and "20,12/27" in out
+    assert "3.62" not in out and "16.5" not in out
