@@ -7,11 +7,16 @@ chosen assignment, measures, each in a fresh copy of the cohort:
    (``NbGraderAPI.autograde`` in one course root: no sandbox, no checks);
 2. ``workers-2``: ``mspr autograde --workers 2`` (sandbox, checks, writer);
 3. ``isolated-1`` / ``plain-1``: ``mspr autograde --workers 1`` with and
-   without the sandbox (``MSPR_SANDBOX=off``): the isolation's own cost;
-4. ``one-shot-1``: ``mspr autograde --workers 1`` with a fresh worker
+   without the sandbox (``MSPR_SANDBOX=off``, which also means fresh
+   kernels: the preloader works inside the sandbox only);
+4. ``preload-off-1``: ``mspr autograde --workers 1`` with each kernel a fresh
+   interpreter (``MSPR_PRELOAD=off``) rather than forked, its modules
+   already imported, by the kernel preloader; against ``plain-1``, the
+   isolation's own cost (same kernel start);
+5. ``one-shot-1``: ``mspr autograde --workers 1`` with a fresh worker
    interpreter per submission (``MSPR_WORKER_ONE_SHOT=1``, the engine before
    its fork server);
-5. ``nbconvert``: each notebook executed alone by ``jupyter nbconvert
+6. ``nbconvert``: each notebook executed alone by ``jupyter nbconvert
    --execute`` in a copy of its folder.
 
 Each measure gives the wall time and the CPU time (user + system) of the
@@ -23,7 +28,10 @@ less. With ``--rounds 2`` (or more) the
 phases run again in reverse order (A B C … C B A), so that a change of load
 during the run weighs on every phase alike; the figures are the medians.
 
-Prints a table and writes ``build/bench/engine.json``. Usage::
+Every grading phase must give each copy its full automatic score, or the
+benchmark stops (a failing grading is fast). The base cohort is rebuilt
+when the labs, the default case or the package changed. Prints a table and
+writes ``build/bench/engine.json``. Usage::
 
     .venv/bin/python benchmarks/engine.py [--copies 8] [--rounds 1] [--assignment a4_pilotage ...]
 """
@@ -129,8 +137,20 @@ PHASES = [("nbgrader", "nbgrader seul, l'un après l'autre"),
           ("workers-2", "mspr autograde --workers 2"),
           ("isolated-1", "mspr autograde --workers 1 (isolé)"),
           ("plain-1", "mspr autograde --workers 1 (sans isolation)"),
+          ("preload-off-1", "mspr autograde --workers 1 (noyaux non préchargés)"),
           ("one-shot-1", "mspr autograde --workers 1 (un interpréteur par rendu)"),
           ("nbconvert", "nbconvert seul, l'un après l'autre")]
+
+
+def _check_grades(ws: Workspace, teams: list[str], assignments: list[str], label: str) -> None:
+    """Stop the benchmark if a grading phase did not give every copy the full automatic score (fast but wrong)."""
+    for team in teams:
+        for assignment in assignments:
+            grade = json.loads(ws.grades(team, assignment).read_text(encoding="utf-8"))
+            got, full = (sum(c[k] for c in grade["checks"]) for k in ("score", "max_score"))
+            if not grade["executed"] or grade["grader_error"] or abs(got - full) > 1e-9:
+                raise SystemExit(f"{label} : {team}/{assignment} noté {got}/{full} (exécuté : {grade['executed']}) ; "
+                                 f"mesure sans valeur, voir {ws.grades(team, assignment)}")
 
 
 def _phase(key: str, base: Workspace, folder: Path, teams: list[str], assignments: list[str]) -> tuple[float, float]:
@@ -141,10 +161,27 @@ def _phase(key: str, base: Workspace, folder: Path, teams: list[str], assignment
     if key == "nbconvert":
         return nbconvert_alone(ws, teams, assignments)
     if key == "workers-2":
-        return _timed([*autograde, "--workers", "2"])
-    env = {"isolated-1": None, "plain-1": {**os.environ, "MSPR_SANDBOX": "off"},
-           "one-shot-1": {**os.environ, "MSPR_WORKER_ONE_SHOT": "1"}}[key]
-    return _timed([*autograde, "--workers", "1"], env=env)
+        timed = _timed([*autograde, "--workers", "2"])
+    else:
+        env = {"isolated-1": None, "plain-1": {**os.environ, "MSPR_SANDBOX": "off"},
+               "preload-off-1": {**os.environ, "MSPR_PRELOAD": "off"},
+               "one-shot-1": {**os.environ, "MSPR_WORKER_ONE_SHOT": "1"}}[key]
+        timed = _timed([*autograde, "--workers", "1"], env=env)
+    _check_grades(ws, teams, assignments, key)
+    return timed
+
+
+def _fingerprint() -> str:
+    """Hash of what the base cohort is built from (labs, default case, package but its grading): a stale base is rebuilt."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in (REPO_ROOT / "labs", DEFAULT_CASE if DEFAULT_CASE.is_dir() else DEFAULT_CASE.parent,
+                   REPO_ROOT / "mspr"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and "grading" not in path.parts:
+                digest.update(str(path.relative_to(REPO_ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def main() -> None:
@@ -163,10 +200,13 @@ def main() -> None:
     out = REPO_ROOT / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     base = Workspace(out / "engine-base")
-    if not (base.grader_dir / "gradebook.db").is_file():
+    stamp = out / "engine-base.empreinte"
+    fingerprint = _fingerprint()
+    if not (base.grader_dir / "gradebook.db").is_file() or not stamp.is_file() or stamp.read_text() != fingerprint:
         shutil.rmtree(base.root, ignore_errors=True)
         build_case(DEFAULT_CASE, out=base.case_dir)
         release(base)
+        stamp.write_text(fingerprint)
     n = len(teams) * len(assignments)
     results = {"submissions": n, "assignments": assignments, "cpu_count": os.cpu_count(), "rounds": args.rounds,
                "load_before": os.getloadavg(), "runs": []}
@@ -184,11 +224,16 @@ def main() -> None:
     results.update({"wall_s": wall, "cpu_s": cpu})
     ratios = {  # name: (numerator, denominator, of wall or CPU times)
         "speedup_workers2_vs_nbgrader": ("nbgrader", "workers-2", wall),
-        "isolation_overhead": ("isolated-1", "plain-1", wall),
-        "isolation_overhead_cpu": ("isolated-1", "plain-1", cpu),
+        # the sandbox's own cost: the same kernel start (a fresh interpreter) with and without it
+        "isolation_overhead": ("preload-off-1", "plain-1", wall),
+        "isolation_overhead_cpu": ("preload-off-1", "plain-1", cpu),
+        # the default isolated grading (its kernels preloaded, which needs the sandbox) against no isolation
+        "isolated_vs_plain": ("isolated-1", "plain-1", wall),
         "grading_vs_nbconvert": ("isolated-1", "nbconvert", wall),
         "grading_vs_nbconvert_cpu": ("isolated-1", "nbconvert", cpu),
         "grading_vs_nbgrader_cpu": ("isolated-1", "nbgrader", cpu),
+        "preload_gain": ("preload-off-1", "isolated-1", wall),
+        "preload_gain_cpu": ("preload-off-1", "isolated-1", cpu),
         "fork_server_gain": ("one-shot-1", "isolated-1", wall),
         "fork_server_gain_cpu": ("one-shot-1", "isolated-1", cpu),
     }
@@ -202,11 +247,14 @@ def main() -> None:
     results["load_after"] = os.getloadavg()
     labels = {"speedup_workers2_vs_nbgrader": "accélération --workers 2 / nbgrader seul (durée)",
               "speedup_bound_from_cpu": "  borne permise par le temps CPU (2 cœurs libres)",
-              "isolation_overhead": "coût de l'isolation, 1 correcteur (durée)",
-              "isolation_overhead_cpu": "coût de l'isolation, 1 correcteur (CPU)",
+              "isolation_overhead": "coût de l'isolation, 1 correcteur, noyaux non préchargés (durée)",
+              "isolation_overhead_cpu": "coût de l'isolation, 1 correcteur, noyaux non préchargés (CPU)",
+              "isolated_vs_plain": "correction isolée (noyaux préchargés) / sans isolation (durée)",
               "grading_vs_nbconvert": "correction / nbconvert seul, par rendu (durée)",
               "grading_vs_nbconvert_cpu": "correction / nbconvert seul, par rendu (CPU)",
               "grading_vs_nbgrader_cpu": "correction / nbgrader seul, par rendu (CPU)",
+              "preload_gain": "noyaux non préchargés / préchargés (durée)",
+              "preload_gain_cpu": "noyaux non préchargés / préchargés (CPU)",
               "fork_server_gain": "un interpréteur par rendu / serveur de correcteurs (durée)",
               "fork_server_gain_cpu": "un interpréteur par rendu / serveur de correcteurs (CPU)"}
     for name, label in labels.items():

@@ -109,3 +109,59 @@ def descendants(root: int) -> dict[int, str]:
                 found[int(child)] = cmdline_of(child)
             todo.append(child)
     return found
+
+
+def pid_namespace(pid: str | int) -> str:
+    """Return the pid namespace a process runs in (``pid:[<inode>]``), or "" if unreadable.
+
+    Parameters
+    ----------
+    pid : str or int
+        Host pid.
+
+    Returns
+    -------
+    str
+        Target of ``/proc/<pid>/ns/pid``.
+    """
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return ""
+
+
+def parent_of(pid: str | int) -> int | None:
+    """Return the host pid of a process's parent, or None if unreadable."""
+    fields = _stat_fields(str(pid))
+    return int(fields[1]) if len(fields) > 1 else None
+
+
+def namespace_members(known: set[int] | list[int]) -> dict[int, str]:
+    """Return every live process sharing a pid namespace with one of ``known``, other than this process's own.
+
+    A sandbox has a pid namespace of its own: a process inside it belongs to
+    the sandbox whoever started it (a kernel forked by the kernel preloader,
+    :mod:`mspr.grading._kernel_zygote`, is no descendant of the sandbox's
+    ``bwrap``) and whatever it did since (``setsid``, ``chdir``).
+
+    Parameters
+    ----------
+    known : set or list of int
+        Host pids of processes known to run in the sandbox (e.g. the
+        descendants of its ``bwrap``).
+
+    Returns
+    -------
+    dict of int to str
+        Command line of each member, by host pid (``known`` included when
+        they run in a pid namespace other than this process's).
+    """
+    own = pid_namespace("self")
+    spaces = {pid_namespace(pid) for pid in known} - {own, ""}
+    if not spaces:
+        return {}
+    found = {}
+    for pid in pids():
+        if pid_namespace(pid) in spaces and _stat_fields(pid)[:1] not in ([], ["Z"]):
+            found[int(pid)] = cmdline_of(pid)
+    return found

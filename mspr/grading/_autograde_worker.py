@@ -76,7 +76,7 @@ def grade(params: dict) -> int:
         sandbox.probe.cache_clear()
     limits = Limits(**params["limits"])
     sk.configure(run_dir=Path(params["run_dir"]), home=Path(params["home"]), scratch=Path(params["scratch"]),
-                 limits=limits)
+                 limits=limits, preloader=params.get("preloader"))
     api = make_api(Path(params["root"]), params["db_url"])
     config = api.config
     config.Autograde.autograde_preprocessors = [sk.SafeExecute, IgnorePattern, ClearMetadataPreprocessor,
@@ -116,9 +116,22 @@ def _preload() -> None:
     from jupyter_client import manager  # noqa: F401
     from nbconvert import preprocessors  # noqa: F401
 
-    from mspr.grading import _sandbox_kernel, sandbox  # noqa: F401
+    import IPython  # noqa: F401 - what finding the kernel's spec imports
+    import ipykernel.kernelspec  # noqa: F401
+    import nbformat
+    import sqlalchemy.dialects.sqlite  # noqa: F401 - the gradebook's
+
+    from mspr._nbgrader import cache_cell_schema_checks
+    from mspr.grading import _kernel_zygote, _sandbox_kernel, sandbox  # noqa: F401
+
+    cache_cell_schema_checks()
 
     sandbox.probe()  # runs bwrap once; the children inherit the answer
+    # nbformat checks its JSON schemas the first time it validates in a process: once here, not per child
+    cell = nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output("stream", text="1")])
+    notebook = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("a")])
+    nbformat.validate(notebook)
+    list(nbformat.validator.iter_validate(notebook))
     try:  # the A4 checks evaluate the SLA workbook's formulas in a forked child (see ``_code``)
         import importlib
         import pkgutil
@@ -170,10 +183,80 @@ def _child(params: dict) -> None:
             os._exit(code)
 
 
-def serve() -> int:
-    """Fork server: one request line in, one forked worker per submission (see the module docstring)."""
+class _Preloader:
+    """The server's kernel preloader (:mod:`mspr.grading._kernel_zygote`).
+
+    Started early by :meth:`begin` (its imports then run while the server
+    imports its own), or on the first request that wants it.
+    """
+
+    proc = None
+    control: str | None = None
+    started = False
+
+    @classmethod
+    def begin(cls, modules: list[str]) -> None:
+        """Start the preloader, importing ``modules`` too (returns at once)."""
+        import subprocess
+        import tempfile
+
+        from mspr.grading.engine import SCRATCH_PREFIX
+
+        cls.started = True
+        folder = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-noyaux-")  # 0700: root only
+        control = os.path.join(folder, "controle.sock")
+        env = {**os.environ, "MPLCONFIGDIR": os.path.join(folder, "matplotlib")}
+        try:
+            cls.proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._kernel_zygote", control, *modules],
+                                        cwd="/", env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+            cls.control = control
+        except OSError:
+            cls.proc = None
+
+    @classmethod
+    def ready(cls) -> str | None:
+        """The preloader's control socket once it listens; None if it could not start."""
+        if cls.proc is not None:
+            try:
+                answer = json.loads(cls.proc.stdout.readline() or b"{}")
+            except ValueError:
+                answer = {}
+            if not answer.get("ready") or answer.get("unsafe"):
+                cls.proc.kill()
+                cls.control = None
+            cls.proc.stdout.close()
+            cls.proc = None
+        return cls.control
+
+    @classmethod
+    def fill(cls, params: dict) -> dict:
+        """Give a submission's request the preloader's socket, when it asks for a preloaded kernel."""
+        if params.pop("preload", False) and "code" not in params:
+            if not cls.started:
+                cls.begin([])
+            params["preloader"] = cls.ready()
+        return params
+
+
+def _status(status: int, usage) -> bytes:
+    return json.dumps({"status": os.waitstatus_to_exitcode(status),
+                       "cpu_s": usage.ru_utime + usage.ru_stime}).encode() + b"\n"
+
+
+def serve(modules: list[str] | None = None) -> int:
+    """Fork server: one request line in, one forked worker per submission (see the module docstring).
+
+    Parameters
+    ----------
+    modules : list of str, optional
+        When given, the kernel preloader is started at once and imports
+        them (the modules the notebooks to grade import).
+    """
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
+    if modules is not None:
+        _Preloader.begin(modules)
     _preload()
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     answers.write(b'{"ready": true}\n')
@@ -182,17 +265,135 @@ def serve() -> int:
         line = requests.readline()
         if not line:
             return 0
-        params = json.loads(line)
+        params = _Preloader.fill(json.loads(line))
         pid = os.fork()
         if pid == 0:
             _child(params)
         answers.write(json.dumps({"pid": pid}).encode() + b"\n")
         answers.flush()
         _, status, usage = os.wait4(pid, 0)
-        answers.write(json.dumps({"status": os.waitstatus_to_exitcode(status),
-                                  "cpu_s": usage.ru_utime + usage.ru_stime}).encode() + b"\n")
+        answers.write(_status(status, usage))
         answers.flush()
 
 
+def serve_socket(path: str, modules: list[str] | None = None) -> int:
+    """Shared fork server: the same protocol, one connection per grading process of a pool (never returns).
+
+    Each connection (a pool worker of :mod:`mspr.grading.engine`) sends one
+    request at a time and gets ``{"ready": true}`` on connecting, then the
+    same answers as from :func:`serve`. Requests of different connections
+    run concurrently. A connection that closes (its grading process stopped
+    or was killed) has its running worker's session killed.
+
+    Parameters
+    ----------
+    path : str
+        The Unix socket to listen on, in a folder only root reads.
+    modules : list of str, optional
+        As for :func:`serve`.
+    """
+    import selectors
+    import socket
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if modules is not None:
+        _Preloader.begin(modules)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wake_w)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    listener.listen(16)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "listen")
+    selector.register(wake_r, selectors.EVENT_READ, "wake")
+    buffers: dict = {}  # connection -> bytes received, not yet a line
+    children: dict = {}  # pid -> connection
+    _preload()
+    sys.stdout.write('{"ready": true}\n')
+    sys.stdout.flush()
+
+    def drop(conn) -> None:
+        for pid in [pid for pid, owner in children.items() if owner is conn]:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        selector.unregister(conn)
+        buffers.pop(conn, None)
+        conn.close()
+
+    while True:
+        for key, _ in selector.select(timeout=1.0):
+            if key.data == "listen":
+                conn, _ = listener.accept()
+                buffers[conn] = b""
+                selector.register(conn, selectors.EVENT_READ, "conn")
+                conn.sendall(b'{"ready": true}\n')
+            elif key.data == "wake":
+                try:
+                    while os.read(wake_r, 512):
+                        pass
+                except BlockingIOError:
+                    pass
+            else:
+                conn = key.fileobj
+                try:
+                    chunk = conn.recv(1 << 16)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    drop(conn)
+                    continue
+                buffers[conn] += chunk
+                while b"\n" in buffers[conn]:
+                    line, _, buffers[conn] = buffers[conn].partition(b"\n")
+                    params = _Preloader.fill(json.loads(line))
+                    pid = os.fork()
+                    if pid == 0:  # close, through their objects, what belongs to the server and other workers
+                        signal.set_wakeup_fd(-1)
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                        for other in list(buffers):
+                            other.close()
+                        listener.close()
+                        selector.close()
+                        os.close(wake_r)
+                        os.close(wake_w)
+                        _child(params)
+                    children[pid] = conn
+                    conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        while children:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            conn = children.pop(pid, None)
+            if conn is not None and conn in buffers:
+                try:
+                    conn.sendall(_status(status, usage))
+                except OSError:
+                    drop(conn)
+
+
+def _command_line(argv: list[str]) -> int:
+    """``--serve [--modules a,b]``, ``--serve-socket PATH [--modules a,b]``, or nothing (one-shot)."""
+    modules = None
+    if "--modules" in argv:
+        at = argv.index("--modules")
+        modules = [m for m in argv[at + 1].split(",") if m]
+        argv = argv[:at] + argv[at + 2:]
+    if argv[:1] == ["--serve-socket"]:
+        return serve_socket(argv[1], modules)
+    if argv == ["--serve"]:
+        return serve(modules)
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main())
+    sys.exit(_command_line(sys.argv[1:]))

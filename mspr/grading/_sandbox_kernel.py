@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -22,7 +23,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer
 
-from mspr._proc import descendants
+from mspr._proc import cmdline_of, descendants, namespace_members, parent_of, pid_namespace
 from mspr.grading import sandbox
 
 #: What happened during the execution (kernel deaths, leftovers, cut outputs), as dicts; read by the worker.
@@ -33,7 +34,8 @@ INCIDENTS: list[dict] = []
 SETTINGS: dict = {}
 
 
-def configure(*, run_dir: Path, home: Path, scratch: Path, limits: sandbox.Limits) -> None:
+def configure(*, run_dir: Path, home: Path, scratch: Path, limits: sandbox.Limits,
+              preloader: str | None = None) -> None:
     """Set the folders and limits of the one submission this worker executes.
 
     Parameters
@@ -46,8 +48,13 @@ def configure(*, run_dir: Path, home: Path, scratch: Path, limits: sandbox.Limit
     scratch : pathlib.Path
         The execution's scratch folder (the sandbox's ``/etc`` files go there).
     limits : Limits
+    preloader : str, optional
+        Control socket of the kernel preloader
+        (:mod:`mspr.grading._kernel_zygote`); None starts the kernel as a
+        fresh interpreter.
     """
-    SETTINGS.update(run_dir=Path(run_dir), home=Path(home), scratch=Path(scratch), limits=limits)
+    SETTINGS.update(run_dir=Path(run_dir), home=Path(home), scratch=Path(scratch), limits=limits,
+                    preloader=preloader)
 
 
 def record(**incident) -> None:
@@ -77,22 +84,72 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         limits, home, run_dir = SETTINGS["limits"], SETTINGS["home"], SETTINGS["run_dir"]
-        wrapped = sandbox.command(cmd, scratch=SETTINGS["scratch"],
-                                  writable=[self._workdir, run_dir, home], chdir=self._workdir, limits=limits,
-                                  home=home)
+        def wrap(inner):
+            return sandbox.command(inner, scratch=SETTINGS["scratch"], writable=[self._workdir, run_dir, home],
+                                   chdir=self._workdir, limits=limits, home=home)
+
+        holder = self._holder(cmd)
+        wrapped = wrap(holder or cmd)
+        if holder and not self._preload(cmd, joins_groups=wrapped[0] == "/bin/sh"):
+            wrapped = wrap(cmd)
         # jupyter_client starts the kernel in a session of its own: tie it to this
         # worker, so that the sandbox dies with it (Ctrl-C, kill -9 of the run).
         return ["setpriv", "--pdeathsig=KILL", *wrapped]
+
+    def _holder(self, cmd: list[str]) -> list[str] | None:
+        """The holder's command line when the kernel preloader may take this kernel, else None."""
+        from mspr.grading import _kernel_zygote as zygote
+
+        iso = sandbox.probe()
+        if (not SETTINGS.get("preloader") or iso.bwrap is None or not iso.separate_uid or len(cmd) < 3
+                or cmd[1:3] != ["-m", "ipykernel_launcher"]
+                or os.path.realpath(cmd[0]) != os.path.realpath(sys.executable)):
+            return None
+        self._holder_socket = str(SETTINGS["run_dir"] / "noyau.sock")
+        return [sys.executable, "-I", "-S", "-c", zygote.HOLDER, self._holder_socket, *cmd]
+
+    def _preload(self, cmd: list[str], *, joins_groups: bool) -> bool:
+        """Ask the preloader to listen for this kernel's holder; False if it cannot."""
+        from mspr.grading import _kernel_zygote as zygote
+
+        sources = []
+        for path in sorted(self._workdir.glob("*.ipynb")):
+            try:
+                sources += ["".join(c.get("source", "")) for c in json.loads(path.read_text(encoding="utf-8"))
+                            .get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
+            except (OSError, ValueError, AttributeError, TypeError):
+                pass
+        slot = sandbox.Slot.claim()
+        answer = zygote.request(SETTINGS["preloader"], {
+            "socket": self._holder_socket, "uid": slot.uid, "modules": zygote.notebook_modules(sources),
+            "cgroups": [str(p) for p in slot.procs_files()] if joins_groups else []})
+        if not answer.get("ok") or answer.get("unsafe"):
+            self._holder_socket = None
+            return False
+        return True
 
     def _leftovers(self) -> dict[int, str]:
         provisioner = self.provisioner
         if provisioner is None or getattr(provisioner, "process", None) is None:
             return {}
         bwrap = sandbox.probe().bwrap or "\0"
-        found = {pid: cmd for pid, cmd in descendants(provisioner.process.pid).items()
-                 if not cmd.startswith((bwrap, "setpriv", "prlimit"))}  # the sandbox's own machinery
-        kernel = [pid for pid, cmd in found.items() if "ipykernel_launcher" in cmd and self.connection_file in cmd]
-        return {pid: cmd for pid, cmd in found.items() if pid not in kernel[:1]}
+        inside = descendants(provisioner.process.pid)
+        # a preloaded kernel is no descendant of bwrap: everything in the sandbox's pid namespace counts
+        members = namespace_members(set(inside))
+        holder = getattr(self, "_holder_socket", None)
+        found = {pid: cmd for pid, cmd in {**inside, **members}.items()
+                 if not cmd.startswith((bwrap, "setpriv", "prlimit"))  # the sandbox's own machinery
+                 and not (holder and holder in cmd)}
+        kernel = [pid for pid, cmd in found.items() if "ipykernel_launcher" in cmd and self.connection_file in cmd][:1]
+        # a preloaded kernel: the process of the namespace whose parent is the preloader's child, outside it (a
+        # process whose parent just exited is not: its parent is a zombie of the namespace, or gone)
+        host = pid_namespace("self")
+        for pid in members:
+            parent = parent_of(pid)
+            if (pid not in inside and parent and pid_namespace(parent) == host
+                    and "mspr.grading._kernel_zygote" in cmdline_of(str(parent))):
+                kernel.append(pid)
+        return {pid: cmd for pid, cmd in found.items() if pid not in kernel}
 
     async def _async_post_start_kernel(self, **kw) -> None:
         # Kept to read the sandbox's exit status once the kernel died (the provisioner is dropped on shutdown).

@@ -267,20 +267,25 @@ def _copy_capped(src: Path, dst: Path, max_bytes: int) -> list[str]:
 
 
 def _gradebook_rows(db_url: str, assignment_id: str, team_id: str) -> dict | None:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    from mspr._nbgrader import quiet_gradebook_warnings
-    quiet_gradebook_warnings()
-
-    with Gradebook(db_url) as gb:
-        try:
-            sub = gb.find_submission(assignment_id, team_id)
-        except MissingEntry:
+    """The nbgrader scores of one submission, read with SQL (nbgrader's own tables; no ORM to import)."""
+    path = db_url.removeprefix("sqlite:///")
+    query = """SELECT nb.name, cell.name, g.auto_score, g.needs_manual_grade
+               FROM grade g JOIN submitted_notebook sn ON g.notebook_id = sn.id
+               JOIN notebook nb ON sn.notebook_id = nb.id
+               JOIN submitted_assignment sa ON sn.assignment_id = sa.id
+               JOIN assignment a ON sa.assignment_id = a.id
+               JOIN base_cell cell ON g.cell_id = cell.id
+               WHERE a.name = ? AND sa.student_id = ?"""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        found = db.execute("SELECT 1 FROM submitted_assignment sa JOIN assignment a ON sa.assignment_id = a.id "
+                           "WHERE a.name = ? AND sa.student_id = ?", (assignment_id, team_id)).fetchone()
+        if found is None:
             return None
-        return {"notebooks": {nb.name: {g.name: {"auto_score": g.auto_score,
-                                                 "needs_manual_grade": bool(g.needs_manual_grade)}
-                                        for g in nb.grades}
-                              for nb in sub.notebooks}}
+        rows: dict = {"notebooks": {}}
+        for notebook, cell, auto_score, needs_manual in db.execute(query, (assignment_id, team_id)):
+            rows["notebooks"].setdefault(notebook, {})[cell] = {"auto_score": auto_score,
+                                                                 "needs_manual_grade": bool(needs_manual)}
+    return rows
 
 
 def _copy_gradebook(src: Path, dst: Path) -> None:
@@ -512,9 +517,19 @@ def _already_done(ws: Workspace, task: Task, run_id: str):
     return grade
 
 
-def _init_pool_worker() -> None:
-    """Pool worker set-up: die (cleanly) with the grading process, and turn SIGTERM into an interruption."""
+def _init_pool_worker(shared: str | None = None, env: dict | None = None) -> None:
+    """Pool worker set-up: take the grading process's environment ``env`` (a worker forked by multiprocessing's
+    fork server has that server's), die (cleanly) with the grading process, turn SIGTERM into an interruption,
+    and use the run's shared fork server (socket ``shared``)."""
     import ctypes
+
+    from mspr.grading.execute import SHARED_VAR
+
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    if shared:
+        os.environ[SHARED_VAR] = shared
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt
@@ -541,17 +556,31 @@ def _failure(task: Task, trace: str, run_id: str):
 class _Local:
     """concurrent.futures executor: inline for one worker, else a pool of processes."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, modules: list[str] | None = None):
         self.workers = workers
+        self.modules = modules
         self.pool = None
+        self.shared = None
 
     def __enter__(self):
         if self.workers > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            from mspr.grading.execute import ONE_SHOT_VAR, start_shared
+
+            if os.environ.get(ONE_SHOT_VAR, "").lower() not in ("1", "on", "oui"):
+                self.shared = start_shared(self.modules)  # imports paid once, while the pool starts
+            # forked from multiprocessing's fork server, which imports the grader once for every pool
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["mspr.grading.engine"])
             self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_pool_worker,
-                                            mp_context=multiprocessing.get_context("spawn"))
+                                            initargs=(self.shared[1] if self.shared else None, dict(os.environ)),
+                                            mp_context=context)
+        else:
+            from mspr.grading.execute import WorkerServer
+
+            WorkerServer.preload_modules = self.modules
         return self
 
     def map(self, tasks, **kwargs):
@@ -583,6 +612,15 @@ class _Local:
     def __exit__(self, exc_type, exc, tb):
         if self.pool is None:
             return
+        try:
+            self._stop_pool(exc_type)
+        finally:
+            if self.shared:
+                from mspr.grading.execute import stop_shared
+
+                stop_shared(*self.shared)
+
+    def _stop_pool(self, exc_type):
         if exc_type is None:
             self.pool.shutdown(wait=True)
             return
@@ -742,7 +780,12 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
         else:
             todo.append(task)
             report(task.team_id, task.assignment_id, "en attente")
-    executor = _Dask(workers, scheduler) if engine == "dask" else _Local(workers)
+    if engine == "dask":
+        executor = _Dask(workers, scheduler)
+    else:
+        from mspr.grading.execute import preload_modules
+
+        executor = _Local(workers, preload_modules(ws, sorted({t.assignment_id for t in todo})) if todo else None)
     failures = []
     kwargs = {"ground_truth": ground_truth, "limits": limits, "run_id": run_id}
     with executor:

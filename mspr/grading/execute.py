@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mspr._offline import OFFLINE_ENV
-from mspr._proc import cmdline_of, cwd_of, descendants, pids, stdout_of
+from mspr._proc import cmdline_of, cwd_of, descendants, namespace_members, pids, stdout_of
 from mspr.grading.sandbox import Limits
 from mspr.paths import Workspace
 
@@ -186,7 +186,8 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
     run_dir.mkdir(exist_ok=True)
     params = {"root": str(root), "db_url": db_url, "team_id": team_id, "assignment_id": assignment_id,
               "run_dir": str(run_dir), "home": str(home), "scratch": str(scratch), "limits": limits.to_json(),
-              "sandbox": not probe().disabled}
+              "sandbox": not probe().disabled,
+              "preload": os.environ.get(PRELOAD_VAR, "").lower() not in ("off", "0", "non", "false")}
     if os.environ.get(ONE_SHOT_VAR, "").lower() in ("1", "on", "oui"):
         output, returncode, pid, timed_out = _run_one_shot(params, root, home, watch, limits)
     else:
@@ -203,6 +204,10 @@ def run_autograde(root: Path, db_url: str, team_id: str, assignment_id: str,
         incidents.append({"kind": "wall_time", "seconds": limits.wall_s})
     return Execution(ok=ok, workdir=workdir, log=log, leftovers=leftovers, incidents=incidents), pid
 
+
+#: Environment variable: ``MSPR_PRELOAD=off`` starts each candidate's kernel as a fresh interpreter instead of
+#: forking it from the kernel preloader (:mod:`mspr.grading._kernel_zygote`; for comparison and debugging).
+PRELOAD_VAR = "MSPR_PRELOAD"
 
 #: Environment variable: ``MSPR_WORKER_ONE_SHOT=1`` starts a fresh worker interpreter per submission
 #: (as before the fork server; for comparison in the benchmark and for debugging).
@@ -243,21 +248,68 @@ class WorkerServer:
     interpreter would. The server dies with this process (parent-death
     signal), and is started again if it died.
 
+    When :data:`SHARED_VAR` names the socket of a shared server (the engine
+    starts one for its pool of grading processes: :func:`start_shared`),
+    this process connects to it instead of starting its own: the imports
+    are paid once per run, not once per pool worker.
+
     Parameters
     ----------
-    proc : subprocess.Popen
-        The running server (``python -m mspr.grading._autograde_worker --serve``).
+    proc : subprocess.Popen or None
+        The running server (``python -m mspr.grading._autograde_worker --serve``),
+        or None for a connection to a shared server.
+    conn : socket.socket, optional
+        The connection to a shared server.
     """
 
     _mine: "WorkerServer | None" = None
     _exit_hooked = False
     #: CPU time (user + system, seconds) of the workers this process's servers forked, with their descendants.
     cpu_s = 0.0
+    #: Modules for the kernel preloader of the next server started (see :func:`preload_modules`).
+    preload_modules: list[str] | None = None
 
-    def __init__(self, proc: subprocess.Popen):
+    def __init__(self, proc: subprocess.Popen | None, conn=None):
         self.proc = proc
+        self.conn = conn
         self._pid = os.getpid()
         self._buffer = b""
+
+    def _alive(self) -> bool:
+        return self.conn is not None if self.proc is None else self.proc.poll() is None
+
+    def _write(self, data: bytes) -> None:
+        if self.conn is not None:
+            self.conn.sendall(data)
+        else:
+            self.proc.stdin.write(data)
+
+    @classmethod
+    def _connect(cls, path: str) -> "WorkerServer | None":
+        """Connect to the shared server at ``path`` (waiting up to 10 min for it to listen); None if it is gone."""
+        import socket
+        import time
+
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                conn.connect(path)
+            except (FileNotFoundError, ConnectionRefusedError):
+                conn.close()
+                if not Path(path).parent.is_dir():  # the run that started it has ended
+                    return None
+                time.sleep(0.05)
+                continue
+            server = cls(None, conn)
+            try:
+                if server._answer(timeout=600).get("ready") is True:
+                    return server
+            except (TimeoutError, OSError, ValueError):
+                pass
+            conn.close()
+            return None
+        return None
 
     @classmethod
     def get(cls) -> "WorkerServer":
@@ -268,12 +320,18 @@ class WorkerServer:
         WorkerServer
         """
         mine = cls._mine
-        if mine is not None and mine._pid == os.getpid() and mine.proc.poll() is None:
+        if mine is not None and mine._pid == os.getpid() and mine._alive():
             return mine
         if mine is not None and mine._pid == os.getpid():
             mine.close()
+        shared = os.environ.get(SHARED_VAR)
+        server = cls._connect(shared) if shared else None
+        if server is not None:
+            cls._mine = server
+            return server
         env = sandbox_env(Path("/nonexistent"))
-        proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._autograde_worker", "--serve"], cwd="/",
+        proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._autograde_worker", "--serve",
+                                 *_modules_args(cls.preload_modules)], cwd="/",
                                 env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 bufsize=0, preexec_fn=_die_with_parent)  # in our session: Ctrl-C checks see it
         server = cls(proc)
@@ -309,7 +367,7 @@ class WorkerServer:
         import time
 
         deadline = None if timeout is None else time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
+        fd = self.conn.fileno() if self.conn is not None else self.proc.stdout.fileno()
         while b"\n" not in self._buffer:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([fd], [], [], left)
@@ -346,7 +404,7 @@ class WorkerServer:
         log = scratch / "worker.log"
         request = {**params, "env": sandbox_env(home), "log": str(log)}
         try:
-            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self._write(json.dumps(request).encode() + b"\n")
             pid = self._answer(timeout=60)["pid"]
         except BaseException:
             self.close()
@@ -415,7 +473,7 @@ class WorkerServer:
         log = Path(cwd) / ".sortie.log"
         request = {"code": code, "argv": list(argv), "root": str(cwd), "env": env, "log": str(log)}
         try:
-            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self._write(json.dumps(request).encode() + b"\n")
             pid = self._answer(timeout=60)["pid"]
         except BaseException:
             self.close()
@@ -438,19 +496,125 @@ class WorkerServer:
         return status["status"], output
 
     def close(self) -> None:
-        """Stop the server (its workers die with it)."""
+        """Stop the server (its workers die with it); for a shared one, end the connection (its worker dies)."""
         if WorkerServer._mine is self:
             WorkerServer._mine = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+            return
         try:
             self.proc.kill()
             self.proc.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             pass
+        _remove_scratch_of(self.proc.pid)  # its kernel preloader's folder
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
             except OSError:
                 pass
+
+
+#: Environment variable naming the socket of a shared fork server (set in a pool's grading processes).
+SHARED_VAR = "MSPR_WORKER_SERVER"
+
+
+def preload_modules(ws: Workspace, assignment_ids: list[str]) -> list[str] | None:
+    """The modules the kernel preloader imports for a run: those the released notebooks import.
+
+    Parameters
+    ----------
+    ws : Workspace
+    assignment_ids : list of str
+        The assignments the run grades.
+
+    Returns
+    -------
+    list of str or None
+        Modules of :data:`mspr.grading._kernel_zygote.PRELOADABLE` imported by
+        the student versions (never the teams' notebooks); None when kernels
+        are not preloaded (``MSPR_PRELOAD=off``, or no complete sandbox).
+    """
+    from mspr.grading import _kernel_zygote
+    from mspr.grading.sandbox import probe
+
+    iso = probe()
+    if (os.environ.get(PRELOAD_VAR, "").lower() in ("off", "0", "non", "false") or iso.bwrap is None
+            or not iso.separate_uid):
+        return None
+    sources = []
+    for assignment_id in assignment_ids:
+        try:
+            nb = json.loads((ws.release(assignment_id) / f"{assignment_id}.ipynb").read_text(encoding="utf-8"))
+            sources += ["".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+        except (OSError, ValueError, AttributeError):
+            pass
+    return _kernel_zygote.notebook_modules(sources)
+
+
+def _modules_args(modules: list[str] | None) -> list[str]:
+    return [] if modules is None else ["--modules", ",".join(modules)]
+
+
+def start_shared(modules: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start a fork server shared by a pool of grading processes (see :class:`WorkerServer`).
+
+    It listens on a socket in a scratch folder of its own, only root reads
+    (``mspr-grade-<pid>-serveur-*``, removed by :func:`stop_shared`, or by
+    the next run if this one is killed); it dies with this process.
+
+    Parameters
+    ----------
+    modules : list of str, optional
+        See :func:`preload_modules`: its kernel preloader starts at once.
+
+    Returns
+    -------
+    tuple of (subprocess.Popen, str)
+        The server, and the socket path to give the pool's processes in
+        :data:`SHARED_VAR`.
+    """
+    import tempfile
+
+    from mspr.grading.engine import SCRATCH_PREFIX
+
+    folder = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-serveur-")
+    path = os.path.join(folder, "serveur.sock")
+    proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._autograde_worker", "--serve-socket", path,
+                             *_modules_args(modules)],
+                            cwd="/", env=sandbox_env(Path("/nonexistent")), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    return proc, path
+
+
+def stop_shared(proc: subprocess.Popen, path: str) -> None:
+    """Stop a server of :func:`start_shared` and remove its folder (and its preloader's).
+
+    Parameters
+    ----------
+    proc : subprocess.Popen
+        The server.
+    path : str
+        Its socket.
+    """
+    try:
+        proc.kill()
+        proc.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+    _remove_scratch_of(proc.pid)
+
+
+def _remove_scratch_of(pid: int) -> None:
+    """Remove the scratch folders of a stopped server (``mspr-grade-<pid>-*``: its kernel preloader's)."""
+    import tempfile
+
+    from mspr.grading.engine import SCRATCH_PREFIX
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{pid}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def namespace_pid(pid: str | int) -> int | None:
@@ -506,8 +670,10 @@ class SandboxWatch:
 
     A process belongs to the sandbox when its working directory lies inside
     the scratch folder (the kernel and whatever it starts without changing
-    folder). Every ``interval_s`` seconds the watcher records the command
-    line of each such process; :meth:`kill_leftovers` kills those still
+    folder), when it descends from the execution worker, or when it runs in
+    the pid namespace of such a process (the sandbox's own). Every
+    ``interval_s`` seconds the watcher records the command line of each such
+    process; :meth:`kill_leftovers` kills those still
     running once grading is done, including processes that left the
     sandbox's session with ``setsid``.
 
@@ -552,6 +718,9 @@ class SandboxWatch:
         inside = {pid for pid in pids() if (cwd_of(pid) + os.sep).startswith(prefix)}
         if self.root_pid is not None:  # the worker's descendants, wherever they run
             inside |= {str(pid) for pid in descendants(self.root_pid)}
+        # everything in the sandbox's pid namespace, wherever it runs and whoever started it
+        # (a kernel forked by the preloader is no descendant of the worker)
+        inside |= {str(pid) for pid in namespace_members({int(pid) for pid in inside})}
         return sorted(inside)
 
     def _run(self) -> None:

@@ -372,6 +372,16 @@ class Slot:
         self._baseline = self._counters()
         return sorted({group / "cgroup.procs" for group in groups.values()})
 
+    def procs_files(self) -> list[Path]:
+        """The ``cgroup.procs`` files of the slot's groups (empty without cgroups).
+
+        Returns
+        -------
+        list of pathlib.Path
+            Those :meth:`prepare_groups` returns, without preparing anything.
+        """
+        return sorted({group / "cgroup.procs" for group in self._groups().values()})
+
     def _counters(self) -> dict[str, int]:
         groups = self._groups()
         if not groups:
