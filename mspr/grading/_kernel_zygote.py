@@ -120,6 +120,8 @@ def _limits_of(pid: int) -> dict[int, tuple[int, int]]:
     if len(limits) != len(RLIMITS):
         raise OSError(f"limits of {pid} unreadable")
     return limits
+
+
 _IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import|import\s+([A-Za-z_][\w.]*))", re.M)
 
 
@@ -184,7 +186,7 @@ def _preload(names) -> None:
         _State.unsafe = f"shared writable mappings after importing {list(names)}: {shared[:3]}"
 
 
-def _close_all(keep: socket.socket | None = None) -> None:
+def _close_all() -> None:
     """In a child: close the preloader's sockets through their objects (so that no object closes a reused fd)."""
     for sock in list(_State.waiting):
         sock.close()
@@ -318,7 +320,7 @@ def _child(conn: socket.socket, request: dict) -> None:
             targets = [(ns, os.open(f"/proc/{pid}/ns/{ns}", os.O_RDONLY)) for ns in NAMESPACES
                        if os.readlink(f"/proc/{pid}/ns/{ns}") != own[ns]]
             rootfd = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY)
-            if {ns for ns, _ in targets} < {"pid", "mnt", "net"}:
+            if not {"pid", "mnt", "net"} <= {ns for ns, _ in targets}:
                 raise OSError("the holder is not in a sandbox of its own")
             for ns, fd in targets:
                 _check(_libc.setns(fd, 0), f"setns {ns}")
