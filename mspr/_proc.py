@@ -111,6 +111,25 @@ def descendants(root: int) -> dict[int, str]:
     return found
 
 
+def start_time(pid: str | int) -> str:
+    """Return when a process started (clock ticks after boot, ``/proc/<pid>/stat`` field 22), or "".
+
+    With the pid, it names one process: a pid alone may since have been
+    reused by another.
+
+    Parameters
+    ----------
+    pid : str or int
+        Host pid.
+
+    Returns
+    -------
+    str
+    """
+    fields = _stat_fields(str(pid))
+    return fields[19] if len(fields) > 19 else ""
+
+
 def pid_namespace(pid: str | int) -> str:
     """Return the pid namespace a process runs in (``pid:[<inode>]``), or "" if unreadable.
 

@@ -37,6 +37,7 @@ obs = {
     "commands": sorted(open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
                        for p in os.listdir("/proc") if p.isdigit()),
     "cgroup": open("/proc/self/cgroup").read(),
+    "own_session": os.getsid(0) == os.getpid(),
     "fd_targets": sorted(os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
                          if os.path.exists(f"/proc/self/fd/{fd}")),
     "dir_fds": [fd for fd in os.listdir("/proc/self/fd") if os.path.isdir(f"/proc/self/fd/{fd}")],
@@ -90,6 +91,7 @@ def test_a_preloaded_kernel_is_confined_exactly_as_a_fresh_one_and_grades_the_sa
         assert seen[key] == seen_fresh[key], key
     assert seen["caps"]["CapEff"] == seen["caps"]["CapBnd"] == seen["caps"]["CapInh"] == "0000000000000000"
     assert seen["caps"]["NoNewPrivs"] == "1"
+    assert seen["own_session"] is True  # not the grading run's session: no controlling terminal to type into
     assert seen["outside"] != True  # noqa: E712 - no network outside the sandbox
     # the same environment, but for each submission's own folders
     def environment(obs):

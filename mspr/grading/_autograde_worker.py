@@ -209,7 +209,7 @@ class _Preloader:
         try:
             cls.proc = subprocess.Popen([sys.executable, "-m", "mspr.grading._kernel_zygote", control, *modules],
                                         cwd="/", env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL)
+                                        stderr=subprocess.DEVNULL, start_new_session=True)  # no terminal
             cls.control = control
         except OSError:
             cls.proc = None

@@ -174,7 +174,7 @@ def _preload(names) -> None:
             continue
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - the kernel will import it (and report the error) itself
+        except BaseException:  # noqa: BLE001 - the kernel will import it (and report the error) itself
             pass
     _State.import_env.update({k: v for k, v in os.environ.items() if before.get(k) != v})
     if threading.active_count() != 1:  # forking a process with threads is not safe: stop preloading kernels
@@ -233,6 +233,7 @@ def _kernel(conn, request: dict, message: dict, fds: list[int], rootfd: int, rea
             limits: dict, cgroups: list[int]) -> None:
     """In the kernel process (inside the sandbox's pid namespace): finish entering, then run ipykernel."""
     uid = int(request["uid"])
+    os.setsid()  # a session of its own, without the grading run's controlling terminal (TIOCSTI)
     for fd in cgroups:  # "0": the writing process (the holder's groups: memory and process caps)
         os.write(fd, b"0")
         os.close(fd)

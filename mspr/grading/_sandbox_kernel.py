@@ -79,6 +79,9 @@ class SandboxKernelManager(AsyncKernelManager):
         # Interrupt through the control channel: a signal to the process group
         # would reach bwrap itself, which would end the sandbox.
         self.kernel_spec.interrupt_mode = "message"
+        # The kernel's own output file: it must not hold the worker's log, where the grader reads the worker's
+        # result line (a kernel could rewrite it).
+        kw["stdout"] = kw["stderr"] = open(run_dir / "noyau.log", "ab")  # noqa: SIM115 - kept by the kernel
         return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
@@ -112,16 +115,11 @@ class SandboxKernelManager(AsyncKernelManager):
         """Ask the preloader to listen for this kernel's holder; False if it cannot."""
         from mspr.grading import _kernel_zygote as zygote
 
-        sources = []
-        for path in sorted(self._workdir.glob("*.ipynb")):
-            try:
-                sources += ["".join(c.get("source", "")) for c in json.loads(path.read_text(encoding="utf-8"))
-                            .get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
-            except (OSError, ValueError, AttributeError, TypeError):
-                pass
         slot = sandbox.Slot.claim()
+        # the modules to preload come from the released notebooks, when the preloader starts: never from a
+        # team's notebook, which would choose what a root process imports for every kernel after it
         answer = zygote.request(SETTINGS["preloader"], {
-            "socket": self._holder_socket, "uid": slot.uid, "modules": zygote.notebook_modules(sources),
+            "socket": self._holder_socket, "uid": slot.uid,
             "cgroups": [str(p) for p in slot.procs_files()] if joins_groups else []})
         if not answer.get("ok") or answer.get("unsafe"):
             self._holder_socket = None
@@ -207,7 +205,7 @@ def _death_reason(returncode: int | None, limits: sandbox.Limits) -> str:
                 f"{limits.cpu_s + 5} s)")
     if sig == signal.SIGXFSZ:
         return f"limite de taille de fichier atteinte ({limits.fsize_bytes} octets)"
-    if sig is not None:
+    if sig is not None and sig in {s.value for s in signal.Signals}:
         return f"noyau arrêté par le signal {sig} ({signal.Signals(sig).name})"
     if returncode is not None:
         return f"le noyau s'est arrêté de lui-même (code de sortie {returncode}, p. ex. sys.exit ou os._exit)"

@@ -345,6 +345,10 @@ def run_task(task: Task, *, ground_truth=None, limits=None, run_id: str | None =
         return Outcome(task, grade, None, None)
     tampering = tampering_incidents(ws.submitted(team_id, assignment_id) / f"{assignment_id}.ipynb",
                                     ws.release(assignment_id) / f"{assignment_id}.ipynb")
+    from mspr.grading.execute import WorkerServer, preload_modules
+
+    if WorkerServer.preload_modules is None:  # a Dask worker: the modules of this assignment's release
+        WorkerServer.preload_modules = preload_modules(ws, [assignment_id])
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     staging = None
     try:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mspr._offline import OFFLINE_ENV
-from mspr._proc import cmdline_of, cwd_of, descendants, namespace_members, pids, stdout_of
+from mspr._proc import cmdline_of, cwd_of, descendants, namespace_members, pids, start_time, stdout_of
 from mspr.grading.sandbox import Limits
 from mspr.paths import Workspace
 
@@ -690,6 +690,10 @@ class SandboxWatch:
         Last command line of each process seen in the sandbox, by pid (read
         again at every poll, so a process first seen between ``fork`` and
         ``exec`` ends with the command it executes).
+    started : dict of int to str
+        When each process of ``seen`` started (``/proc/<pid>/stat`` field
+        22): :meth:`kill_leftovers` kills a pid only if it still names that
+        process, not another that reused the pid since.
     root_pid : int or None
         When set (by :func:`run_autograde`), the descendants of this process
         count as inside the sandbox too, wherever they run.
@@ -709,6 +713,7 @@ class SandboxWatch:
         self.seen: dict[int, str] = {}
         self.namespace_pids: dict[int, str] = {}
         self.outputs: dict[int, str] = {}
+        self.started: dict[int, str] = {}
         self.root_pid: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -731,6 +736,7 @@ class SandboxWatch:
                 command = cmdline_of(pid)
                 if command and self.seen.get(int(pid)) != command:
                     self.seen[int(pid)] = command
+                    self.started[int(pid)] = start_time(pid)
                     inner = namespace_pid(pid)
                     if inner is not None:
                         self.namespace_pids[inner] = command
@@ -762,7 +768,9 @@ class SandboxWatch:
             The pids killed.
         """
         pids = {int(pid) for pid in self._inside()}
-        pids |= {pid for pid, command in self.seen.items() if cmdline_of(str(pid)) == command}
+        # the same process: same command and same start (a pid may since name another team's process)
+        pids |= {pid for pid, command in self.seen.items()
+                 if cmdline_of(str(pid)) == command and start_time(pid) == self.started.get(pid)}
         killed = []
         for pid in sorted(pids):
             try:

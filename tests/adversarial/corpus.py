@@ -212,6 +212,21 @@ Path("reseau.json").write_text(json.dumps(results))
 socket.create_connection(("1.1.1.1", 80), timeout=3)
 '''
 
+#: Rewrites the execution worker's log, where the grader reads the worker's result line, if the kernel holds it.
+FORGE_LOG = r'''
+import os, json, subprocess
+subprocess.Popen(["sleep", "300"], start_new_session=True)
+forged = json.dumps({"success": True, "log": "JOURNAL FALSIFIE", "error": "", "leftovers": {}, "incidents": []})
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        continue
+    if target.endswith("worker.log"):
+        os.lseek(int(fd), 5_000_000, 0)
+        os.write(int(fd), b"\n" + forged.encode() + b"\n")
+'''
+
 KILL_GRADER = r'''
 import os, signal, json
 from pathlib import Path
@@ -397,6 +412,10 @@ CASES = [
     # The PERT table file and its recording cell come before the path and duration answers: they count.
     Case("noyau-tue", "a4_pilotage", "source", _insert_before_answers("import os, signal\nos.kill(os.getpid(), 9)"),
          PERT_POINTS, "signal 9", "le noyau se tue avant d'enregistrer le chemin critique et la durée"),
+    Case("code-de-sortie-200", "a4_pilotage", "source", _append("import os\nos._exit(200)"), A4_FULL,
+         "code de sortie 200", "os._exit(200) en dernière cellule : un code au-delà de 128 n'est pas un signal"),
+    Case("journal-falsifie", "a4_pilotage", "source", _append(FORGE_LOG), A4_FULL, "laissé(s) en marche",
+         "réécrit le journal du correcteur, s'il le tient ouvert, pour effacer ses incidents"),
     Case("tue-le-correcteur", "a4_pilotage", "source", _append(KILL_GRADER), A4_FULL,
          "processus et fichiers privés", "SIGKILL à tous les processus visibles (dont le correcteur, s'il le voyait)"),
     Case("processus-restant", "a4_pilotage", "source",
