@@ -129,3 +129,35 @@ def test_a_forked_worker_past_its_time_limit_is_killed_and_the_server_serves_the
     assert not pid_alive(int((tmp_path / "pid").read_text()))
     assert server.run_code("print('suivant')", [], cwd=tmp_path, env=env, timeout=120) == (0, "suivant\n")
     assert WorkerServer.get() is server
+
+
+
+#: What a forked child sees of the server it was forked from.
+SERVER_STATE = """
+import gc, json, sys
+print(json.dumps({"frozen": gc.get_freeze_count(), "formulas_ready": "formulas.excel" in sys.modules}))
+"""
+
+
+def test_the_fork_server_hands_its_children_frozen_imports_and_warm_formulas(tmp_path):
+    """Objects left to the children's garbage collections are walked, and their pages copied, by each child."""
+    import json
+
+    from mspr.grading.execute import WorkerServer
+
+    server = WorkerServer.get()
+    (tmp_path / "home").mkdir()
+    code, out = server.run_code(SERVER_STATE, [], cwd=tmp_path, env=sandbox_env(tmp_path / "home"), timeout=120)
+    assert code == 0, out
+    state = json.loads(out.strip().splitlines()[-1])
+    assert state["frozen"] > 10_000  # nbgrader, nbconvert, formulas…
+    assert state["formulas_ready"]  # the A4 workbook evaluations need not import it each
+
+
+def test_warming_formulas_starts_no_thread_in_the_fork_server():
+    """formulas' progress bars start tqdm's monitor thread: a thread in a process that forks can leave its
+    children a lock held forever."""
+    code = ("import threading, mspr.grading._autograde_worker as w; w._preload(); w._prepare_later(); "
+            "print(threading.active_count(), 'formulas.excel' in __import__('sys').modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.stdout.split() == ["1", "True"], result.stderr[-2000:]

@@ -23,10 +23,11 @@ needs_sandbox = pytest.mark.skipif(not ISOLATED, reason="needs bubblewrap and ro
 
 #: First cell of the observed notebook: what the kernel sees of itself and of the machine, written to a file.
 OBSERVE = r'''
-import json, os, resource, socket, sys
+import gc, json, os, resource, socket, sys
 status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
 obs = {
     "preloaded": "pandas" in sys.modules,
+    "frozen": gc.get_freeze_count(),
     "ids": [os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getgroups()],
     "caps": {k: status[k].strip() for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs")},
     "limits": {n: resource.getrlimit(getattr(resource, "RLIMIT_" + n))
@@ -85,6 +86,8 @@ def test_a_preloaded_kernel_is_confined_exactly_as_a_fresh_one_and_grades_the_sa
     preloaded, seen = _grade(ws, "precharge", monkeypatch, preload=True)
 
     assert seen_fresh["preloaded"] is False and seen["preloaded"] is True  # the preloader did fork this one
+    # its imports are left out of the kernel's garbage collections (walking them would copy their pages)
+    assert seen_fresh["frozen"] == 0 and seen["frozen"] > 10_000
     uid = seen_fresh["ids"][0]
     assert SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + SLOTS
     for key in ("ids", "caps", "limits", "hostname", "root", "cgroup", "outside", "argv0"):

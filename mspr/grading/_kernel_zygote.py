@@ -44,6 +44,7 @@ it prints ``{"ready": true}`` once listening.
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import json
 import os
@@ -184,6 +185,10 @@ def _preload(names) -> None:
                   and line.split()[1][3:4] == "s"]
     if shared:
         _State.unsafe = f"shared writable mappings after importing {list(names)}: {shared[:3]}"
+    # The imported objects live as long as the kernels: the kernels' garbage collections need not walk them
+    # again (which would also copy every page they sit on; see the documentation of ``gc.freeze``).
+    gc.collect()
+    gc.freeze()
 
 
 def _close_all() -> None:

@@ -4,6 +4,8 @@
   started through :func:`mspr.grading.sandbox.command`. The kernel talks to
   nbgrader over Unix sockets (ZeroMQ ``ipc`` transport) in a folder bound
   into the sandbox, since the sandbox has its own network namespace.
+* :class:`SandboxKernelClient`: its client, ready as soon as the kernel
+  answers (jupyter_client waits for 0.2 s of silence on IOPub first).
 * :class:`SafeExecute`: nbgrader's ``Execute`` that survives a kernel death
   (``os._exit``, a resource limit, a crash): the cells already executed keep
   their outputs, each cell not executed gets an error output with the French
@@ -13,15 +15,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
+import time
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import DottedObjectName, Integer, Type
 
 from mspr._proc import cmdline_of, descendants, namespace_members, parent_of, pid_namespace
 from mspr.grading import sandbox
@@ -62,11 +68,71 @@ def record(**incident) -> None:
     INCIDENTS.append(incident)
 
 
+class SandboxKernelClient(AsyncKernelClient):
+    """jupyter_client's asynchronous client, without the fixed wait once the kernel is ready.
+
+    jupyter_client's ``wait_for_ready`` ends by reading IOPub until it has
+    been silent for 0.2 s: 0.2 s of every submission's wall time. nbclient
+    reads only the messages that answer its own requests (it compares their
+    ``parent_header``), so the status messages of the start may as well be
+    left in the queue.
+    """
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        """Return once the kernel answered ``kernel_info`` and IOPub is connected.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds; None waits as long as the kernel lives.
+
+        Raises
+        ------
+        RuntimeError
+            If the kernel died or did not answer in ``timeout`` seconds
+            (jupyter_client's own messages).
+        """
+        deadline = time.time() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                pass
+            else:
+                if msg["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub connected: the kernel's status messages reach us
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.time() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    wait_for_ready = _async_wait_for_ready
+
+
 class SandboxKernelManager(AsyncKernelManager):
     """Kernel manager starting the kernel inside the submission's sandbox.
 
     Configured by :func:`configure` (one submission per worker process).
     """
+
+    client_class = DottedObjectName("mspr.grading._sandbox_kernel.SandboxKernelClient")
+    client_factory = Type(klass=SandboxKernelClient)
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # jupyter_client polls the stopping kernel every 0.1 s: 0.1 s of every submission's wall time, where
+        # a kernel that stops on request ends in a few ms. Poll finely for 0.25 s, then at its pace.
+        for _ in range(50):
+            if not await self._async_is_alive():
+                return
+            await asyncio.sleep(0.005)
+        await super()._async_wait(pollinterval)
 
     async def _async_pre_start_kernel(self, **kw):
         run_dir = SETTINGS["run_dir"]

@@ -575,9 +575,10 @@ class _Local:
 
             if os.environ.get(ONE_SHOT_VAR, "").lower() not in ("1", "on", "oui"):
                 self.shared = start_shared(self.modules)  # imports paid once, while the pool starts
-            # forked from multiprocessing's fork server, which imports the grader once for every pool
+            # forked from multiprocessing's fork server, which imports the grader once for every pool (and what
+            # a pool worker's first task would import: 0.3 s of CPU per worker, before its first request)
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["mspr.grading.engine"])
+            context.set_forkserver_preload(["mspr.grading.engine", "mspr.notebooks", "openpyxl"])
             self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_pool_worker,
                                             initargs=(self.shared[1] if self.shared else None, dict(os.environ)),
                                             mp_context=context)
