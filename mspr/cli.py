@@ -7,6 +7,7 @@ exit with status 2.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def validate_cmd(ctx: click.Context, folder: Path, assignment_id: str | None, re
 @click.option("--assignment", "assignments", multiple=True, type=click.Choice(ASSIGNMENTS),
               help="Assignment(s) à corriger (défaut : tous).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Nombre de rendus corrigés en même temps.")
+              help="Nombre de rendus corrigés en même temps (avec --scheduler : les workers de la grappe).")
 @click.option("--engine", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
               help="processes : processus locaux ; dask : grappe Dask distributed (locale par défaut).")
 @click.option("--scheduler", default=None,
@@ -161,6 +162,12 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
     from mspr.grading import autograde
     from mspr.grading.sandbox import probe
 
+    if scheduler and engine != "dask":
+        raise MsprError("--scheduler s'emploie avec --engine dask", hint="ajoutez --engine dask, ou retirez "
+                        "--scheduler pour corriger sur cette machine")
+    if scheduler and workers != 1:
+        click.echo(f"Attention : --workers {workers} est ignoré avec --scheduler : la grappe corrige avec ses "
+                   "propres workers (augmentez-les côté grappe, par exemple cluster.scale(n)).", err=True)
     ws = Workspace(workspace)
     submitted = [t for t in ws.teams() if any(ws.submitted(t, a).is_dir() for a in assignments or ASSIGNMENTS)]
     if not submitted:
@@ -172,30 +179,47 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
                         path=ws.step_dir("submitted"), hint=f"équipes ayant rendu : {', '.join(submitted)}")
     for note in probe().notes:
         click.echo(f"Attention : {note}.", err=True)
-    from mspr.jury.fmt import fr_number
 
     with _TeamProgress() as progress:
         grades = autograde(ws, list(teams) or None, list(assignments) or None, progress=progress.update,
                            workers=workers, engine=engine, scheduler=scheduler, resume=not restart)
     for g in grades:
-        total = sum(c.score for c in g.checks)
-        top = sum(c.max_score for c in g.checks)
-        failed = sum("en erreur à l'exécution" in line for line in g.incidents)
-        state = ("NON EXÉCUTÉ" if not g.executed else f"ERREUR ({failed} cell.)" if failed else "exécuté")
-        click.echo(f"  {g.team_id:10s} {g.assignment_id:16s} {state:12s} {fr_number(total)}/{fr_number(top)}")
+        click.echo(_summary_line(g))
         for line in g.incidents:
             click.echo(f"      ! {line}")
 
 
+def _summary_line(grade) -> str:
+    """One submission's line of the ``mspr autograde`` summary (French): its state, then its points.
+
+    A cell that raised does not contradict the points: the answers recorded
+    before it count (``20/20 — 1 cellule en erreur (…)``), so the line says so
+    after the score instead of calling the submission an error.
+    """
+    from mspr.jury.fmt import fr_number
+
+    points = f"{fr_number(sum(c.score for c in grade.checks))}/{fr_number(sum(c.max_score for c in grade.checks))}"
+    failed = sum("en erreur à l'exécution" in line for line in grade.incidents)
+    if not grade.executed:
+        state, note = "NON EXÉCUTÉ", ""
+    else:
+        state = "exécuté"
+        note = (f" — {fr_number(failed)} cellule{'s' * (failed > 1)} en erreur (réponses enregistrées avant "
+                "comptées)") if failed else ""
+    return f"  {grade.team_id:10s} {grade.assignment_id:16s} {state:12s} {points}{note}"
+
+
 class _TeamProgress:
-    """rich progress: one bar per team (its submissions graded) and the time left for the run."""
+    """rich progress: one bar for the run, with the time left, and one per team (its submissions, what runs)."""
+
+    DONE = ("corrigé", "échec du correcteur")
 
     def __init__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[state]}"), TimeRemainingColumn(),
-                                 transient=False)
+                                 TextColumn("{task.fields[state]}"), _time_left_column(), transient=False)
+        self.run = self.progress.add_task("Cohorte", total=0, state="", started_at=None)
         self.bars: dict[str, int] = {}
         self.states: dict[str, dict[str, str]] = {}
 
@@ -208,14 +232,51 @@ class _TeamProgress:
 
     def update(self, team_id: str, assignment_id: str, state: str) -> None:
         """Record that ``team_id``'s ``assignment_id`` is now in ``state`` (French)."""
+        import time
+
         states = self.states.setdefault(team_id, {})
         states[assignment_id] = state
         if team_id not in self.bars:
             self.bars[team_id] = self.progress.add_task(f"Équipe {team_id}", total=0, state="")
-        done = sum(s in ("corrigé", "déjà corrigé", "échec du correcteur") for s in states.values())
+        done = sum(s in (*self.DONE, "déjà corrigé") for s in states.values())
         running = [a for a, s in states.items() if s == "en cours"]
         label = ("en cours : " + ", ".join(running)) if running else ("terminé" if done == len(states) else "")
         self.progress.update(self.bars[team_id], total=len(states), completed=done, state=label)
+        # the run: what this run grades (the submissions already graded are counted apart)
+        every = [s for team in self.states.values() for s in team.values()]
+        skipped = every.count("déjà corrigé")
+        graded = sum(s in self.DONE for s in every)
+        started_at = self.progress.tasks[self.run].fields["started_at"]
+        if started_at is None and state == "en cours":
+            started_at = time.monotonic()
+        label = f"{every.count('en cours')} en cours" + (f", {skipped} déjà corrigé(s)" if skipped else "")
+        self.progress.update(self.run, total=len(every) - skipped, completed=graded, state=label,
+                             started_at=started_at)
+
+
+def _time_left_column():
+    """rich column: the run's time left, from the mean pace since the first submission started (a pool grades
+    several at once: the pace of the run, not of one submission); blank for the teams' bars."""
+    import time
+
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    from mspr.jury.fmt import fr_duration
+
+    class TimeLeft(ProgressColumn):
+        def render(self, task):
+            if "started_at" not in task.fields or not task.total:
+                return Text("")
+            started_at = task.fields["started_at"]
+            if task.completed >= task.total:
+                return Text("terminé")
+            if started_at is None or not task.completed:
+                return Text("reste : …")
+            left = (time.monotonic() - started_at) / task.completed * (task.total - task.completed)
+            return Text(f"reste ≈ {fr_duration(left)}", style="progress.remaining")
+
+    return TimeLeft()
 
 
 ROSTER = click.option("--roster", "roster_path", type=click.Path(path_type=Path), default=None,
@@ -229,13 +290,21 @@ ROSTER = click.option("--roster", "roster_path", type=click.Path(path_type=Path)
 @click.option("--no-pdf", is_flag=True, help="Ne pas produire les rapports PDF des candidats.")
 def report_cmd(workspace: Path, roster_path: Path | None, no_pdf: bool) -> None:
     """Écrit le rapport du jury : cohorte, équipes, candidats (HTML, PDF, xlsx)."""
-    from mspr.report import report
+    from mspr.report import damaged_grade_files, report
 
     ws = Workspace(workspace)
     if not ws.teams() and roster_path is None and not ws.roster_path.is_file():
         raise MsprError("aucun rendu dans cette cohorte : pas de rapport à écrire", path=ws.step_dir("submitted"),
                         hint="vérifiez l'option -w, ou enregistrez et corrigez d'abord les rendus "
                         "(« mspr submit » puis « mspr autograde »)")
+    damaged = damaged_grade_files(ws)
+    if damaged:
+        many = len(damaged) > 1
+        click.echo(f"Attention : {len(damaged)} fichier{'s' * many} de note endommagé{'s' * many}, "
+                   f"montré{'s' * many} « erreur du correcteur » dans le rapport (relancez « mspr autograde » "
+                   "pour ces rendus) :", err=True)
+        for path, why in damaged:
+            click.echo(f"  {path} : {why}", err=True)
     click.echo(f"Rapport : {report(ws, roster_path, pdf=not no_pdf)}")
 
 
@@ -550,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # leaving: a second Ctrl-C must not break off the clean-up
+            signal.signal(sig, signal.SIG_IGN)
         click.echo("Interrompu.", err=True)
         return 1
     return status if isinstance(status, int) else 0

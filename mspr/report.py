@@ -74,17 +74,74 @@ class ReportRow:
     evidence: str
 
 
-def _read_grade(path: Path, team_id: str, assignment_id: str) -> SubmissionGrade:
-    """Read a grade file; a damaged or truncated one becomes a grader error, in French, for the jury."""
+def _grade_or_damage(path: Path, team_id: str, assignment_id: str) -> tuple[SubmissionGrade | None, str | None]:
+    """Read a grade file: ``(grade, None)``, or ``(None, why)`` (French) when it is damaged, even as valid JSON."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("le document n'est pas un objet JSON")
-        return SubmissionGrade.from_json(data)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        return SubmissionGrade(team_id, assignment_id, False, [], {}, "",
-                               grader_error=f"fichier de note endommagé ou tronqué ({path.name} : "
-                                            f"{type(exc).__name__}) : relancez « mspr autograde » pour ce rendu")
+        grade = SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except UnicodeDecodeError:
+        return None, "pas du texte UTF-8"
+    except json.JSONDecodeError:
+        return None, "JSON invalide ou tronqué"
+    except OSError as exc:
+        return None, f"illisible ({exc.strerror or type(exc).__name__})"
+    except RecursionError:
+        return None, "JSON trop imbriqué"
+    except (ValueError, TypeError, KeyError) as exc:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        return None, why if len(why) <= 200 else why[:200] + " […]"
+    if (grade.team_id, grade.assignment_id) != (team_id, assignment_id):
+        return None, "note d'un autre rendu (« team_id » ou « assignment_id » ne correspond pas au chemin)"
+    return grade, None
+
+
+def _grade_file_name(ws: Workspace | None, path: Path, team_id: str) -> str:
+    """The grade file's path relative to the workspace, as the jury reads it (``grades/<team>/<file>``)."""
+    if ws is not None:
+        try:
+            return Path(path).resolve().relative_to(ws.root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return f"grades/{team_id}/{Path(path).name}"
+
+
+def _read_grade(path: Path, team_id: str, assignment_id: str, ws: Workspace | None = None) -> SubmissionGrade:
+    """Read a grade file; a damaged one (truncated, not JSON, or valid JSON that is not a grade) becomes a grader
+    error, in French, naming the file relative to the workspace ``ws``, for the jury."""
+    grade, why = _grade_or_damage(path, team_id, assignment_id)
+    if grade is not None:
+        return grade
+    return SubmissionGrade(team_id, assignment_id, False, [], {}, "",
+                           grader_error=f"fichier de note endommagé ou tronqué ({_grade_file_name(ws, path, team_id)}"
+                                        f" : {why}) : relancez « mspr autograde » pour ce rendu")
+
+
+def damaged_grade_files(ws: Workspace) -> list[tuple[str, str]]:
+    """List the grade files of the workspace that cannot be read as grades.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The cohort workspace; the grade files of its teams are read.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(path, why)`` per damaged file, in (team, assignment) order: its path
+        relative to the workspace (``grades/<team>/<assignment>.json``) and, in
+        French, what is wrong (truncated, not JSON, valid JSON that is not a
+        grade: a field missing or of the wrong type, a score that is not a
+        finite number…). :func:`load_grades` shows each of them as a grader
+        error.
+    """
+    damaged = []
+    for team_id in ws.teams():
+        for assignment_id in ASSIGNMENTS:
+            path = ws.grades(team_id, assignment_id)
+            if path.is_file():
+                grade, why = _grade_or_damage(path, team_id, assignment_id)
+                if grade is None:
+                    damaged.append((_grade_file_name(ws, path, team_id), why))
+    return damaged
 
 
 def load_grades(ws: Workspace) -> dict[str, dict[str, SubmissionGrade | None]]:
@@ -100,15 +157,18 @@ def load_grades(ws: Workspace) -> dict[str, dict[str, SubmissionGrade | None]]:
     dict
         ``team_id`` → ``assignment_id`` → :class:`~mspr.grading.SubmissionGrade`,
         or None when that assignment has no grade (not submitted, or not
-        graded yet). A damaged grade file (truncated, not JSON) gives a
-        grade with a French ``grader_error`` saying so, instead of failing.
+        graded yet). A damaged grade file (truncated, not JSON, or valid JSON
+        that is not a grade: ``null``, a list, a score that is a text or NaN,
+        a list field that is not a list…) gives a grade with a French
+        ``grader_error`` naming the file (``grades/<team>/<assignment>.json``),
+        instead of failing: see :func:`damaged_grade_files`.
     """
     grades = {}
     for team_id in ws.teams():
         grades[team_id] = {}
         for assignment_id in ASSIGNMENTS:
             path = ws.grades(team_id, assignment_id)
-            grades[team_id][assignment_id] = _read_grade(path, team_id, assignment_id) if path.is_file() else None
+            grades[team_id][assignment_id] = _read_grade(path, team_id, assignment_id, ws) if path.is_file() else None
     return grades
 
 

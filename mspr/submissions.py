@@ -54,25 +54,32 @@ def check_team_id(team_id: str) -> str:
     return team_id
 
 
-def _first_symlink(folder: Path) -> Path | None:
-    """Return a symbolic link found in ``folder`` (outside ignored names), or None."""
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in IGNORED]
-        for name in dirs + files:
-            if name not in IGNORED and (Path(root) / name).is_symlink():
-                return Path(root) / name
-    return None
+def _scan(folder: Path) -> dict:
+    """The first link, special file, folder too deep, and whether there are too many entries, in one walk.
 
+    Iterative (a tree thousands of folders deep breaks ``os.walk``), outside ignored names, at most
+    :data:`mspr._trees.MAX_DEPTH` levels down and :data:`mspr._trees.MAX_ENTRIES` entries.
+    """
+    from mspr._trees import MAX_DEPTH, MAX_ENTRIES, walk
 
-def _first_special_file(folder: Path) -> Path | None:
-    """Return a file that is neither regular nor a folder (pipe, socket, device), or None."""
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in IGNORED]
-        for name in files:
-            path = Path(root) / name
-            if name not in IGNORED and not path.is_symlink() and not path.is_file():
-                return path
-    return None
+    found = {"link": None, "special": None, "deep": None, "many": False}
+    skipped: set = set()
+    for count, (parts, entry, depth) in enumerate(walk(folder, max_depth=MAX_DEPTH, prune=skipped)):
+        if count >= MAX_ENTRIES:
+            found["many"] = True
+            break
+        if entry.name in IGNORED:
+            skipped.add(parts)
+            continue
+        path = Path(folder, *parts)
+        if entry.is_symlink():
+            found["link"] = found["link"] or path
+        elif entry.is_dir(follow_symlinks=False):
+            if depth > MAX_DEPTH:
+                found["deep"] = found["deep"] or path
+        elif not entry.is_file(follow_symlinks=False):
+            found["special"] = found["special"] or path
+    return found
 
 
 def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Path:
@@ -103,7 +110,9 @@ def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Pat
     MsprError
         Unknown assignment, invalid team id, assignment not released, a
         folder that is (or contains, or lies inside) the destination, a
-        folder without notebook or holding a symbolic link, a notebook
+        folder without notebook or holding a symbolic link, a special file,
+        folders nested more than :data:`mspr._trees.MAX_DEPTH` levels deep
+        or more than :data:`mspr._trees.MAX_ENTRIES` entries, a notebook
         nbgrader could not grade (see :func:`mspr.notebooks.validate_notebook`),
         or one that records another assignment's answers or lost an
         answer-recording cell (see :func:`mspr.validation.identity_problems`);
@@ -125,14 +134,22 @@ def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Pat
     if not notebook.is_file():
         raise MsprError("notebook introuvable dans le rendu", path=notebook,
                         hint="rendez le dossier de l'assignment tel que reçu, notebook compris")
-    link = _first_symlink(folder)
+    from mspr._trees import MAX_DEPTH, MAX_ENTRIES
+
+    found = _scan(folder)
+    link, special = found["link"], found["special"]
     if link is not None:
         raise MsprError(f"lien symbolique dans le rendu (vers {os.readlink(link)})", path=link,
                         hint="remplacez le lien par une copie du fichier ou du dossier, ou supprimez-le")
-    special = _first_special_file(folder)
     if special is not None:
         raise MsprError("fichier spécial dans le rendu (tube, socket ou périphérique)", path=special,
                         hint="supprimez-le : seuls des fichiers et des dossiers ordinaires peuvent être rendus")
+    if found["deep"] is not None:
+        raise MsprError(f"arborescence trop profonde dans le rendu (plus de {MAX_DEPTH} niveaux de dossiers)",
+                        path=found["deep"], hint="supprimez ces dossiers imbriqués, ou rendez-les en archive .zip")
+    if found["many"]:
+        raise MsprError(f"trop de fichiers dans le rendu (plus de {MAX_ENTRIES} fichiers et dossiers)", path=folder,
+                        hint="supprimez les fichiers de travail inutiles, ou rendez-les en archive .zip")
     check_notebook(notebook)
     problems = identity_problems(notebook, assignment_id, ws.release(assignment_id) / f"{assignment_id}.ipynb")
     if problems:
@@ -141,6 +158,7 @@ def submit(ws: Workspace, team_id: str, assignment_id: str, folder: Path) -> Pat
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{assignment_id}-envoi-", dir=dest.parent))
     try:
+        # (the depth was checked above: shutil.copytree recurses once per level)
         shutil.copytree(folder, staging, ignore=shutil.ignore_patterns(*IGNORED), dirs_exist_ok=True)
         # nbgrader reads the submission time from timestamp.txt.
         stamp = datetime.now(timezone.utc).isoformat(sep=" ")

@@ -191,3 +191,39 @@ def test_paths_outside_the_submission_are_refused(case, tmp_path):
     ctx = submit(case, tmp_path, reference_tables(case))
     ctx.answers["A1C6.livrables"] = "../.."
     assert scores(ctx)["A1C6.pseudonymisation"][0] == 0
+
+
+def test_artefacts_linked_from_outside_the_submission_are_ignored(case, tmp_path):
+    """The grader reads the artefacts as root, outside the sandbox: a link out of the team's folder (another
+    team's register, a table kept elsewhere, the ground truth) must not be read as the team's work."""
+    team = tmp_path / "equipe"
+    team.mkdir()
+    ctx = submit(case, team, reference_tables(case))
+    folder = team / "livrables_a1"
+    elsewhere = tmp_path / "ailleurs"
+    elsewhere.mkdir()
+    for name in ("adherents.csv", "registre_traitements.yaml"):  # complete and right, but not in the folder
+        (folder / name).rename(elsewhere / name)
+        (folder / name).symlink_to(elsewhere / name)
+    got = scores(ctx)
+    assert got["A1C6.pii_columns"][0] == 1  # typed, not read from a file
+    score, evidence = got["A1C6.pseudonymisation"]
+    assert score == 0 and "adherents.csv : lien symbolique hors du dossier du rendu, fichier ignoré" in evidence
+    assert "tables absentes" not in evidence
+    score, evidence = got["A1C6.registre"]
+    assert score == 0 and "registre_traitements.yaml : lien symbolique hors du dossier du rendu" in evidence
+    # a link to the ground truth, or to a system file, is ignored the same way
+    (folder / "registre_traitements.yaml").unlink()
+    (folder / "registre_traitements.yaml").symlink_to(case.layout.ground_truth_dir / "ground_truth.json")
+    assert "lien symbolique hors du dossier du rendu" in scores(ctx)["A1C6.registre"][1]
+    (folder / "adherents.csv").unlink()
+    (folder / "adherents.csv").symlink_to("/etc/passwd")
+    assert "adherents.csv : lien symbolique" in scores(ctx)["A1C6.pseudonymisation"][1]
+    # links that stay inside the team's folder are the team's files: they count
+    for name in ("adherents.csv", "registre_traitements.yaml"):
+        (folder / name).unlink()
+        (team / "originaux").mkdir(exist_ok=True)
+        (elsewhere / name).rename(team / "originaux" / name)
+        (folder / name).symlink_to(team / "originaux" / name)
+    got = scores(ctx)
+    assert got["A1C6.pseudonymisation"][0] == 2 and got["A1C6.registre"][0] == 1, got

@@ -92,6 +92,16 @@ def test_autograde_without_any_submission_is_an_error(tmp_path, capsys):
     assert "aucun rendu" in capsys.readouterr().err
 
 
+def test_a_dask_scheduler_needs_the_dask_engine_and_says_workers_are_the_clusters(tmp_path, capsys):
+    ws = str(tmp_path / "ws")
+    assert main(["autograde", "-w", ws, "--scheduler", "tcp://127.0.0.1:8786"]) == 2
+    assert "--engine dask" in capsys.readouterr().err
+    assert main(["autograde", "-w", ws, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:8786",
+                 "--workers", "3"]) == 2  # no submission: stops before reaching the scheduler
+    err = capsys.readouterr().err
+    assert "--workers 3 est ignoré avec --scheduler" in err and "aucun rendu" in err
+
+
 @pytest.fixture(scope="module")
 def built_cohort(tmp_path_factory):
     """A workspace whose case is built (the nbgrader part of the release is stubbed out)."""
@@ -176,3 +186,30 @@ def test_demo_summary_writes_points_with_a_decimal_comma(tmp_path, capsys, monke
     out = capsys.readouterr().out
     assert "3,62/4" in out and "16,5/23" in out and "20,12/27" in out
     assert "3.62" not in out and "16.5" not in out
+
+
+def test_autograde_summary_of_full_marks_with_a_failed_cell_does_not_say_error(tmp_path, capsys, monkeypatch):
+    import mspr.grading
+    from mspr.grading import SubmissionGrade
+    from mspr.grading.checks import CheckResult, checks_for
+    from mspr.jury.fmt import fr_number
+
+    ws = tmp_path / "ws"
+    (ws / "submitted" / "t1" / "a4_pilotage").mkdir(parents=True)
+    checks = [CheckResult(c.check_id, c.competency, "a4_pilotage", c.label, c.max_score, c.max_score, "ok")
+              for c in checks_for("a4_pilotage")]
+    top = fr_number(sum(c.max_score for c in checks))
+    failed = ("cellule « fin » en erreur à l'exécution (DeadKernelError : ) : les réponses qu'elle devait "
+              "produire, et celles des cellules qui en dépendent, peuvent manquer")
+    grades = [SubmissionGrade("t1", "a4_pilotage", True, checks, {}, "", incidents=[failed]),
+              SubmissionGrade("t2", "a4_pilotage", True, checks, {}, "",
+                              incidents=[failed, failed.replace("fin", "x")]),
+              SubmissionGrade("t3", "a4_pilotage", False, [], {}, "")]
+    monkeypatch.setattr(mspr.grading, "autograde", lambda *args, **kwargs: grades)
+    assert main(["autograde", "-w", str(ws)]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  t")}
+    assert "ERREUR" not in out
+    assert f"{top}/{top} — 1 cellule en erreur (réponses enregistrées avant comptées)" in lines["t1"]
+    assert f"{top}/{top} — 2 cellules en erreur" in lines["t2"]
+    assert "NON EXÉCUTÉ" in lines["t3"] and "cellule" not in lines["t3"]

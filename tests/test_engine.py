@@ -27,6 +27,8 @@ from mspr.paths import Workspace  # noqa: E402
 from mspr.report import load_grades, report  # noqa: E402
 from mspr.submissions import submit  # noqa: E402
 
+SCRATCH_OWNER = re.compile(re.escape(SCRATCH_PREFIX) + r"(\d+)-")
+
 ISOLATED = probe().bwrap is not None and os.geteuid() == 0
 needs_sandbox = pytest.mark.skipif(not ISOLATED, reason="needs bubblewrap and root (make installs bubblewrap)")
 MSPR = [sys.executable, "-m", "mspr"]
@@ -322,9 +324,8 @@ def test_kill_9_at_random_moments_then_restart_gives_the_uninterrupted_scores(ba
     assert _scores(ws) == _scores(sequential)
     assert _gradebook_submissions(ws) == _gradebook_submissions(sequential)  # never counted twice
     assert all(json.loads(p.read_text())["team_id"] for p in ws.root.glob("grades/*/*.json"))
-    owner = re.compile(SCRATCH_PREFIX + r"(\d+)-")
     stale = [p for p in Path("/tmp").glob(f"{SCRATCH_PREFIX}*")
-             if owner.match(p.name) and not Path("/proc", owner.match(p.name).group(1)).exists()]
+             if SCRATCH_OWNER.match(p.name) and not Path("/proc", SCRATCH_OWNER.match(p.name).group(1)).exists()]
     assert stale == []
     for _ in range(50):  # pdeathsig kills are asynchronous
         if not _sandbox_processes():
@@ -334,7 +335,8 @@ def test_kill_9_at_random_moments_then_restart_gives_the_uninterrupted_scores(ba
 
 
 @needs_sandbox
-def test_ctrl_c_stops_workers_and_kernels_and_removes_scratch(base, tmp_path):
+@pytest.mark.parametrize("engine", ["processes", "dask"])
+def test_ctrl_c_stops_workers_and_kernels_and_removes_scratch(base, tmp_path, engine):
     import nbformat
 
     ws = copy_ws(base, tmp_path / "ws")
@@ -346,7 +348,8 @@ def test_ctrl_c_stops_workers_and_kernels_and_removes_scratch(base, tmp_path):
     for team in ("boucle1", "boucle2"):
         submit(ws, team, "a4_pilotage", folder)
     # SIG_DFL: a shell's background job starts with SIGINT ignored, which the child would inherit.
-    proc = subprocess.Popen([*MSPR, "autograde", "-w", str(ws.root), "--workers", "2"], env=_env(),
+    proc = subprocess.Popen([*MSPR, "autograde", "-w", str(ws.root), "--workers", "2", "--engine", engine],
+                            env=_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for _ in range(1500):  # until both kernels run in their sandboxes
@@ -355,15 +358,21 @@ def test_ctrl_c_stops_workers_and_kernels_and_removes_scratch(base, tmp_path):
             break
         time.sleep(0.2)
     assert len(kernels) >= 2
-    os.kill(proc.pid, signal.SIGINT)
+    run = {str(proc.pid), *subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True,
+                                          text=True).stdout.split()}  # the run's processes (its session)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole foreground process group
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)  # and again, as an impatient user does, while the run cleans up
     out, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 1 and "Interrompu" in out
+    assert proc.returncode == 1 and "Interrompu" in out, out[-3000:]
     for _ in range(50):
         if not _sandbox_processes():
             break
         time.sleep(0.2)
     assert _sandbox_processes() == []
-    assert not list(Path("/tmp").glob(f"{SCRATCH_PREFIX}{proc.pid}-*"))
+    # no scratch folder of the run: neither its own nor its workers' (each named after its owner's pid)
+    left = [p.name for p in Path("/tmp").glob(f"{SCRATCH_PREFIX}*") if SCRATCH_OWNER.match(p.name).group(1) in run]
+    assert left == []
     for _ in range(100):  # the pool's helpers (resource tracker) leave once the run has gone
         children = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
         if not children:

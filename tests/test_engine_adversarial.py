@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,9 +21,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
 
 from cohort import MODEL_LIMITS, TEST_LIMITS, build_cohort  # noqa: E402
-from corpus import A4_FULL, CASES, Context  # noqa: E402
+from corpus import A4_FULL, CASES, DEEP_LEVELS, Context  # noqa: E402
 
 import mspr  # noqa: E402
+from mspr._trees import remove_tree  # noqa: E402
 from mspr.grading import autograde  # noqa: E402
 from mspr.grading.sandbox import SANDBOX_UID_BASE, SLOTS, probe  # noqa: E402
 from mspr.submissions import submit  # noqa: E402
@@ -53,6 +55,10 @@ def _sandbox_processes() -> list[int]:
     return found
 
 
+#: Cases graded one after the other, in their order, by one grading process (hence in the same slot, same uid).
+IN_ORDER = [c for c in CASES if c.extra.get("in_order")]
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     ws = build_cohort(tmp_path_factory.mktemp("adversarial") / "ws")
@@ -62,28 +68,41 @@ def corpus(tmp_path_factory):
     ctx = Context(ws.root, listener.getsockname()[1], Path(sys.prefix), Path(mspr.__file__).parent)
     build = tmp_path_factory.mktemp("build")
     submit(ws, BYSTANDER, "a4_pilotage", ws.source("a4_pilotage"))
-    for case in CASES:
-        folder = build / case.name / case.assignment
-        base = ws.source(case.assignment) if case.base == "source" else ws.release(case.assignment)
-        shutil.copytree(base, folder)
-        nb = nbformat.read(folder / f"{case.assignment}.ipynb", as_version=4)
-        out = case.make(folder, nb, ctx)
-        if out is not None:
-            nbformat.write(out, folder / f"{case.assignment}.ipynb")
-        try:
-            submit(ws, case.team, case.assignment, folder)
-        except mspr.errors.MsprError:  # refused at submission: placed as if it came through another channel
-            target = ws.submitted(case.team, case.assignment)
-            shutil.copytree(folder, target)
-    protected = {p: p.read_bytes() for p in [ws.ground_truth_dir / "ground_truth.json", ws.gradebook_path,
-                                            ws.submitted(BYSTANDER, "a4_pilotage") / "a4_pilotage.ipynb"]}
-    teams = [BYSTANDER] + [c.team for c in CASES if c.assignment == "a4_pilotage"]
-    grades = autograde(ws, teams, ["a4_pilotage"], workers=2, limits=TEST_LIMITS)
-    grades += autograde(ws, [c.team for c in CASES if c.assignment == "a2_conception"], ["a2_conception"],
-                        workers=2, limits=MODEL_LIMITS)
-    listener.close()
-    return {"ws": ws, "grades": {(g.team_id, g.assignment_id): g for g in grades}, "protected": protected,
-            "ctx": ctx}
+    try:
+        for case in CASES:
+            folder = build / case.name / case.assignment
+            base = ws.source(case.assignment) if case.base == "source" else ws.release(case.assignment)
+            shutil.copytree(base, folder)
+            nb = nbformat.read(folder / f"{case.assignment}.ipynb", as_version=4)
+            out = case.make(folder, nb, ctx)
+            if out is not None:
+                nbformat.write(out, folder / f"{case.assignment}.ipynb")
+            try:
+                submit(ws, case.team, case.assignment, folder)
+            except mspr.errors.MsprError:  # refused at submission: placed as if it came through another channel
+                target = ws.submitted(case.team, case.assignment)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                # cp, not shutil.copytree: a tree thousands of folders deep breaks Python's recursive copy
+                subprocess.run(["cp", "-a", "--", str(folder), str(target)], check=True)
+        protected = {p: p.read_bytes() for p in [ws.ground_truth_dir / "ground_truth.json", ws.gradebook_path,
+                                                ws.submitted(BYSTANDER, "a4_pilotage") / "a4_pilotage.ipynb"]}
+        teams = [BYSTANDER] + [c.team for c in CASES if c.assignment == "a4_pilotage" and c not in IN_ORDER]
+        grades = autograde(ws, teams, ["a4_pilotage"], workers=2, limits=TEST_LIMITS)
+        grades += autograde(ws, [c.team for c in CASES if c.assignment == "a2_conception"], ["a2_conception"],
+                            workers=2, limits=MODEL_LIMITS)
+        grades += autograde(ws, [c.team for c in CASES if c.assignment == "a1_cadrage"], ["a1_cadrage"],
+                            workers=2, limits=MODEL_LIMITS)
+        for case in IN_ORDER:  # one process, one slot: each graded after the one before it, under the same uid
+            grades += autograde(ws, [case.team], [case.assignment], workers=1, limits=TEST_LIMITS)
+        listener.close()
+        yield {"ws": ws, "grades": {(g.team_id, g.assignment_id): g for g in grades}, "protected": protected,
+               "ctx": ctx}
+    finally:
+        # pytest's own clean-up of old temporary folders (shutil.rmtree) would fail on the deep tree
+        for case in CASES:
+            if case.name == "arborescence-profonde":
+                remove_tree(build / case.name)
+                remove_tree(ws.submitted(case.team, case.assignment))
 
 
 def _total(grade) -> float:
@@ -98,9 +117,8 @@ def test_the_corpus_has_at_least_25_cases_with_distinct_names():
     assert len(CASES) >= 25 and len({c.name for c in CASES}) == len(CASES)
 
 
-#: Cases whose grade changed when A4 started grading deliverable files, not yet analysed.
-KNOWN_GAPS = {"artefact-200-mo": "après la limite de taille de fichier, les points du classeur SLA (A4C5) sont "
-                                 "perdus : cause à analyser (issue 6)"}
+#: Cases whose grade is known to be wrong, not yet analysed: case name -> French reason (run as xfail).
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -119,7 +137,9 @@ def test_the_bystander_keeps_full_marks_and_nothing_protected_changed(corpus):
         if path.name != "gradebook.db":
             assert path.read_bytes() == before, path
     ws = corpus["ws"]
-    assert not list(ws.root.rglob("pirate*"))
+    from mspr._trees import walk
+
+    assert not [p for p, _, _ in walk(ws.root) if p[-1].startswith("pirate")]  # (rglob: RecursionError, deep tree)
     assert not list(Path(sys.prefix).glob("lib/python3.11/site-packages/pirate*"))
     assert not list(Path(mspr.__file__).parent.glob("pirate*"))
     assert not (ws.root.parent / "adv-bystander-reponses.json").exists()
@@ -158,9 +178,36 @@ def test_the_model_that_reads_the_labels_scores_its_real_predictions(corpus):
     assert auc.score == 0 and "prédictions constantes" in auc.evidence, auc.evidence
 
 
+def test_the_deep_tree_reached_the_grader_and_only_its_first_levels_the_sandbox(corpus):
+    ws = corpus["ws"]
+    submitted = ws.submitted("adv-arborescence-profonde", "a4_pilotage") / "profond"
+    depth, path = 0, str(submitted)
+    while os.path.isdir(path := os.path.join(path, "d")):
+        depth += 1
+    assert depth == DEEP_LEVELS  # the submission itself is as deep as the case says
+    executed = ws.autograded("adv-arborescence-profonde", "a4_pilotage") / "profond"
+    depth, path = 0, str(executed)
+    while os.path.isdir(path := os.path.join(path, "d")):
+        depth += 1
+    assert depth == 63  # "profond" is level 1: 64 levels copied, the rest left out
+    assert (Path(path).parent / "niveau.txt").read_text() == "niveau 64\n"
+    grade = corpus["grades"][("adv-arborescence-profonde", "a4_pilotage")]
+    assert any("arborescence trop profonde (plus de 64 niveaux)" in i for i in grade.incidents), grade.incidents
+
+
+def test_the_keyring_reader_ran_under_the_writer_s_uid_and_found_nothing(corpus):
+    ws = corpus["ws"]
+    writer, reader = (json.loads((ws.autograded(c.team, c.assignment) / "uid.json").read_text())["uid"]
+                      for c in IN_ORDER)
+    assert writer == reader  # the precondition of the attack: the same slot, the same per-uid keyring
+    seen = json.loads((ws.autograded(IN_ORDER[1].team, "a4_pilotage") / "trousseau.json").read_text())
+    assert seen["trouve"] is False and set(seen["erreurs"]) == {1}, seen  # EPERM: keyctl itself refused
+
+
 def test_grading_again_gives_the_same_grades(corpus, tmp_path):
     ws = corpus["ws"]
-    again = ["adv-os-exit-fin", "adv-sortie-enorme", "adv-lit-par-proc"]
+    # the deep tree's second grading: nothing of the first (scratch, staging) stops it
+    again = ["adv-os-exit-fin", "adv-sortie-enorme", "adv-lit-par-proc", "adv-arborescence-profonde"]
     regraded = autograde(ws, again, ["a4_pilotage"], workers=2, limits=TEST_LIMITS, resume=False)
     for grade in regraded:
         first = corpus["grades"][(grade.team_id, grade.assignment_id)]

@@ -76,6 +76,90 @@ def test_joblib_and_multiprocessing_get_their_shared_memory_in_the_sandbox(tmp_p
     assert "Permission denied" not in result.stderr
 
 
+#: Stores a key in the uid's user keyring, reads the keyring's id, then tries the x32 and i386 entry points.
+KEYRING = r"""
+import ctypes, json
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def call(*args):
+    result = libc.syscall(*args)
+    return [result, ctypes.get_errno() if result < 0 else 0]
+seen = {"add_key": call(248, b"user", b"mspr-essai", b"secret", 6, ctypes.c_long(-4)),
+        "keyctl": call(250, 0, ctypes.c_long(-4), 0),
+        "request_key": call(249, b"user", b"mspr-essai", None, 0),
+        "keyctl_x32": call(0x40000000 | 250, 0, ctypes.c_long(-4), 0),
+        "filters": [l.split()[1] for l in open("/proc/self/status") if l.startswith("Seccomp:")][0]}
+print(json.dumps(seen))
+"""
+
+
+def test_the_kernel_keyrings_are_out_of_the_sandbox_s_reach(tmp_path):
+    """A slot's uid serves every submission it grades, and the kernel keeps one user keyring per uid: a
+    notebook could leave its answers there for the next one (add_key) and that one read them (keyctl)."""
+    import json
+    import platform
+
+    import pytest
+
+    from mspr.grading.sandbox import Limits, command, probe
+
+    if probe().bwrap is None:
+        pytest.skip("bubblewrap absent")
+    if platform.machine() != "x86_64":
+        pytest.skip("system call numbers of x86_64")
+    assert probe().seccomp, probe().notes  # bwrap 0.8 applies it here; else probe() says so in French
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "work").mkdir()
+    cmd = command([sys.executable, "-c", KEYRING], scratch=tmp_path / "scratch", writable=[tmp_path / "work"],
+                  chdir=tmp_path / "work", limits=Limits())
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    seen = json.loads(result.stdout)
+    eperm = [-1, 1]
+    assert seen["add_key"] == seen["keyctl"] == seen["request_key"] == seen["keyctl_x32"] == eperm, seen
+    assert seen["filters"] == "2"  # seccomp mode 2: a filter
+    # outside the sandbox the same code works: the filter, not the machine, refuses it
+    outside = json.loads(subprocess.run([sys.executable, "-c", KEYRING.replace("mspr-essai", "mspr-essai-hors")],
+                                        capture_output=True, text=True, timeout=60).stdout)
+    assert outside["keyctl"][0] > 0 and outside["filters"] == "0"
+    assert outside["add_key"][0] > 0
+    key = outside["add_key"][0]  # KEYCTL_INVALIDATE: leave nothing behind
+    subprocess.run([sys.executable, "-c", f"import ctypes; ctypes.CDLL(None).syscall(250, 21, {key})"], check=True)
+
+
+def test_the_sandbox_filter_denies_only_the_key_calls_of_each_architecture():
+    import struct
+
+    from mspr.grading.sandbox import KEYRING_SYSCALLS, seccomp_filter
+
+    program = seccomp_filter()
+    assert len(program) % 8 == 0
+    instructions = [struct.unpack("=HBBI", program[i:i + 8]) for i in range(0, len(program), 8)]
+
+    def run(arch: int, nr: int) -> int:  # a classic BPF interpreter for the instructions used
+        accumulator, pc = 0, 0
+        while True:
+            code, jt, jf, k = instructions[pc]
+            if code == 0x20:  # ld [k]
+                accumulator = {0: nr, 4: arch}[k]
+            elif code == 0x54:  # and #k
+                accumulator &= k
+            elif code == 0x15:  # jeq #k
+                pc += jt if accumulator == k else jf
+            elif code == 0x06:  # ret #k
+                return k
+            pc += 1
+
+    allow, eperm = 0x7FFF0000, 0x00050001
+    for arch, numbers in KEYRING_SYSCALLS.items():
+        for nr in numbers:
+            assert run(arch, nr) == eperm, (hex(arch), nr)
+        for nr in (0, 1, 59, 231, 247, 251, 400):
+            assert run(arch, nr) == allow, (hex(arch), nr)
+    assert run(0xC000003E, 0x40000000 | 248) == eperm  # x32's add_key
+    assert run(0xC000003E, 217) == allow and run(0xC00000B7, 248) == allow  # each architecture its own numbers
+    assert run(0x12345678, 248) == allow  # another architecture: not filtered (probe() says so)
+
+
 # -- the fork server of execution workers ----------------------------------------------------
 
 WHO_AM_I = """

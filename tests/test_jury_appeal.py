@@ -153,3 +153,16 @@ def test_a_submission_newer_than_its_grade_is_not_sealed(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "rendu non corrigé pour l'équipe t1 : a4_pilotage" in err and "mspr autograde" in err, err
     assert not ws.appeal_bundle("t1").exists()
+
+
+def test_a_grade_file_damaged_before_sealing_is_named_by_verify_without_a_crash(graded, tmp_path, capsys):
+    import shutil
+
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(graded.root, ws.root, symlinks=True)
+    ws.grades("ref", "a4_pilotage").write_text("null", encoding="utf-8")  # valid JSON, not a grade
+    bundle = seal(ws, "ref")
+    assert main(["verify", str(bundle)]) == 1
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert "note scellée endommagée (grades/a4_pilotage.json" in out and "Traceback" not in out, out

@@ -191,3 +191,127 @@ def test_candidate_pdf_is_written(tmp_path):
     pdf = ws.candidate_report("c01", ".pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert ws.cohort_workbook.is_file()
+
+
+# -- damaged grade files: valid JSON that is not a grade ----------------------------------------
+
+def _set_check(field, value):
+    def damage(doc):
+        doc["checks"][0][field] = value
+        return doc
+    return damage
+
+
+def _set(field, value):
+    def damage(doc):
+        doc[field] = value
+        return doc
+    return damage
+
+
+DAMAGES = {
+    "tronqué": None,  # the text cut in half (not JSON)
+    "null": lambda doc: None,
+    "liste": lambda doc: [doc],
+    "texte": lambda doc: "note : 20/20",
+    "nombre": lambda doc: 20,
+    "score texte": _set_check("score", "20"),
+    "score NaN": _set_check("score", float("nan")),
+    "score infini": _set_check("score", float("inf")),
+    "score booléen": _set_check("score", True),
+    "score au-delà du maximum": _set_check("score", 1e9),
+    "score négatif": _set_check("score", -1),
+    "maximum null": _set_check("max_score", None),
+    "libellé liste": _set_check("label", ["x"]),
+    "critère null": lambda doc: {**doc, "checks": [None]},
+    "critère sans score": lambda doc: {**doc, "checks": [{k: v for k, v in doc["checks"][0].items() if k != "score"}]},
+    "incidents null": _set("incidents", None),
+    "incidents texte": _set("incidents", "noyau arrêté"),
+    "incident nombre": _set("incidents", [3]),
+    "isolation objet": _set("isolation", {"a": 1}),
+    "checks null": _set("checks", None),
+    "checks objet": _set("checks", {"A4C1": 1}),
+    "jury_answers liste": _set("jury_answers", ["texte"]),
+    "réponse nombre": _set("jury_answers", {"A4C1-organisation_projet": 3}),
+    "executed texte": _set("executed", "oui"),
+    "log null": _set("log", None),
+    "grader_error nombre": _set("grader_error", 1),
+    "graded_at nombre": _set("graded_at", 42),
+    "graded_at pas une date": _set("graded_at", "hier"),
+    "champ absent": lambda doc: {k: v for k, v in doc.items() if k != "executed"},
+    "note d'une autre équipe": _set("team_id", "saine"),
+    "note d'une autre épreuve": _set("assignment_id", "a1_cadrage"),
+}
+
+
+def _damaged_cohort(ws, damages: dict) -> None:
+    """One team per damage (its grade file damaged so), and a sound team ``saine``."""
+    for team, damage in {"saine": False, **damages}.items():
+        ws.submitted(team, "a4_pilotage").mkdir(parents=True)
+        checks = [CheckResult(c.check_id, c.competency, "a4_pilotage", c.label, c.max_score, c.max_score, "ok")
+                  for c in checks_for("a4_pilotage")]
+        write_grade(ws, SubmissionGrade(team, "a4_pilotage", True, checks, {}, "", incidents=["sortie tronquée"]))
+        if damage is not False:
+            path = ws.grades(team, "a4_pilotage")
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text[: len(text) // 2] if damage is None else json.dumps(damage(json.loads(text))),
+                            encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())
+def test_a_damaged_grade_file_is_read_as_damaged(tmp_path, damage):
+    from mspr.grading.engine import Task, _already_done
+    from mspr.jury.grid import GRADER_ERROR, team_grid
+    from mspr.report import build_rows, damaged_grade_files, load_grades
+
+    ws = Workspace(tmp_path / "ws")
+    _damaged_cohort(ws, {"abimee": damage})
+    grades = load_grades(ws)
+    error = grades["abimee"]["a4_pilotage"].grader_error
+    assert "endommagé ou tronqué" in error and "grades/abimee/a4_pilotage.json" in error
+    assert grades["saine"]["a4_pilotage"].grader_error is None
+    assert [p for p, _ in damaged_grade_files(ws)] == ["grades/abimee/a4_pilotage.json"]
+    assert team_grid(ws, "abimee", grades["abimee"]).states["a4_pilotage"] == GRADER_ERROR
+    a4 = {c.check_id for c in checks_for("a4_pilotage")}
+    rows = [r for r in build_rows(ws, grades=grades) if r.kind == "auto" and r.criterion_id in a4]
+    assert {r.score for r in rows if r.team_id == "abimee"} == {None}  # no score: to grade again
+    assert all(r.score == r.max_score for r in rows if r.team_id == "saine")
+    assert _already_done(ws, Task(str(ws.root), "abimee", "a4_pilotage"), "run") is None  # a resumed run regrades it
+
+
+def test_mspr_report_names_every_damaged_grade_file_and_reports_the_whole_cohort(tmp_path, capsys):
+    from mspr.cli import main
+
+    ws = Workspace(tmp_path / "ws")
+    shown = {"tronqué", "null", "liste", "texte", "score texte", "score NaN", "incidents null", "checks null",
+             "graded_at nombre"}
+    damages = {f"abimee{i:02d}": damage for i, (name, damage) in enumerate(DAMAGES.items()) if name in shown}
+    _damaged_cohort(ws, damages)
+    assert main(["report", "-w", str(ws.root), "--no-pdf"]) == 0
+    err = capsys.readouterr().err
+    assert f"Attention : {len(damages)} fichiers de note endommagés" in err and "Traceback" not in err
+    html = (ws.report_dir / "index.html").read_text(encoding="utf-8")
+    for team in damages:
+        assert f"grades/{team}/a4_pilotage.json" in err and f"grades/{team}/a4_pilotage.json" in html
+    assert "Rendus de l'équipe saine" in html and "sortie tronquée" in html  # the whole cohort is there
+    assert not re.search(r"\b(nan|inf)\s*/", html, re.I)  # no « nan / 20 »
+    a4 = {c.check_id for c in checks_for("a4_pilotage")}
+    with (ws.report_dir / "details.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] == "auto" and r["criterion_id"] in a4]
+    assert {r["score"] for r in rows if r["team_id"] != "saine"} == {""}
+    assert all(float(r["score"]) == float(r["max_score"]) for r in rows if r["team_id"] == "saine")
+
+
+def test_a_sound_grade_file_is_not_reported_as_damaged(tmp_path, capsys):
+    from mspr.cli import main
+    from mspr.report import damaged_grade_files
+
+    ws = Workspace(tmp_path / "ws")
+    ws.submitted("t1", "a4_pilotage").mkdir(parents=True)
+    checks = [CheckResult(c.check_id, c.competency, "a4_pilotage", c.label, 0, c.max_score, "ok")
+              for c in checks_for("a4_pilotage")]
+    write_grade(ws, SubmissionGrade("t1", "a4_pilotage", True, checks, {"A4C1-x": "texte"}, "",
+                                    grader_error=None, run_id=None))
+    assert damaged_grade_files(ws) == []
+    assert main(["report", "-w", str(ws.root), "--no-pdf"]) == 0
+    assert "endommagé" not in capsys.readouterr().err

@@ -106,11 +106,98 @@ class SubmissionGrade:
         -------
         SubmissionGrade
             The grade, with its checks as :class:`CheckResult` objects.
+
+        Raises
+        ------
+        ValueError
+            If the document is not a grade as :meth:`to_json` writes it, even
+            when it is valid JSON: not an object, a field missing or of the
+            wrong type (a list that is not a list, a text that is not a text),
+            a score or maximum that is not a finite number, a score outside
+            ``[0, max_score]``, a ``graded_at`` that is not an ISO 8601 date.
+            The message says, in French, which field is wrong.
         """
+        _check_grade_document(data)
         known = {f.name for f in fields(cls)}
         data = {k: v for k, v in data.items() if k in known}
-        data["checks"] = [CheckResult(**c) for c in data["checks"]]
+        data["checks"] = [CheckResult(**{k: c[k] for k in _CHECK_FIELDS}) for c in data["checks"]]
         return cls(**data)
+
+
+#: Fields of a grade document: name -> (expected types, required).
+_GRADE_FIELDS = {
+    "team_id": ((str,), True), "assignment_id": ((str,), True), "executed": ((bool,), True),
+    "checks": ((list,), True), "jury_answers": ((dict,), True), "log": ((str,), True),
+    "grader_error": ((str, type(None)), False), "incidents": ((list,), False), "isolation": ((list,), False),
+    "submission_sha256": ((str, type(None)), False), "run_id": ((str, type(None)), False),
+    "graded_at": ((str,), False),
+}
+
+#: Text fields of each entry of a grade's ``checks``.
+_CHECK_TEXTS = ("check_id", "competency", "assignment_id", "label", "evidence")
+
+#: Every field of a :class:`CheckResult`.
+_CHECK_FIELDS = (*_CHECK_TEXTS, "score", "max_score")
+
+
+def _finite(value) -> bool:
+    """Whether ``value`` is a JSON number (not a boolean) and finite (not NaN nor infinite)."""
+    import math
+
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_grade_document(data) -> None:
+    """Raise a ValueError, in French, naming the first field of ``data`` that a grade file cannot hold."""
+    kinds = {str: "un texte", bool: "un booléen", list: "une liste", dict: "un objet"}
+    if not isinstance(data, dict):
+        raise ValueError(f"le document est {_json_kind(data)}, pas un objet JSON")
+    for name, (types, required) in _GRADE_FIELDS.items():
+        if name not in data:
+            if required:
+                raise ValueError(f"champ « {name} » absent")
+            continue
+        if not isinstance(data[name], types):
+            raise ValueError(f"« {name} » est {_json_kind(data[name])}, attendu : "
+                             + " ou ".join("null" if t is type(None) else kinds[t] for t in types))
+    if "graded_at" in data:
+        try:
+            datetime.fromisoformat(data["graded_at"])
+        except ValueError:
+            raise ValueError("« graded_at » n'est pas une date ISO 8601") from None
+    for name in ("incidents", "isolation"):
+        for i, line in enumerate(data.get(name, [])):
+            if not isinstance(line, str):
+                raise ValueError(f"« {name}[{i}] » est {_json_kind(line)}, attendu : un texte")
+    for key, text in data["jury_answers"].items():
+        if not isinstance(text, str):
+            raise ValueError(f"« jury_answers[{key}] » est {_json_kind(text)}, attendu : un texte")
+    for i, check in enumerate(data["checks"]):
+        where = f"checks[{i}]"
+        if not isinstance(check, dict):
+            raise ValueError(f"« {where} » est {_json_kind(check)}, attendu : un objet")
+        for name in _CHECK_FIELDS:
+            if name not in check:
+                raise ValueError(f"champ « {where}.{name} » absent")
+        for name in _CHECK_TEXTS:
+            if not isinstance(check[name], str):
+                raise ValueError(f"« {where}.{name} » est {_json_kind(check[name])}, attendu : un texte")
+        for name in ("score", "max_score"):
+            if not _finite(check[name]):
+                raise ValueError(f"« {where}.{name} » ({_json_kind(check[name])}) n'est pas un nombre fini")
+        if not 0 <= check["score"] <= check["max_score"]:
+            raise ValueError(f"« {where}.score » hors de [0, max_score]")
+
+
+def _json_kind(value) -> str:
+    """French name of the JSON type of ``value``: what a damaged field holds instead."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "un booléen"
+    if isinstance(value, (int, float)):
+        return "un nombre" if _finite(value) else "un nombre non fini (NaN ou infini)"
+    return {str: "un texte", list: "une liste", dict: "un objet"}.get(type(value), type(value).__name__)
 
 
 def load_ground_truth(ws: Workspace) -> GroundTruth:
@@ -137,7 +224,18 @@ def load_ground_truth(ws: Workspace) -> GroundTruth:
 
 
 def _read_answers(workdir: Path) -> tuple[dict, str]:
-    """The submission's answers (:func:`mspr.answers.load`), or none with the reason."""
+    """The submission's answers (:func:`mspr.answers.load`), or none with the reason.
+
+    A ``reponses.json`` that is a link out of the folder is not followed: the grader (root, outside the sandbox)
+    would read another team's answers, or any file, as this team's.
+    """
+    path = Path(workdir) / ANSWERS_FILE
+    try:
+        outside = path.is_symlink() and not path.resolve().is_relative_to(Path(workdir).resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        outside = True
+    if outside:
+        return {}, f"{ANSWERS_FILE} : lien symbolique hors du dossier du rendu, fichier ignoré : réponses ignorées."
     try:
         answers = load_answers(workdir)
     except MsprError as error:
@@ -235,16 +333,23 @@ def submission_checksum(folder: Path) -> str:
     """
     import hashlib
 
+    from mspr._trees import walk
+
     digest = hashlib.sha256()
-    for path in sorted(Path(folder).rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            digest.update(f"L {rel} {os.readlink(path)}\n".encode())
-        elif path.is_file():
-            digest.update(f"F {rel} {path.stat().st_size}\n".encode())
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
+    # Walked without recursion (Path.rglob raises RecursionError on a tree a thousand folders deep), in the
+    # order of sorted(Path(folder).rglob("*")): by path components.
+    for parts, entry, _ in sorted(walk(folder), key=lambda item: item[0]):
+        rel = "/".join(parts)
+        if entry.is_symlink():
+            digest.update(f"L {rel} {os.readlink(entry.path)}\n".encode())
+        elif entry.is_file():
+            try:
+                with open(entry.path, "rb") as fh:
+                    digest.update(f"F {rel} {os.fstat(fh.fileno()).st_size}\n".encode())
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(block)
+            except OSError:  # e.g. a path longer than the system allows
+                digest.update(f"E {rel}\n".encode())
     return digest.hexdigest()
 
 

@@ -25,8 +25,10 @@ How a kernel starts (``SandboxKernelManager`` when the preloader runs):
    sandbox's), takes the holder's resource limits, then forks the kernel:
    a process of the sandbox's pid namespace that chroots to the sandbox's
    root, drops every capability, takes the sandbox's uid with
-   ``no_new_privs``, closes every other file, takes the environment sent and
-   runs ``ipykernel_launcher`` as ``python -m`` would.
+   ``no_new_privs`` and, when the holder runs under bwrap's seccomp filter,
+   the same filter (:func:`mspr.grading.sandbox.seccomp_filter`), closes
+   every other file, takes the environment sent and runs
+   ``ipykernel_launcher`` as ``python -m`` would.
 4. The holder waits, and exits as the kernel did (same code or signal), so
    that ``bwrap`` -- the process Jupyter watches -- reports the kernel's
    end; killing ``bwrap`` ends the sandbox's pid namespace, kernel included.
@@ -101,6 +103,7 @@ sys.exit(status.get("code", 1))
 
 _libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 NAMESPACES = ("cgroup", "ipc", "uts", "net", "pid", "mnt")
 #: Resource limits copied from the holder (those ``prlimit`` sets), by their name in ``/proc/<pid>/limits``.
 RLIMITS = {"Max cpu time": resource.RLIMIT_CPU, "Max address space": resource.RLIMIT_AS,
@@ -234,8 +237,34 @@ def _show_command(argv: list[str]) -> None:
         _libc.prctl(PR_SET_MM, PR_SET_MM_ARG_END, ctypes.c_ulong(start + len(buffer.raw)), 0, 0)
 
 
+def _seccomp_filters(pid: int | str) -> int:
+    """Number of seccomp filters a process runs under, read in ``/proc/<pid>/status`` (1 for "some" on kernels
+    that only give the mode)."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            name, _, value = line.partition(":")
+            if name in ("Seccomp", "Seccomp_filters"):
+                fields[name] = int(value.split()[0])
+    if "Seccomp" not in fields:
+        raise OSError(f"seccomp mode of {pid} unreadable")
+    return fields.get("Seccomp_filters", 1 if fields["Seccomp"] == 2 else 0)
+
+
+def _install_seccomp(program: bytes) -> None:
+    """Apply a seccomp filter (raw ``struct sock_filter`` array) to this process and its future children."""
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buffer = ctypes.create_string_buffer(program, len(program))
+    prog = Fprog(len(program) // 8, ctypes.addressof(buffer))
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.c_ulong(ctypes.addressof(prog)), 0, 0),
+           "seccomp")
+
+
 def _kernel(conn, request: dict, message: dict, fds: list[int], rootfd: int, ready_w: int, last_cap: int,
-            limits: dict, cgroups: list[int]) -> None:
+            limits: dict, cgroups: list[int], seccomp: bytes | None = None) -> None:
     """In the kernel process (inside the sandbox's pid namespace): finish entering, then run ipykernel."""
     uid = int(request["uid"])
     os.setsid()  # a session of its own, without the grading run's controlling terminal (TIOCSTI)
@@ -264,6 +293,8 @@ def _kernel(conn, request: dict, message: dict, fds: list[int], rootfd: int, rea
 
     _check(_libc.capset(ctypes.byref(Header(0x20080522, 0)), ctypes.byref((Data * 2)())), "capset")
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    if seccomp:  # the holder's filter (bwrap's): the kernel's keyrings out of reach, as in a fresh kernel
+        _install_seccomp(seccomp)
     _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")  # as a kernel exec'd by its sandbox is
     if os.getuid() != uid or os.geteuid() != uid:
         raise OSError("uid not dropped")
@@ -320,6 +351,11 @@ def _child(conn: socket.socket, request: dict) -> None:
         try:
             cgroups = [os.open(path, os.O_WRONLY) for path in request.get("cgroups", [])]
             limits = _limits_of(pid)
+            seccomp = None
+            if _seccomp_filters(pid) > _seccomp_filters("self"):  # bwrap gave the holder the sandbox's filter
+                from mspr.grading.sandbox import seccomp_filter
+
+                seccomp = seccomp_filter()
             with open("/proc/sys/kernel/cap_last_cap") as handle:
                 last_cap = int(handle.read())
             own = {ns: os.readlink(f"/proc/self/ns/{ns}") for ns in NAMESPACES}
@@ -339,7 +375,7 @@ def _child(conn: socket.socket, request: dict) -> None:
         if kernel == 0:
             try:
                 os.close(ready_r)
-                _kernel(conn, request, message, fds, rootfd, ready_w, last_cap, limits, cgroups)
+                _kernel(conn, request, message, fds, rootfd, ready_w, last_cap, limits, cgroups, seccomp)
             finally:
                 os._exit(97)
         for fd in [ready_w, rootfd, *fds, *cgroups]:

@@ -159,7 +159,8 @@ class SandboxKernelManager(AsyncKernelManager):
 
         holder = self._holder(cmd)
         wrapped = wrap(holder or cmd)
-        if holder and not self._preload(cmd, joins_groups=wrapped[0] == "/bin/sh"):
+        joins_groups = wrapped[0] == "/bin/sh" and "cgroup.procs" in wrapped[2]  # (the sh may only open the filter)
+        if holder and not self._preload(cmd, joins_groups=joins_groups):
             wrapped = wrap(cmd)
         # jupyter_client starts the kernel in a session of its own: tie it to this
         # worker, so that the sandbox dies with it (Ctrl-C, kill -9 of the run).
@@ -278,6 +279,33 @@ def _death_reason(returncode: int | None, limits: sandbox.Limits) -> str:
     return "le noyau s'est arrêté"
 
 
+def prune_too_deep(folder: str | Path) -> None:
+    """Remove the folders a notebook nested too deeply in its working folder, and record it.
+
+    nbgrader walks the executed folder recursively once the notebook ran
+    (``os.walk`` to set permissions, ``shutil.rmtree`` on failure): a tree
+    thousands of levels deep made it raise ``RecursionError``, and remove the
+    answers already recorded. Folders nested more than
+    :data:`mspr._trees.MAX_DEPTH` levels deep are removed with their content
+    (an incident ``deep_tree`` says which); the rest of the folder is left as
+    it is.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The notebook's working folder, once its kernel and sandbox are gone.
+    """
+    from mspr._trees import MAX_DEPTH, remove_tree, walk
+
+    deep = [parts for parts, entry, depth in walk(folder, max_depth=MAX_DEPTH)
+            if depth > MAX_DEPTH and entry.is_dir(follow_symlinks=False)]
+    for parts in deep:
+        remove_tree(os.path.join(folder, *parts))
+    if deep:
+        record(kind="deep_tree", depth=MAX_DEPTH, count=len(deep),
+               folders=["/".join(parts)[:60].rstrip("/") + "/…" for parts in deep[:3]])
+
+
 class SafeExecute(Execute):
     """nbgrader's ``Execute`` that records a kernel death instead of failing the submission."""
 
@@ -286,6 +314,14 @@ class SafeExecute(Execute):
         super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
+        try:
+            return self._preprocess(nb, resources, km)
+        finally:  # the kernel and its sandbox are gone: nothing can change the folder any more
+            folder = ((resources or {}).get("metadata") or {}).get("path")
+            if folder:
+                prune_too_deep(folder)
+
+    def _preprocess(self, nb, resources=None, km=None):
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
         self._executed = set()

@@ -34,6 +34,8 @@ import shutil
 import signal
 import sqlite3
 import tempfile
+import threading
+import time
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -99,6 +101,29 @@ def _engine_dir(ws: Workspace) -> Path:
 
 def _staging_dir(ws: Workspace, task: Task) -> Path:
     return _engine_dir(ws) / "staging" / f"{task.team_id}--{task.assignment_id}--{os.getpid()}"
+
+
+def _started_marker(task: Task) -> Path:
+    """``WS/.engine/started/<team>--<assignment>``: written by the worker when it starts the task (progress)."""
+    return Path(task.root) / ".engine" / "started" / f"{task.team_id}--{task.assignment_id}"
+
+
+class _started:
+    """Mark ``task`` as being graded for the length of the block (the grading process shows « en cours »)."""
+
+    def __init__(self, task: Task):
+        self.path = _started_marker(task)
+
+    def __enter__(self):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(str(os.getpid()))
+        except OSError:  # progress only: never a reason not to grade
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        self.path.unlink(missing_ok=True)
 
 
 # -- worker side ---------------------------------------------------------------------
@@ -237,33 +262,47 @@ def _execution_incidents(incidents: list[dict], limits) -> list[str]:
                            "processus refusée(s)")
         elif kind == "wall_time":
             out.append(f"durée maximale d'exécution dépassée ({incident.get('seconds')} s) : exécution arrêtée")
+        elif kind == "deep_tree":
+            out.append(f"dossier exécuté : arborescence trop profonde (plus de {incident.get('depth')} niveaux) "
+                       f"créée par le notebook : {incident.get('count')} dossier(s) supprimé(s) avec leur contenu "
+                       "après l'exécution (" + ", ".join(incident.get("folders", [])) + ")")
     return out
 
 
 def _copy_capped(src: Path, dst: Path, max_bytes: int) -> list[str]:
-    """Copy the executed folder, leaving out special files and what exceeds ``max_bytes`` in total."""
-    left_out, total = [], 0
+    """Copy the executed folder; return French incidents on what was left out.
 
-    def ignore(folder: str, names: list[str]) -> list[str]:
-        nonlocal total
-        skip = []
-        for name in names:
-            path = os.path.join(folder, name)
-            if os.path.islink(path) or os.path.isdir(path):
-                continue
-            if not os.path.isfile(path):
-                skip.append(name)  # pipes, sockets, devices
-                continue
-            size = os.path.getsize(path)
-            if total + size > max_bytes:
-                skip.append(name)
-                left_out.append(f"{os.path.relpath(path, src)} ({size} octets)")
-            else:
-                total += size
-        return skip
+    Links are copied as links, special files left out; files past ``max_bytes`` in total, folders nested more
+    than :data:`mspr._trees.MAX_DEPTH` levels deep and entries past :data:`mspr._trees.MAX_ENTRIES` are not
+    copied (iteratively: a tree thousands of levels deep does not stop the grader).
+    """
+    from mspr._trees import copy_tree
 
-    shutil.copytree(src, dst, symlinks=True, ignore=ignore)
-    return left_out
+    copied = copy_tree(src, dst, max_bytes=max_bytes)
+    out = []
+    if copied.bytes_left_out:
+        out.append(f"fichiers non conservés (plus de {max_bytes} octets en tout) : "
+                   + ", ".join(copied.bytes_left_out[:10]))
+    return out + copied.notes("dossier exécuté")
+
+
+def remove_scratch(path: str | Path) -> bool:
+    """Remove a scratch or staging folder, however deep the tree a notebook left in it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The folder; nothing happens if it is missing.
+
+    Returns
+    -------
+    bool
+        Whether it is gone (``shutil.rmtree``, then ``rm -rf --one-file-system``
+        when that fails, e.g. ``RecursionError`` on a tree thousands of levels deep).
+    """
+    from mspr._trees import remove_tree
+
+    return remove_tree(path)
 
 
 def _gradebook_rows(db_url: str, assignment_id: str, team_id: str) -> dict | None:
@@ -352,13 +391,14 @@ def run_task(task: Task, *, ground_truth=None, limits=None, run_id: str | None =
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     staging = None
     try:
-        root = scratch_course(ws, team_id, assignment_id, scratch)
+        copy_notes: list[str] = []  # what of the submission was not copied (a tree too deep, too many files)
+        root = scratch_course(ws, team_id, assignment_id, scratch, notes=copy_notes)
         gradebook = scratch / "grader" / "gradebook.db"
         _copy_gradebook(ws.gradebook_path, gradebook)
         with SandboxWatch(scratch) as watch:
             execution, pgid = run_autograde(root, f"sqlite:///{gradebook}", team_id, assignment_id,
                                             home=scratch / "home", watch=watch, limits=limits, scratch=scratch)
-        incidents = tampering + _execution_incidents(execution.incidents, limits)
+        incidents = tampering + copy_notes + _execution_incidents(execution.incidents, limits)
         try:
             notebook = execution.workdir / f"{assignment_id}.ipynb"
             if execution.workdir.is_dir():
@@ -387,30 +427,74 @@ def run_task(task: Task, *, ground_truth=None, limits=None, run_id: str | None =
             watch.kill_leftovers()
         if execution.workdir.is_dir():
             staging = _staging_dir(ws, task)
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_scratch(staging)
             staging.parent.mkdir(parents=True, exist_ok=True)
-            left_out = _copy_capped(execution.workdir, staging, MAX_COPY_BYTES)
-            if left_out:
-                incidents.append(f"fichiers non conservés (plus de {MAX_COPY_BYTES} octets en tout) : "
-                                 + ", ".join(left_out[:10]))
+            incidents += _copy_capped(execution.workdir, staging, MAX_COPY_BYTES)
         rows = _gradebook_rows(f"sqlite:///{gradebook}", assignment_id, team_id) if execution.ok else None
         grade = SubmissionGrade(team_id, assignment_id, execution.ok, results, jury,
                                 _clip_log((note + "\n" + execution.log).strip()), incidents=incidents,
                                 isolation=isolation, submission_sha256=checksum, run_id=run_id)
         return Outcome(task, grade, str(staging) if staging else None, rows)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(scratch)
 
 
 # -- the writer ----------------------------------------------------------------------
 
-def _merge_gradebook(ws: Workspace, task: Task, rows: dict) -> None:
-    """Replace the submission's rows of the cohort gradebook with the worker's (never added twice)."""
+def _manual_marks(gb, task: Task) -> dict:
+    """What people entered in nbgrader's formgrader for the task's submission (empty if it has no rows yet).
+
+    Returns ``(kind, notebook, cell)`` → fields: ``("grade", nb, cell)`` → ``manual_score`` and ``extra_credit``
+    (either set), ``("comment", nb, cell)`` → ``manual_comment`` (not empty), ``("flag", nb, "")`` → ``flagged``.
+    """
+    from nbgrader.api import MissingEntry
+
+    try:
+        sub = gb.find_submission(task.assignment_id, task.team_id)
+    except MissingEntry:
+        return {}
+    marks = {}
+    for nb in sub.notebooks:
+        for grade in nb.grades:
+            if grade.manual_score is not None or grade.extra_credit is not None:
+                marks["grade", nb.name, grade.name] = {"manual_score": grade.manual_score,
+                                                       "extra_credit": grade.extra_credit}
+        for comment in nb.comments:
+            if comment.manual_comment:
+                marks["comment", nb.name, comment.name] = {"manual_comment": comment.manual_comment}
+        if nb.flagged:
+            marks["flag", nb.name, ""] = {"flagged": True}
+    return marks
+
+
+def _archive_gradebook(ws: Workspace) -> Path:
+    """Keep a copy of the cohort gradebook where :meth:`Workspace.archive` keeps a replaced file
+    (``archive/grader/gradebook.<utc stamp>.db``), made with SQLite's backup API (consistent even while
+    formgrader writes)."""
+    from mspr.paths import utc_stamp
+
+    kept = ws.archive_dir / ws.gradebook_path.relative_to(ws.root)
+    target = kept.with_name(f"{kept.stem}.{utc_stamp()}{kept.suffix}")
+    _copy_gradebook(ws.gradebook_path, target)
+    return target
+
+
+def _merge_gradebook(ws: Workspace, task: Task, rows: dict) -> Path | None:
+    """Replace the submission's rows of the cohort gradebook with the worker's (never added twice).
+
+    What people entered in nbgrader's formgrader for this submission (manual scores, extra credit, manual
+    comments, flags) is kept on the new rows of the same notebook and cell; when the submission's rows hold any,
+    the gradebook is first copied to the archive (:func:`_archive_gradebook`), so that a mark whose cell no longer
+    exists is not lost either. Returns that copy, or None when there was nothing to keep.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     from mspr._nbgrader import quiet_gradebook_warnings
     quiet_gradebook_warnings()
 
+    with Gradebook(ws.db_url) as gb:
+        marks = _manual_marks(gb, task)
+    kept = _archive_gradebook(ws) if marks else None
     with Gradebook(ws.db_url) as gb:
         gb.update_or_create_student(task.team_id)
         try:
@@ -426,7 +510,19 @@ def _merge_gradebook(ws: Workspace, task: Task, rows: dict) -> None:
                 if grade.name in scores:
                     grade.auto_score = scores[grade.name]["auto_score"]
                     grade.needs_manual_grade = scores[grade.name]["needs_manual_grade"]
+                mark = marks.get(("grade", nb.name, grade.name))
+                if mark:
+                    grade.manual_score, grade.extra_credit = mark["manual_score"], mark["extra_credit"]
+                    if grade.manual_score is not None:  # graded by a person, as formgrader records it
+                        grade.needs_manual_grade = False
+            for comment in nb.comments:
+                mark = marks.get(("comment", nb.name, comment.name))
+                if mark:
+                    comment.manual_comment = mark["manual_comment"]
+            if ("flag", nb.name, "") in marks:
+                nb.flagged = True
         gb.db.commit()
+    return kept
 
 
 def commit(ws: Workspace, outcome: Outcome) -> None:
@@ -475,7 +571,7 @@ def clean_stale_scratch(tmp: Path | None = None) -> list[Path]:
     for path in Path(tmp or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
         match = re.match(rf"{SCRATCH_PREFIX}(\d+)-", path.name)
         if match and path.is_dir() and not pid_alive(int(match.group(1))):
-            shutil.rmtree(path, ignore_errors=True)
+            remove_scratch(path)
             removed.append(path)
     return removed
 
@@ -523,7 +619,8 @@ def _already_done(ws: Workspace, task: Task, run_id: str):
 
 def _init_pool_worker(shared: str | None = None, env: dict | None = None) -> None:
     """Pool worker set-up: take the grading process's environment ``env`` (a worker forked by multiprocessing's
-    fork server has that server's), die (cleanly) with the grading process, turn SIGTERM into an interruption,
+    fork server has that server's), die (cleanly) with the grading process, turn SIGTERM and SIGINT into one
+    interruption (the next ones are ignored while it cleans up),
     and use the run's shared fork server (socket ``shared``)."""
     import ctypes
 
@@ -536,18 +633,42 @@ def _init_pool_worker(shared: str | None = None, env: dict | None = None) -> Non
         os.environ[SHARED_VAR] = shared
 
     def interrupted(signum, frame):
+        # Once: a terminal's Ctrl-C reaches the worker (SIGINT, its process group) and then the grading process's
+        # SIGTERM; a second interruption would break off the clean-up (sandbox killed, scratch folder removed).
+        # The handler stays (a handler set to SIG_IGN while the other signal is pending raises OSError).
+        if _WORKER_STATE["interrupted"]:
+            return
+        _WORKER_STATE["interrupted"] = True
+        if not _WORKER_STATE["busy"]:
+            os._exit(130)  # idle: nothing to clean up, and no traceback from multiprocessing
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+_WORKER_STATE = {"busy": False, "interrupted": False}  # a pool worker's: grading a task, interrupted
 
 
 def _pool_task(task: Task, **kwargs) -> Outcome:
     """Pool entry point: once an interruption has cleaned up (sandbox killed, scratch removed), leave."""
+    _WORKER_STATE["busy"] = True
     try:
-        return run_task(task, **kwargs)
+        if _WORKER_STATE["interrupted"]:
+            raise KeyboardInterrupt
+        with _started(task):
+            return run_task(task, **kwargs)
     except KeyboardInterrupt:
         os._exit(130)  # concurrent.futures would otherwise wait for the next task
+    finally:
+        _WORKER_STATE["busy"] = False
+
+
+def _dask_task(task: Task, **kwargs) -> Outcome:
+    """Dask entry point: :func:`run_task`, marked as started for the grading process's progress."""
+    with _started(task):
+        return run_task(task, **kwargs)
 
 
 def _failure(task: Task, trace: str, run_id: str):
@@ -659,15 +780,23 @@ class _Dask:
             self.cluster = None
             self.client = Client(self.address)
         else:
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40)
+            # The workers start with SIGINT ignored: a terminal's Ctrl-C reaches the whole process group, and the
+            # grading process closes the cluster itself (a worker would print asyncio's tracebacks).
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=40)
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, previous)
             self.client = Client(self.cluster)
         return self
 
     def map(self, tasks, **kwargs):
         from dask.distributed import as_completed
 
-        futures = {self.client.submit(run_task, task, pure=False, key=f"mspr-{task.team_id}-{task.assignment_id}-"
+        futures = {self.client.submit(_dask_task, task, pure=False, key=f"mspr-{task.team_id}-{task.assignment_id}-"
                                       f"{uuid.uuid4().hex[:6]}", **kwargs): task for task in tasks}
         for future in as_completed(list(futures)):
             task = futures[future]
@@ -719,27 +848,95 @@ def run_cohort(ws: Workspace, team_ids: list[str] | None = None, assignment_ids:
     if workers < 1:
         raise MsprError(f"nombre de correcteurs invalide : {workers}", hint="donnez un entier ≥ 1 à --workers")
     ground_truth = load_ground_truth(ws)
-    with _run_lock(ws), _sigterm_interrupts():
+    with _run_lock(ws), _interruptions():
         return _run_locked(ws, team_ids, assignment_ids, progress=progress, workers=workers, engine=engine,
                            limits=limits, resume=resume, scheduler=scheduler, ground_truth=ground_truth)
 
 
-class _sigterm_interrupts:
-    """During a run, SIGTERM (a service manager, ``kill``) interrupts like Ctrl-C: workers and sandboxes are stopped."""
+class _interruptions:
+    """During a run, SIGTERM (a service manager, ``kill``) interrupts like Ctrl-C, and only the first interruption
+    counts: a second Ctrl-C (a terminal user often presses it twice) would break off the clean-up (workers and
+    sandboxes stopped, scratch folders removed), which takes a few seconds, at most the workers' 30 s."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __enter__(self):
         import threading
 
-        self.previous = None
+        self.previous, self.fired = {}, False
         if threading.current_thread() is threading.main_thread():
             def interrupted(signum, frame):
-                raise KeyboardInterrupt
-            self.previous = signal.signal(signal.SIGTERM, interrupted)
+                # the handler stays: one set to SIG_IGN while the other signal is pending raises OSError
+                if not self.fired:
+                    self.fired = True
+                    raise KeyboardInterrupt
+            # a signal the caller ignores (a background job's SIGINT) stays ignored
+            self.previous = {sig: signal.signal(sig, interrupted) for sig in self.SIGNALS
+                             if signal.getsignal(sig) is not signal.SIG_IGN}
         return self
 
     def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+class _StartWatch:
+    """Report « en cours » when a worker starts a task (its marker appears), polled in a thread; serialises the
+    calls to ``report`` with the grading loop's."""
+
+    def __init__(self, tasks: list[Task], report):
+        import threading
+
+        self.tasks, self.report = list(tasks), report
+        self.lock, self.stop = threading.Lock(), threading.Event()
+        self.reported: set[Task] = set()
+        self.thread = threading.Thread(target=self._poll, name="mspr-progress", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def _poll(self):
+        while not self.stop.wait(0.5):
+            for task in self.tasks:
+                if task not in self.reported and _started_marker(task).exists():
+                    with self.lock:
+                        if task not in self.reported:
+                            self.reported.add(task)
+                            self.report(task.team_id, task.assignment_id, "en cours")
+
+    def finished(self, task: Task, state: str) -> None:
+        with self.lock:
+            self.reported.add(task)
+            self.report(task.team_id, task.assignment_id, state)
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def _descendant_pids() -> set[int]:
+    from mspr._proc import descendants
+
+    return set(descendants(os.getpid()))
+
+
+def _tidy_after_interruption(run: set[int] | None = None, wait: float = 30.0) -> None:
+    """After an interruption, once the workers have stopped: remove the scratch folders their processes left.
+
+    A pool worker removes its own, but a Dask worker interrupted by the terminal's Ctrl-C dies without running
+    its task's clean-up (the task runs in a thread), and a worker's children may outlive it for a moment.
+    Waits up to ``wait`` seconds for the owners of scratch folders among ``run`` (this process's descendants
+    when the run was interrupted; now, if None) to end, then removes the folders of dead owners."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        ours = (run or set()) | _descendant_pids()
+        owners = {int(m.group(1)) for p in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")
+                  if (m := re.match(rf"{SCRATCH_PREFIX}(\d+)-", p.name))}
+        if not {pid for pid in owners & ours if pid_alive(pid)}:
+            break
+        time.sleep(0.2)
+    clean_stale_scratch()
 
 
 class _run_lock:
@@ -771,7 +968,8 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
     from mspr.grading import GradingError
 
     clean_stale_scratch()
-    shutil.rmtree(_engine_dir(ws) / "staging", ignore_errors=True)  # left by a killed run
+    for left in ("staging", "started"):  # left by a killed run
+        remove_scratch(_engine_dir(ws) / left)
     report = progress or (lambda team, assignment, state: None)
     tasks = [Task(str(ws.root), team, assignment) for team in (team_ids or ws.teams())
              for assignment in (assignment_ids or ASSIGNMENTS) if ws.submitted(team, assignment).is_dir()]
@@ -793,23 +991,32 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
         executor = _Local(workers, preload_modules(ws, sorted({t.assignment_id for t in todo})) if todo else None)
     failures = []
     kwargs = {"ground_truth": ground_truth, "limits": limits, "run_id": run_id}
-    with executor:
-        if isinstance(executor, _Local) and executor.pool is None:
-            def announce(task):
-                report(task.team_id, task.assignment_id, "en cours")
-                return task
-            stream = executor.map((announce(t) for t in todo), **kwargs)
-        else:
-            for task in todo:
-                report(task.team_id, task.assignment_id, "en cours")
-            stream = executor.map(todo, **kwargs)
-        for task, outcome, trace in stream:
-            if outcome is None:
-                outcome = _failure(task, trace, run_id)
-                failures.append(f"{task.team_id}/{task.assignment_id} : {trace.strip().splitlines()[-1]}")
-            commit(ws, outcome)
-            grades[task] = outcome.grade
-            report(task.team_id, task.assignment_id, "échec du correcteur" if trace else "corrigé")
+    run = None  # this process's descendants when interrupted: the owners of scratch folders to wait for
+    try:
+        with executor, _StartWatch(todo, report) as watch:
+            try:
+                if isinstance(executor, _Local) and executor.pool is None:
+                    def announce(task):
+                        report(task.team_id, task.assignment_id, "en cours")
+                        return task
+                    stream = executor.map((announce(t) for t in todo), **kwargs)
+                else:  # « en cours » once a worker has started it (its marker), « en attente » until then
+                    stream = executor.map(todo, **kwargs)
+                for task, outcome, trace in stream:
+                    if outcome is None:
+                        outcome = _failure(task, trace, run_id)
+                        failures.append(f"{task.team_id}/{task.assignment_id} : {trace.strip().splitlines()[-1]}")
+                    commit(ws, outcome)
+                    grades[task] = outcome.grade
+                    watch.finished(task, "échec du correcteur" if trace else "corrigé")
+            except KeyboardInterrupt:
+                run = _descendant_pids()  # before the workers stop (their children may outlive them briefly)
+                raise
+    except KeyboardInterrupt:
+        _tidy_after_interruption(run)
+        for left in ("staging", "started"):  # what the stopped workers had not handed over (redone next run)
+            shutil.rmtree(_engine_dir(ws) / left, ignore_errors=True)
+        raise
     _write_journal(ws, {"run_id": run_id, "finished": True,
                         "finished_at": datetime.now(timezone.utc).isoformat()})
     if failures:

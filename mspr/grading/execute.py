@@ -105,7 +105,8 @@ def sandbox_env(home: Path) -> dict[str, str]:
     return env
 
 
-def scratch_course(ws: Workspace, team_id: str, assignment_id: str, scratch: Path) -> Path:
+def scratch_course(ws: Workspace, team_id: str, assignment_id: str, scratch: Path,
+                   notes: list[str] | None = None) -> Path:
     """Lay out a one-submission nbgrader course root in ``scratch``.
 
     Parameters
@@ -114,22 +115,36 @@ def scratch_course(ws: Workspace, team_id: str, assignment_id: str, scratch: Pat
         The cohort workspace: its ``source/<assignment_id>`` (public files
         only, no notebook) and the team's submission are copied.
     team_id, assignment_id : str
-        The submission to lay out.
+        The submission to lay out. Its copy is bounded (see
+        :func:`mspr._trees.copy_tree`): folders nested more than
+        :data:`mspr._trees.MAX_DEPTH` levels deep and entries past
+        :data:`mspr._trees.MAX_ENTRIES` are left out, pipes, sockets and
+        devices too.
     scratch : pathlib.Path
         An empty folder outside the workspace.
+    notes : list of str, optional
+        Receives one French sentence per kind of omission from the
+        submission's copy (for the grade's incidents).
 
     Returns
     -------
     pathlib.Path
         The course root (``scratch/course``).
     """
+    from mspr._trees import copy_tree
+
     root = scratch / "course"
     # Public files only: nbgrader copies the source's non-notebook files over
     # the submission (restoring the data a team may have altered).
     shutil.copytree(ws.source(assignment_id), root / "source" / assignment_id,
                     ignore=shutil.ignore_patterns("*.ipynb"))
     submitted = root / "submitted" / team_id / assignment_id
-    shutil.copytree(ws.submitted(team_id, assignment_id), submitted)
+    submitted.parent.mkdir(parents=True)
+    # Iterative and bounded: a tree thousands of folders deep would make shutil.copytree (and nbgrader's own
+    # copy, then its removal) raise RecursionError.
+    copied = copy_tree(ws.submitted(team_id, assignment_id), submitted)
+    if notes is not None:
+        notes += copied.notes("dossier rendu")
     (submitted / "reponses.json").unlink(missing_ok=True)
     (scratch / "home").mkdir()
     return root
@@ -603,7 +618,9 @@ def stop_shared(proc: subprocess.Popen, path: str) -> None:
         proc.wait(timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         pass
-    shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+    from mspr._trees import remove_tree
+
+    remove_tree(os.path.dirname(path))
     _remove_scratch_of(proc.pid)
 
 
@@ -611,10 +628,11 @@ def _remove_scratch_of(pid: int) -> None:
     """Remove the scratch folders of a stopped server (``mspr-grade-<pid>-*``: its kernel preloader's)."""
     import tempfile
 
+    from mspr._trees import remove_tree
     from mspr.grading.engine import SCRATCH_PREFIX
 
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{pid}-*"):
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_tree(folder)  # a notebook may have left a tree too deep for shutil.rmtree
 
 
 def namespace_pid(pid: str | int) -> int | None:

@@ -24,7 +24,13 @@ bubblewrap (``bwrap``) sandbox:
   ``pids`` hierarchies), when the grader is root: the memory of the whole
   sandbox (all its processes together) and its number of processes are
   capped, and the kernel's own counters tell the grade log why a process was
-  killed (memory or process cap reached).
+  killed (memory or process cap reached);
+* a **seccomp filter** (:func:`seccomp_filter`, given to bwrap with
+  ``--seccomp``): the kernel's key-management calls (``add_key``,
+  ``request_key``, ``keyctl``) fail with ``EPERM``. The kernel keeps one
+  user keyring per uid, and a slot's uid is reused by every submission it
+  grades: without the filter a notebook could leave its answers there for the
+  next submission graded in the same slot.
 
 Why bubblewrap rather than ``unshare`` with mounts: one audited binary from
 Debian's packages builds the whole view from an empty root (an allow-list
@@ -42,6 +48,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
+import platform
 import shlex
 import shutil
 import subprocess
@@ -143,6 +150,9 @@ class Isolation:
         French sentences, one per protection that cannot be enforced here.
     disabled : bool, default=False
         Whether the isolation was turned off on purpose (``MSPR_SANDBOX=off``).
+    seccomp : bool, default=False
+        Whether bwrap applies :func:`seccomp_filter` (the kernel's keyrings
+        out of the sandbox's reach) on this machine.
     """
 
     bwrap: str | None
@@ -151,6 +161,7 @@ class Isolation:
     notes: tuple[str, ...] = field(default_factory=tuple)
     cgroups: "CgroupRoots | None" = None
     disabled: bool = False
+    seccomp: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,6 +259,111 @@ def _bwrap_works(bwrap: str, *, as_root: bool) -> bool:
         return False
 
 
+# -- the seccomp filter ----------------------------------------------------------------
+
+#: Key-management system calls (``add_key``, ``request_key``, ``keyctl``) by audit architecture
+#: (``AUDIT_ARCH_*``): x86_64 (x32 too, whose numbers carry bit 30), i386 (which a 64-bit process reaches through
+#: ``int 0x80``), aarch64 and 32-bit arm.
+KEYRING_SYSCALLS = {
+    0xC000003E: (248, 249, 250),
+    0x40000003: (286, 287, 288),
+    0xC00000B7: (217, 218, 219),
+    0x40000028: (309, 310, 311),
+}
+
+#: Machines (``platform.machine()``) whose native system calls :data:`KEYRING_SYSCALLS` covers.
+FILTERED_MACHINES = ("x86_64", "aarch64", "arm64", "i386", "i686", "armv7l", "armv8l")
+
+_X32_BIT = 0x40000000
+_BPF_LD_W_ABS, _BPF_JEQ_K, _BPF_AND_K, _BPF_RET_K = 0x20, 0x15, 0x54, 0x06
+_SECCOMP_RET_ALLOW, _SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
+#: File descriptor on which bwrap reads the filter (opened by the ``sh`` that starts it, see :func:`command`).
+SECCOMP_FD = 9
+
+
+def seccomp_filter() -> bytes:
+    """Return the sandbox's seccomp program: the kernel's key-management calls fail with ``EPERM``.
+
+    A classic BPF program, as the raw ``struct sock_filter`` array that
+    ``bwrap --seccomp FD`` reads (and ``prctl(PR_SET_SECCOMP)`` takes): for
+    each architecture of :data:`KEYRING_SYSCALLS`, ``add_key``,
+    ``request_key`` and ``keyctl`` return ``EPERM``; every other call, and
+    every call of another architecture, is allowed.
+
+    Returns
+    -------
+    bytes
+        8 bytes per instruction (``u16 code, u8 jt, u8 jf, u32 k``, native
+        byte order).
+    """
+    import errno
+    import struct
+
+    # (code, jump-if-true label, jump-if-false label, k); labels are resolved to relative offsets below
+    program: list[tuple[int, str | None, str | None, int]] = [(_BPF_LD_W_ABS, None, None, 4)]  # seccomp_data.arch
+    arches = list(KEYRING_SYSCALLS)
+    for index, arch in enumerate(arches):
+        program.append((_BPF_JEQ_K, f"arch{index}", None, arch))
+    program.append((_BPF_RET_K, None, None, _SECCOMP_RET_ALLOW))
+    labels = {}
+    for index, arch in enumerate(arches):
+        labels[f"arch{index}"] = len(program)
+        program.append((_BPF_LD_W_ABS, None, None, 0))  # seccomp_data.nr
+        if arch == 0xC000003E:
+            program.append((_BPF_AND_K, None, None, 0xFFFFFFFF & ~_X32_BIT))
+        for number in KEYRING_SYSCALLS[arch]:
+            program.append((_BPF_JEQ_K, "deny", None, number))
+        program.append((_BPF_RET_K, None, None, _SECCOMP_RET_ALLOW))
+    labels["deny"] = len(program)
+    program.append((_BPF_RET_K, None, None, _SECCOMP_RET_ERRNO | errno.EPERM))
+    out = b""
+    for position, (code, true, false, k) in enumerate(program):
+        jt = labels[true] - position - 1 if true else 0
+        jf = labels[false] - position - 1 if false else 0
+        out += struct.pack("=HBBI", code, jt, jf, k)
+    return out
+
+
+def _seccomp_file(folder: Path) -> Path:
+    """Write :func:`seccomp_filter` to ``folder/seccomp.bpf`` (readable by root only) and return its path."""
+    path = folder / "seccomp.bpf"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(seccomp_filter())
+    return path
+
+
+def _started_by_sh(args: list[str], *, seccomp: Path | None, cgroups: list[Path] = ()) -> list[str]:
+    """``args`` (a bwrap command) started by an ``sh`` that first joins ``cgroups`` and opens the filter.
+
+    The shell writes its pid to each ``cgroup.procs`` file (bwrap and everything inside inherit the groups),
+    then becomes bwrap with ``seccomp`` open on :data:`SECCOMP_FD` for ``--seccomp``: a file descriptor
+    passed by the caller would be closed on the way by launchers that close them (Jupyter's). ``args``
+    unchanged when there is nothing to do.
+    """
+    script = 'exec "$@"'
+    if seccomp is not None:
+        script += f" {SECCOMP_FD}< {shlex.quote(str(seccomp))}"
+        args = [args[0], "--seccomp", str(SECCOMP_FD), *args[1:]]
+    if cgroups:
+        script = " && ".join([*(f"echo $$ > {shlex.quote(str(path))}" for path in cgroups), script])
+    if seccomp is None and not cgroups:
+        return list(args)
+    return ["/bin/sh", "-c", script, "sh", *args]
+
+
+def _seccomp_works(bwrap: str, *, as_root: bool) -> bool:
+    """Whether bwrap applies the filter here (and the sandboxed command still runs)."""
+    cmd = [bwrap, *_namespace_args(as_root), "--ro-bind", "/usr", "/usr", *_root_links(), "--proc", "/proc",
+           "--dev", "/dev", "--", "/usr/bin/true"]
+    try:
+        with tempfile.TemporaryDirectory(prefix="mspr-seccomp-") as tmp:
+            return subprocess.run(_started_by_sh(cmd, seccomp=_seccomp_file(Path(tmp))), capture_output=True,
+                                  timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 @functools.lru_cache(maxsize=1)
 def probe() -> Isolation:
     """Find out which protections this machine can enforce (cached).
@@ -286,7 +402,15 @@ def probe() -> Isolation:
     if bwrap and cgroups is None:
         notes.append("groupes de contrôle (cgroups) non modifiables ici : la mémoire est limitée par processus "
                      "seulement, pas pour l'ensemble du bac à sable")
-    return Isolation(bwrap, separate_uid, rlimits, tuple(notes), cgroups)
+    seccomp = bool(bwrap) and _seccomp_works(bwrap, as_root=as_root)
+    if bwrap and not seccomp:
+        notes.append("filtre seccomp refusé par bubblewrap sur cette machine : les trousseaux de clés du noyau "
+                     "(add_key, keyctl) restent accessibles au notebook, et partagés entre les rendus corrigés "
+                     "sous le même utilisateur")
+    elif seccomp and platform.machine() not in FILTERED_MACHINES:
+        notes.append(f"architecture {platform.machine()} non couverte par le filtre seccomp : les trousseaux de "
+                     "clés du noyau (add_key, keyctl) restent accessibles au notebook")
+    return Isolation(bwrap, separate_uid, rlimits, tuple(notes), cgroups, seccomp=seccomp)
 
 
 class Slot:
@@ -527,10 +651,11 @@ def chown_tree(path: Path, uid: int) -> None:
     uid : int
         New owner and group.
     """
+    from mspr._trees import walk
+
     os.chown(path, uid, uid, follow_symlinks=False)
-    for base, dirs, files in os.walk(path):
-        for name in dirs + files:
-            os.chown(os.path.join(base, name), uid, uid, follow_symlinks=False)
+    for _, entry, _ in walk(path):  # iterative: a tree a thousand folders deep breaks os.walk (RecursionError)
+        os.chown(entry.path, uid, uid, follow_symlinks=False)
 
 
 def limit_args(limits: Limits) -> list[str]:
@@ -581,10 +706,11 @@ def command(cmd: list[str], *, scratch: Path, writable: list[Path], readable: li
     Returns
     -------
     list of str
-        The full command line: ``sh -c <enter the slot's control groups>
-        bwrap … -- setpriv … prlimit … -- cmd`` with what :func:`probe` found
-        usable (``cmd`` alone, with limits when possible, when bwrap is
-        unusable; no ``sh`` prefix without cgroups).
+        The full command line: ``sh -c <enter the slot's control groups,
+        open the seccomp filter> bwrap --seccomp 9 … -- setpriv … prlimit …
+        -- cmd`` with what :func:`probe` found usable (``cmd`` alone, with
+        limits when possible, when bwrap is unusable; no ``sh`` prefix
+        without cgroups nor filter).
     """
     iso = probe()
     prefix = limit_args(limits) if iso.rlimits else []
@@ -628,10 +754,9 @@ def command(cmd: list[str], *, scratch: Path, writable: list[Path], readable: li
     if slot:
         args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                  "--bounding-set=-all", "--no-new-privs"]
-        procs = slot.prepare_groups(limits)
-        if procs:  # enter the slot's groups first: bwrap and everything inside inherit them
-            join = " && ".join(f"echo $$ > {shlex.quote(str(path))}" for path in procs)
-            args = ["/bin/sh", "-c", join + ' && exec "$@"', "sh", *args]
+    # bwrap installs the filter just before it runs the command: setpriv, prlimit and cmd are all filtered
+    args = _started_by_sh(args, seccomp=_seccomp_file(scratch) if iso.seccomp else None,
+                          cgroups=slot.prepare_groups(limits) if slot else [])
     return args + prefix + list(cmd)
 
 
@@ -653,6 +778,8 @@ def describe(limits: Limits) -> str:
     else:
         parts = ["bac à sable bubblewrap", "utilisateur distinct" if iso.separate_uid else "utilisateur du correcteur",
                  "réseau privé (boucle locale seule)", "processus et fichiers privés"]
+        if iso.seccomp:
+            parts.append("trousseaux de clés du noyau inaccessibles (filtre seccomp)")
     if iso.rlimits:
         parts.append(f"limites : CPU {limits.cpu_s} s, mémoire {limits.memory_bytes // 2**20} Mio, "
                      f"{limits.nproc} processus, fichiers {limits.fsize_bytes // 10**6} Mo, "
@@ -661,11 +788,6 @@ def describe(limits: Limits) -> str:
         parts.append(f"groupe de contrôle : mémoire du bac à sable {limits.sandbox_memory_bytes // 2**20} Mio "
                      f"au total, {limits.nproc} processus")
     return ", ".join(parts)
-
-
-def _not_regular(folder: str, names: list[str]) -> list[str]:
-    return [n for n in names if not (os.path.islink(p := os.path.join(folder, n)) or os.path.isfile(p)
-                                     or os.path.isdir(p))]
 
 
 def run_model_worker(tmp: Path, *, workdir: Path, readable: list[Path] = (), env: dict[str, str],
@@ -708,14 +830,18 @@ def run_model_worker(tmp: Path, *, workdir: Path, readable: list[Path] = (), env
     subprocess.TimeoutExpired
         If the worker ran longer than ``timeout`` (it is killed, with its sandbox).
     """
+    from mspr._trees import copy_tree, walk
+
     limits = limits or Limits()
     copy = tmp / "equipe"
-    shutil.copytree(workdir, copy, symlinks=True, ignore=_not_regular)
-    for base, dirs, files in os.walk(copy):  # nbgrader leaves the executed folder read-only
-        os.chmod(base, 0o755)
-        for name in files:
-            if not os.path.islink(path := os.path.join(base, name)):
-                os.chmod(path, 0o644)
+    # iterative and bounded (links as links, no special file): the folder is the team's, whatever its shape
+    copy_tree(workdir, copy)
+    os.chmod(copy, 0o755)
+    for _, entry, _ in walk(copy):  # nbgrader leaves the executed folder read-only
+        if entry.is_dir(follow_symlinks=False):
+            os.chmod(entry.path, 0o755)
+        elif not entry.is_symlink():
+            os.chmod(entry.path, 0o644)
     etc = Path(tempfile.mkdtemp(prefix="etc-", dir=tmp.parent if tmp.parent.is_dir() else None))
     try:
         cmd = command([sys.executable, "-m", module, str(tmp / "spec.json")], scratch=etc,

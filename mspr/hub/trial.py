@@ -540,6 +540,7 @@ def collect(hub_dir: str | Path, ws: Workspace, assignment_id: str) -> list[Coll
     """
     from nbgrader.utils import parse_utc
 
+    from mspr._trees import copy_tree, remove_tree
     from mspr.jury.roster import load_roster
     from mspr.submissions import submit
 
@@ -563,12 +564,19 @@ def collect(hub_dir: str | Path, ws: Workspace, assignment_id: str) -> list[Coll
         for index, (when, candidate_id, entry) in enumerate(entries):
             deadline = roster.deadline(roster.candidate(candidate_id))
             kept = ws.root / "hub" / "recus" / team.id / entry.name
+            incomplete = []
             if not kept.exists():
-                shutil.copytree(entry, kept, symlinks=True)
+                # iterative and bounded (a candidate's tree thousands of folders deep breaks shutil.copytree)
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                incomplete = copy_tree(entry, kept).notes("rendu reçu")
+                if incomplete:  # not kept half-copied: it stays whole in the exchange
+                    remove_tree(kept)
+                    refused.append(f"équipe {team.id} : rendu {entry.name} non ramassé, "
+                                   + " ; ".join(incomplete) + " (il reste dans l'échange)")
             latest = index == len(entries) - 1
             found.append(Collected(team.id, candidate_id, assignment_id, when.isoformat(), deadline.isoformat(),
                                    when > deadline, str(kept), latest))
-            if latest:
+            if latest and not incomplete:
                 try:
                     submit(ws, team.id, assignment_id, kept)
                 except MsprError as error:

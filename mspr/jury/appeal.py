@@ -107,7 +107,7 @@ def seal(ws: Workspace, team_id: str) -> Path:
         raise MsprError(f"aucun rendu pour l'équipe {team_id} : pas de dossier de recours",
                         path=ws.step_dir("submitted"), hint="vérifiez l'identifiant de l'équipe et l'option -w")
     ungraded = [a for a in assignments if submission_state(
-        ws, team_id, a, _read_grade(ws.grades(team_id, a), team_id, a) if ws.grades(team_id, a).is_file() else None)
+        ws, team_id, a, _read_grade(ws.grades(team_id, a), team_id, a, ws) if ws.grades(team_id, a).is_file() else None)
         == SUBMITTED]
     if ungraded:
         raise MsprError(f"rendu non corrigé pour l'équipe {team_id} : {', '.join(ungraded)} (pas encore corrigé, ou "
@@ -274,8 +274,9 @@ def verify(bundle: str | Path, *, assignments: list[str] | None = None, regrade:
         If the file is not a bundle, or the bundle lacks the case spec.
     """
     from mspr.case import build_case
-    from mspr.grading import SubmissionGrade, grade_submission, load_ground_truth
+    from mspr.grading import grade_submission, load_ground_truth
     from mspr.release import release
+    from mspr.report import _grade_or_damage
     from mspr.submissions import submit
 
     bundle = Path(bundle)
@@ -320,7 +321,11 @@ def verify(bundle: str | Path, *, assignments: list[str] | None = None, regrade:
             if not recorded.is_file():
                 result.notes.append(f"{a} : aucune note scellée, rien à comparer")
                 continue
-            old = SubmissionGrade.from_json(json.loads(recorded.read_text(encoding="utf-8")))
+            old, why = _grade_or_damage(recorded, team_id, a)
+            if old is None:  # sealed damaged: not JSON, or valid JSON that is not this submission's grade
+                result.differences.append(f"{a} : note scellée endommagée (grades/{a}.json : {why}), "
+                                          "comparaison impossible")
+                continue
             _compare(a, old, new, result)
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from fractions import Fraction
 
-__all__ = ["fr_datetime", "fr_extension", "fr_number", "fr_points"]
+__all__ = ["fr_datetime", "fr_duration", "fr_extension", "fr_number", "fr_points"]
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
@@ -111,3 +111,28 @@ def fr_de(name: str) -> str:
     """
     name = name.strip()
     return f"d’{name}" if name[:1] in _VOWELS else f"de {name}"
+
+
+def fr_duration(seconds: float) -> str:
+    """Format a duration the French way, to the second below ten minutes, else to the minute.
+
+    Parameters
+    ----------
+    seconds : float
+        Duration in seconds (negative counts as zero).
+
+    Returns
+    -------
+    str
+        e.g. ``42`` → ``"42 s"``, ``250`` → ``"4 min 10 s"``, ``3900`` → ``"1 h 05 min"``.
+    """
+    total = max(0, round(seconds))
+    if total >= 600:
+        total = round(total / 60) * 60
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"

@@ -315,13 +315,18 @@ def _clean_log(log: str) -> str:
 
 
 def _graded_at(ws: Workspace, team_id: str, assignment_id: str) -> str | None:
+    """When the grade file was written (ISO 8601), or None: no file, or a damaged one (whatever its JSON holds)."""
     path = ws.grades(team_id, assignment_id)
     if not path.is_file():
         return None
     try:
-        stamp = json.loads(path.read_text(encoding="utf-8")).get("graded_at")
-        return datetime.fromisoformat(stamp).isoformat() if stamp else None
-    except (ValueError, TypeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    stamp = data.get("graded_at") if isinstance(data, dict) else None
+    try:
+        return datetime.fromisoformat(stamp).isoformat() if isinstance(stamp, str) and stamp else None
+    except ValueError:
         return None
 
 

@@ -31,6 +31,11 @@ import nbformat
 A4_FULL = sum(c.max_score for c in checks_for("a4_pilotage"))
 #: Points of the PERT table check (its answer is recorded before the critical path's).
 PERT_POINTS = next(c.max_score for c in checks_for("a4_pilotage") if c.check_id == "A4C1.pert_table")
+#: Auto points of the a1_cadrage assignment, and those of its register of processing activities.
+A1_FULL = sum(c.max_score for c in checks_for("a1_cadrage"))
+REGISTER_POINTS = next(c.max_score for c in checks_for("a1_cadrage") if c.check_id == "A1C6.registre")
+#: Folders nested in the deep-tree case (past Python's recursion limit for copytree, rmtree, os.walk, rglob).
+DEEP_LEVELS = 1500
 
 @dataclass(frozen=True)
 class Context:
@@ -71,6 +76,10 @@ class Case:
         French phrase expected in the incidents, the check evidence or the log.
     what : str
         What the case tries, in one line.
+    extra : dict
+        Options of the test: ``in_order`` (True) grades the case alone, after
+        the in-order cases listed before it, in the test's own process (so in
+        the same grading slot, under the same uid).
     """
 
     name: str
@@ -133,7 +142,7 @@ gt = None
 for path in CANDIDATES:
     gt = attempt(path) or gt
 if isinstance(gt, dict) and "plan" in gt:
-    record("A4C1.critical_path", gt["plan"]["critical_path"])
+    record("A4C1.critical_path", gt["plan"]["critical_paths"][0])
     record("A4C1.project_duration", gt["plan"]["duration_days"])
 else:
     record("A4C1.critical_path", ["T99"])
@@ -260,6 +269,96 @@ for i in range(10000):
 CTX = @CTX@
 subprocess.Popen([sys.executable, "-c", code, CTX["ws"] + "/../adv-bystander-reponses.json"], start_new_session=True)
 '''
+
+
+# The kernel keeps one user keyring per uid, and a grading slot's uid serves every submission it grades: a
+# writer leaves its answers there, a reader graded after it in the same slot takes them (syscalls by number,
+# x86_64: add_key 248, keyctl 250; KEY_SPEC_USER_KEYRING -4, KEY_SPEC_SESSION_KEYRING -3, user session -5).
+KEYRING_HEAD = r'''
+import ctypes, json, os
+from pathlib import Path
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+Path("uid.json").write_text(json.dumps({"uid": os.getuid()}))
+'''
+KEYRING_WRITE = KEYRING_HEAD + r'''
+answers = {k: v for k, v in json.loads(Path("reponses.json").read_text()).items() if len(json.dumps(v)) < 2000}
+data = json.dumps(answers).encode()
+errors = []
+for ring in (-4, -3):
+    if libc.syscall(248, b"user", b"mspr-reponses-adv", data, len(data), ctypes.c_long(ring)) < 0:
+        errors.append(ctypes.get_errno())
+if len(errors) == 2:
+    raise OSError(errors[0], "add_key : " + os.strerror(errors[0]))
+'''
+KEYRING_READ = KEYRING_HEAD + r'''
+from mspr.answers import record
+found, errors = {}, []
+for ring in (-4, -3, -5):
+    key = libc.syscall(250, 10, ctypes.c_long(ring), b"user", b"mspr-reponses-adv", 0)  # KEYCTL_SEARCH
+    if key < 0:
+        errors.append(ctypes.get_errno())
+        continue
+    buffer = ctypes.create_string_buffer(1 << 16)
+    size = libc.syscall(250, 11, ctypes.c_long(key), buffer, 1 << 16)  # KEYCTL_READ
+    if size > 0:
+        found = json.loads(buffer.raw[:size])
+        break
+if found:
+    for check_id, value in found.items():
+        record(check_id, value)
+else:
+    record("A4C1.critical_path", ["T99"])
+    record("A4C1.project_duration", 1)
+Path("trousseau.json").write_text(json.dumps({"trouve": bool(found), "erreurs": errors}))
+'''
+
+
+def _deep_tree(folder, nb, ctx):
+    """A folder DEEP_LEVELS levels deep next to the notebook, a file in each of its first 70 levels and one at the
+    bottom (made without recursion: os.makedirs recurses)."""
+    import os
+
+    path = str(folder / "profond")
+    os.mkdir(path)
+    for level in range(DEEP_LEVELS):
+        if level < 70:
+            with open(os.path.join(path, "niveau.txt"), "w") as handle:
+                handle.write(f"niveau {level + 1}\n")
+        path = os.path.join(path, "d")
+        os.mkdir(path)
+    with open(os.path.join(path, "fond.txt"), "w") as handle:
+        handle.write("le fond\n")
+    return nb
+
+
+def _outside_answers(folder, nb, ctx):
+    """Answers kept outside the team's folder (another team's, say); the notebook links reponses.json to them."""
+    truth = json.loads((ctx.ws_root / "case" / "ground_truth" / "ground_truth.json").read_text(encoding="utf-8"))
+    elsewhere = folder.parent / "reponses_autre_equipe.json"
+    elsewhere.write_text(json.dumps({"A4C1.critical_path": truth["plan"]["critical_paths"][0],
+                                     "A4C1.project_duration": truth["plan"]["duration_days"]}), encoding="utf-8")
+    nb.cells.append(nbformat.v4.new_code_cell(
+        f"import os\nos.remove('reponses.json')\nos.symlink({str(elsewhere)!r}, 'reponses.json')"))
+    return nb
+
+
+def _a1_register_elsewhere(folder, nb, ctx):
+    """A complete register outside the team's folder (another team's, say); the notebook links its own to it."""
+    import yaml
+
+    truth = json.loads((ctx.ws_root / "case" / "ground_truth" / "ground_truth.json").read_text(encoding="utf-8"))
+    entities = sorted({e for columns in truth["pii"].values() for found in columns.values() for e in found})
+    register = {"traitements": [{
+        "finalite": "Prédire la résiliation", "base_legale": "intérêt légitime (art. 6.1.f)",
+        "categories_donnees": entities, "categories_personnes": ["adhérents"], "destinataires": ["équipe projet"],
+        "duree_conservation": "12 mois", "mesures_securite": ["pseudonymisation"]}]}
+    elsewhere = folder.parent / "registre_autre_equipe.yaml"
+    elsewhere.write_text(yaml.safe_dump(register, allow_unicode=True), encoding="utf-8")
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import os\nfrom pathlib import Path\nregistre = Path('livrables_a1') / 'registre_traitements.yaml'\n"
+        f"registre.unlink()\nos.symlink({str(elsewhere)!r}, registre)"))
+    return nb
 
 
 def _raw(text: bytes):
@@ -466,4 +565,23 @@ CASES = [
     Case("mlflow-ailleurs", "a2_conception", "release",
          _a2(uri='"sqlite:///" + CTX["ws"] + "/grader/gradebook.db"'), 0, "dossier",
          "déclare un magasin MLflow hors de son dossier (le gradebook)"),
+    # -- the grader's own walks and reads ------------------------------------------------
+    Case("arborescence-profonde", "a4_pilotage", "source", _deep_tree, A4_FULL, "arborescence trop profonde",
+         f"{DEEP_LEVELS} dossiers imbriqués dans le rendu (copie, empreinte et suppression récursives du "
+         "correcteur), réponses justes"),
+    Case("arborescence-creee", "a4_pilotage", "source",
+         _append("import os\np = 'profond'\nos.mkdir(p)\nfor _ in range(%d):\n    p = os.path.join(p, 'd')\n"
+                 "    os.mkdir(p)" % DEEP_LEVELS), A4_FULL, "créée par le notebook",
+         f"crée {DEEP_LEVELS} dossiers imbriqués pendant l'exécution (nbgrader les parcourt ensuite), réponses justes"),
+    Case("reponses-lien", "a4_pilotage", "release", _outside_answers, 0, "lien symbolique hors du dossier du rendu",
+         "remplace reponses.json par un lien vers les réponses d'une autre équipe, que le correcteur lirait"),
+    Case("a1-registre-lien", "a1_cadrage", "source", _a1_register_elsewhere, A1_FULL - REGISTER_POINTS,
+         "lien symbolique hors du dossier du rendu",
+         "audit juste, mais le registre des traitements est un lien vers celui d'une autre équipe"),
+    # -- what outlives a submission in its slot (graded in order, one after the other, same uid) ----------
+    Case("trousseau-ecrit", "a4_pilotage", "source", _append(KEYRING_WRITE), A4_FULL, "accès refusé par le bac à sable",
+         "range ses réponses dans le trousseau de clés du noyau de son uid (add_key)", extra={"in_order": True}),
+    Case("trousseau-lit", "a4_pilotage", "release", _append(KEYRING_READ), 0, "attendu 100 j",
+         "corrigée après la précédente sous le même uid, y lit ses réponses (keyctl) et les enregistre",
+         extra={"in_order": True}),
 ]

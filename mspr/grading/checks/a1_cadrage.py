@@ -19,6 +19,7 @@ A classification typed without the artefacts earns at most 1 point of 4.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -93,6 +94,24 @@ def pii_columns(ctx: CheckContext, answer: dict[str, dict[str, list[str]]]) -> t
 
 
 # -- the pseudonymised tables ------------------------------------------------------------
+
+def _team_file(ctx: CheckContext, folder: Path, name: str) -> Path | None:
+    """``folder/name`` with its links resolved, or None when it leads out of the team's folder.
+
+    The folder itself was checked with :meth:`CheckContext.inside`; each file
+    in it must be too: a symbolic link to the ground truth, to another team's
+    artefact or to a system file would otherwise be read by the grader (root,
+    outside the sandbox) as the team's work.
+    """
+    try:
+        return ctx.inside(str(folder / name))
+    except AnswerError:
+        return None
+
+
+#: French note for the files ignored because they lead out of the team's folder.
+OUTSIDE = "lien symbolique hors du dossier du rendu, fichier ignoré"
+
 
 def _read_table(path: Path):
     """A CSV as text, empty cells as ``""``."""
@@ -220,7 +239,8 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
         hides nothing).
     evidence : str
         French sentence naming the columns where personal data are left,
-        the broken joins and the missing tables.
+        the broken joins, the missing tables and those ignored because their
+        file is a link out of the team's folder (counted as missing).
 
     Raises
     ------
@@ -232,11 +252,13 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
         raise AnswerError(f"dossier des livrables « {answer} » absent : les tables pseudonymisées n'ont pas été écrites")
     truth = ctx.ground_truth
     root = ctx.ground_truth_dir.parent
-    produced, leaks, missing, kept = {}, {}, [], []
+    produced, leaks, missing, kept, outside = {}, {}, [], [], []
     for table, tt in truth.tables.items():
         original = _read_table(root / tt.file)
-        path = folder / f"{table}.csv"
-        if not path.is_file():
+        path = _team_file(ctx, folder, f"{table}.csv")
+        if path is None:  # counted as missing: nothing of it is the team's work that the grader may read
+            outside.append(f"{table}.csv")
+        if path is None or not path.is_file():
             missing.append(f"{table}.csv")
             kept.append(0.0)
             continue
@@ -266,8 +288,11 @@ def pseudonymisation(ctx: CheckContext, answer: str) -> tuple[float, str]:
              in sorted(leaks.items(), key=lambda item: -item[1][0] * item[1][1]) if share_ > 0]
     if notes:
         evidence += f" ; encore présentes : {', '.join(notes[:8])}"
-    if missing:
-        evidence += f" ; tables absentes : {', '.join(missing)}"
+    absent = [m for m in missing if m not in outside]
+    if absent:
+        evidence += f" ; tables absentes : {', '.join(absent)}"
+    if outside:
+        evidence += f" ; {', '.join(outside)} : {OUTSIDE} (compté comme table absente)"
     if join_notes:
         evidence += f" ; {', '.join(join_notes[:4])}"
     return fraction, evidence.replace("%", " %")
@@ -407,11 +432,15 @@ def registre(ctx: CheckContext, answer: str) -> tuple[float, str]:
     Raises
     ------
     AnswerError
-        If the folder or the register file is missing, or unreadable.
+        If the folder or the register file is missing, or unreadable, or the
+        register is a link out of the team's folder (ignored).
     """
     folder = ctx.inside(answer)
-    path = next((folder / f"registre_traitements.{ext}" for ext in ("yaml", "yml", "json")
-                 if (folder / f"registre_traitements.{ext}").is_file()), None)
+    names = [f"registre_traitements.{ext}" for ext in ("yaml", "yml", "json")]
+    outside = [n for n in names if os.path.lexists(folder / n) and _team_file(ctx, folder, n) is None]
+    path = next((p for n in names if n not in outside and (p := _team_file(ctx, folder, n)) and p.is_file()), None)
+    if path is None and outside:
+        raise AnswerError(f"{answer}/{outside[0]} : {OUTSIDE} (registre des traitements absent du rendu)")
     if path is None:
         raise AnswerError(f"registre des traitements absent ({answer}/registre_traitements.yaml)")
     entries = read_register(path)

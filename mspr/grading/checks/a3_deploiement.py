@@ -440,8 +440,12 @@ def remeasure(ctx: CheckContext, table: dict | None = None) -> dict:
     result = {"error": None, "startup_s": None, "rounds": []}
     production = ctx.ground_truth.production
     rows = CaseLayout(ctx.ground_truth_dir.parent).sample  # as released, whatever the team did to its copy
+    outside = False
     if not rows.is_file():
-        rows = ctx.workdir / "donnees" / "echantillon_requetes.csv"
+        try:  # the team's copy: never through a link out of its folder (the grader would copy any file)
+            rows = ctx.inside("donnees/echantillon_requetes.csv")
+        except AnswerError:
+            rows, outside = ctx.workdir / "donnees" / "echantillon_requetes.csv", True
     try:
         model = served_model(ctx)
     except AnswerError as exc:
@@ -450,6 +454,9 @@ def remeasure(ctx: CheckContext, table: dict | None = None) -> dict:
         result["error"] = "le cas n'a pas de niveaux de service (reconstruisez-le)"
     elif model is None or not (model / "MLmodel").is_file():
         result["error"] = result["error"] or "le modèle servi (dossier modele) a disparu du dossier du rendu"
+    elif outside:
+        result["error"] = ("donnees/echantillon_requetes.csv : lien symbolique hors du dossier du rendu, "
+                           "fichier ignoré")
     elif not rows.is_file():
         result["error"] = "donnees/echantillon_requetes.csv a disparu du dossier du rendu"
     if result["error"] is None:

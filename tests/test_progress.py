@@ -1,0 +1,61 @@
+"""Progress of a grading run: « en cours » only once a worker has started, the run's bar and its time left."""
+
+import time
+
+import pytest
+
+from mspr.cli import _TeamProgress
+from mspr.grading.engine import Task, _started, _StartWatch
+from mspr.jury.fmt import fr_duration
+
+
+@pytest.mark.parametrize("seconds, text", [(0, "0 s"), (42.4, "42 s"), (60, "1 min"), (250, "4 min 10 s"),
+                                           (599, "9 min 59 s"), (601, "10 min"), (3900, "1 h 05 min"),
+                                           (-3, "0 s")])
+def test_durations_are_written_the_french_way(seconds, text):
+    assert fr_duration(seconds) == text
+
+
+def test_a_queued_task_is_reported_running_only_once_its_worker_has_started(tmp_path):
+    first, second = Task(str(tmp_path), "t1", "a4_pilotage"), Task(str(tmp_path), "t2", "a4_pilotage")
+    seen = []
+    with _StartWatch([first, second], lambda team, assignment, state: seen.append((team, state))) as watch:
+        time.sleep(1.2)
+        assert seen == []  # dispatched to the pool, not started by a worker
+        with _started(first):
+            for _ in range(50):
+                if seen:
+                    break
+                time.sleep(0.1)
+            assert seen == [("t1", "en cours")]
+        watch.finished(first, "corrigé")
+        time.sleep(1.2)
+    assert seen == [("t1", "en cours"), ("t1", "corrigé")]
+    assert not (tmp_path / ".engine" / "started" / "t1--a4_pilotage").exists()  # the marker goes with the task
+
+
+def test_the_run_bar_counts_what_this_run_grades_and_estimates_the_time_left(monkeypatch):
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(time, "monotonic", lambda: clock["now"])
+    bars = _TeamProgress()  # not started: nothing drawn
+    for team in ("t1", "t2"):
+        for assignment in ("a2_conception", "a4_pilotage"):
+            bars.update(team, assignment, "en attente")
+    bars.update("t1", "a2_conception", "déjà corrigé")
+    run = bars.progress.tasks[bars.run]
+    column = bars.progress.columns[-1]
+    assert (run.total, run.completed) == (3, 0)  # the one already graded is not part of this run's work
+    assert column.render(run).plain == "reste : …"
+    bars.update("t1", "a4_pilotage", "en cours")
+    bars.update("t2", "a2_conception", "en cours")
+    assert bars.progress.tasks[bars.run].fields["state"] == "2 en cours, 1 déjà corrigé(s)"
+    clock["now"] += 100
+    bars.update("t1", "a4_pilotage", "corrigé")
+    clock["now"] += 20  # 120 s for one submission: 240 s for the two left
+    assert column.render(bars.progress.tasks[bars.run]).plain == "reste ≈ 4 min"
+    team = bars.progress.tasks[bars.bars["t1"]]
+    assert (team.total, team.completed, team.fields["state"]) == (2, 2, "terminé")
+    assert column.render(team).plain == ""  # a team's bar has no estimate of its own
+    bars.update("t2", "a2_conception", "corrigé")
+    bars.update("t2", "a4_pilotage", "échec du correcteur")
+    assert column.render(bars.progress.tasks[bars.run]).plain == "terminé"
