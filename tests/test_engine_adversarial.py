@@ -204,6 +204,15 @@ def test_the_keyring_reader_ran_under_the_writer_s_uid_and_found_nothing(corpus)
     assert seen["trouve"] is False and set(seen["erreurs"]) == {1}, seen  # EPERM: keyctl itself refused
 
 
+def test_links_the_notebook_left_do_not_reach_host_files(corpus):
+    from corpus import CANARIES
+
+    for name, text in CANARIES.items():
+        target = corpus["ws"].root.parent / name
+        assert target.read_text(encoding="utf-8") == text, name  # not overwritten by the executed notebook
+        assert target.stat().st_mode & 0o777 == 0o600, name  # not made world-readable by nbgrader's chmod
+
+
 def test_grading_again_gives_the_same_grades(corpus, tmp_path):
     ws = corpus["ws"]
     # the deep tree's second grading: nothing of the first (scratch, staging) stops it

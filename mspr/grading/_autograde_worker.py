@@ -78,6 +78,9 @@ def grade(params: dict) -> int:
     limits = Limits(**params["limits"])
     sk.configure(run_dir=Path(params["run_dir"]), home=Path(params["home"]), scratch=Path(params["scratch"]),
                  limits=limits, preloader=params.get("preloader"))
+    from nbgrader.converters.base import BaseConverter
+
+    BaseConverter.set_permissions = sk.set_permissions_without_links  # root must not chmod through links
     api = make_api(Path(params["root"]), params["db_url"])
     config = api.config
     config.Autograde.autograde_preprocessors = [sk.SafeExecute, IgnorePattern, ClearMetadataPreprocessor,

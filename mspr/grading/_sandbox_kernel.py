@@ -306,6 +306,71 @@ def prune_too_deep(folder: str | Path) -> None:
                folders=["/".join(parts)[:60].rstrip("/") + "/…" for parts in deep[:3]])
 
 
+def drop_notebook_links(folder: str | Path, notebook: str | None = None) -> None:
+    """Remove what stands, in place of a notebook nbgrader is about to write, that is not a plain file.
+
+    nbgrader, as root outside the sandbox, writes the executed notebook into
+    the folder the notebook could change: a notebook that replaced itself by
+    a symbolic link (or a pipe) would have root write the notebook through
+    it, anywhere on the host. Links and special files named ``*.ipynb`` at
+    the top of ``folder`` are removed, and an incident ``notebook_link``
+    says which.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The notebook's working folder, once its kernel and sandbox are gone.
+    notebook : str, optional
+        The name (without ``.ipynb``) of the notebook nbgrader will write.
+    """
+    import stat
+
+    names = {f"{notebook}.ipynb"} if notebook else set()
+    try:
+        names |= {name for name in os.listdir(folder) if name.endswith(".ipynb")}
+    except OSError:
+        return
+    dropped = []
+    for name in sorted(names):
+        path = os.path.join(folder, name)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode):
+            if stat.S_ISDIR(mode):
+                from mspr._trees import remove_tree
+
+                remove_tree(path)
+            else:
+                os.unlink(path)
+            dropped.append(name)
+    if dropped:
+        record(kind="notebook_link", names=dropped)
+
+
+def set_permissions_without_links(self, assignment_id: str, student_id: str) -> None:
+    """nbgrader's ``BaseConverter.set_permissions`` without following symbolic links.
+
+    nbgrader calls ``os.chmod`` on every file of the executed folder, and
+    ``os.chmod`` follows links: run as root, a link the notebook left made its
+    target (any host file) world-readable. Links are left as they are; the
+    ``groupshared`` option, unused by the grader, is not handled.
+
+    Parameters
+    ----------
+    assignment_id, student_id : str
+        As nbgrader passes them.
+    """
+    dest = os.path.normpath(self._format_dest(assignment_id, student_id))
+    permissions = int(str(self.permissions), 8)
+    for dirname, _, filenames in os.walk(dest):
+        for filename in filenames:
+            path = os.path.join(dirname, filename)
+            if not os.path.islink(path):
+                os.chmod(path, permissions)
+
+
 class SafeExecute(Execute):
     """nbgrader's ``Execute`` that records a kernel death instead of failing the submission."""
 
@@ -320,6 +385,7 @@ class SafeExecute(Execute):
             folder = ((resources or {}).get("metadata") or {}).get("path")
             if folder:
                 prune_too_deep(folder)
+                drop_notebook_links(folder, (resources or {}).get("unique_key"))
 
     def _preprocess(self, nb, resources=None, km=None):
         from nbclient.exceptions import CellTimeoutError, DeadKernelError

@@ -262,6 +262,10 @@ def _execution_incidents(incidents: list[dict], limits) -> list[str]:
                            "processus refusée(s)")
         elif kind == "wall_time":
             out.append(f"durée maximale d'exécution dépassée ({incident.get('seconds')} s) : exécution arrêtée")
+        elif kind == "notebook_link":
+            out.append("le notebook s'était remplacé par un lien symbolique ou un fichier spécial ("
+                       + ", ".join(incident.get("names", [])) + ") : supprimé avant l'écriture du notebook "
+                       "exécuté (qui se serait faite à travers le lien, hors du dossier du rendu)")
         elif kind == "deep_tree":
             out.append(f"dossier exécuté : arborescence trop profonde (plus de {incident.get('depth')} niveaux) "
                        f"créée par le notebook : {incident.get('count')} dossier(s) supprimé(s) avec leur contenu "
@@ -608,7 +612,7 @@ def _already_done(ws: Workspace, task: Task, run_id: str):
     path = ws.grades(task.team_id, task.assignment_id)
     try:
         grade = SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):  # a damaged file: graded again
         return None
     if grade.run_id != run_id or grade.grader_error:
         return None
@@ -617,7 +621,7 @@ def _already_done(ws: Workspace, task: Task, run_id: str):
     return grade
 
 
-def _init_pool_worker(shared: str | None = None, env: dict | None = None) -> None:
+def _init_pool_worker(shared: str | None = None, env: dict | None = None, sigint_ignored: bool = False) -> None:
     """Pool worker set-up: take the grading process's environment ``env`` (a worker forked by multiprocessing's
     fork server has that server's), die (cleanly) with the grading process, turn SIGTERM and SIGINT into one
     interruption (the next ones are ignored while it cleans up),
@@ -644,7 +648,8 @@ def _init_pool_worker(shared: str | None = None, env: dict | None = None) -> Non
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGINT, interrupted)
+    # a run whose SIGINT is ignored (a shell's background job) is not interrupted by it: nor are its workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN if sigint_ignored else interrupted)
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
@@ -701,7 +706,8 @@ class _Local:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["mspr.grading.engine", "mspr.notebooks", "openpyxl"])
             self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_pool_worker,
-                                            initargs=(self.shared[1] if self.shared else None, dict(os.environ)),
+                                            initargs=(self.shared[1] if self.shared else None, dict(os.environ),
+                                                      signal.getsignal(signal.SIGINT) is signal.SIG_IGN),
                                             mp_context=context)
         else:
             from mspr.grading.execute import WorkerServer
@@ -1013,7 +1019,8 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
                 run = _descendant_pids()  # before the workers stop (their children may outlive them briefly)
                 raise
     except KeyboardInterrupt:
-        _tidy_after_interruption(run)
+        if not (isinstance(executor, _Local) and executor.pool is None):  # inline: run_task has cleaned up
+            _tidy_after_interruption(run)
         for left in ("staging", "started"):  # what the stopped workers had not handed over (redone next run)
             shutil.rmtree(_engine_dir(ws) / left, ignore_errors=True)
         raise

@@ -343,6 +343,24 @@ def _outside_answers(folder, nb, ctx):
     return nb
 
 
+#: Host files a notebook aims at through links, left beside the cohort (mode 0600, this content).
+CANARIES = {"canari_chmod.txt": "canari : droits 0600", "canari_notebook.txt": "canari : contenu d'origine"}
+
+
+def _links_to_host_files(folder, nb, ctx):
+    """Links the trusted grader (root) would follow after the run: a file of the folder linked to a host file
+    (nbgrader chmods every file), and the notebook itself replaced by a link (nbgrader writes it back)."""
+    for name, text in CANARIES.items():
+        target = ctx.ws_root.parent / name
+        target.write_text(text, encoding="utf-8")
+        target.chmod(0o600)
+    chmod, notebook = (str(ctx.ws_root.parent / name) for name in CANARIES)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        f"import os\nos.symlink({chmod!r}, 'canari.txt')\n"
+        f"os.remove('a4_pilotage.ipynb')\nos.symlink({notebook!r}, 'a4_pilotage.ipynb')"))
+    return nb
+
+
 def _a1_register_elsewhere(folder, nb, ctx):
     """A complete register outside the team's folder (another team's, say); the notebook links its own to it."""
     import yaml
@@ -575,6 +593,10 @@ CASES = [
          f"crée {DEEP_LEVELS} dossiers imbriqués pendant l'exécution (nbgrader les parcourt ensuite), réponses justes"),
     Case("reponses-lien", "a4_pilotage", "release", _outside_answers, 0, "lien symbolique hors du dossier du rendu",
          "remplace reponses.json par un lien vers les réponses d'une autre équipe, que le correcteur lirait"),
+    Case("liens-hote", "a4_pilotage", "source", _links_to_host_files, A4_FULL,
+         "le notebook s'était remplacé par un lien symbolique",
+         "laisse des liens vers des fichiers de l'hôte, dont son propre notebook, que nbgrader (root) suivrait "
+         "pour écrire le notebook exécuté et en changer les droits"),
     Case("a1-registre-lien", "a1_cadrage", "source", _a1_register_elsewhere, A1_FULL - REGISTER_POINTS,
          "lien symbolique hors du dossier du rendu",
          "audit juste, mais le registre des traitements est un lien vers celui d'une autre équipe"),
