@@ -5,7 +5,7 @@ import time
 import pytest
 
 from mspr.cli import _TeamProgress
-from mspr.grading.engine import Task, _started, _StartWatch
+from mspr.grading.engine import Task, _interruptions, _started, _StartWatch, _uninterrupted
 from mspr.jury.fmt import fr_duration
 
 
@@ -59,3 +59,20 @@ def test_the_run_bar_counts_what_this_run_grades_and_estimates_the_time_left(mon
     bars.update("t2", "a2_conception", "corrigé")
     bars.update("t2", "a4_pilotage", "échec du correcteur")
     assert column.render(bars.progress.tasks[bars.run]).plain == "terminé"
+
+
+def test_an_interruption_during_a_commit_waits_for_the_commit_to_be_whole():
+    import os
+    import signal
+
+    steps = []
+    with pytest.raises(KeyboardInterrupt), _interruptions():
+        with _uninterrupted():
+            steps.append("rows removed")
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C between the two halves of the gradebook's commit
+            os.kill(os.getpid(), signal.SIGTERM)  # and the service manager's stop: the same interruption
+            time.sleep(0.2)
+            steps.append("rows added")
+        steps.append("next submission")  # never reached: the interruption is raised once the commit is whole
+    assert steps == ["rows removed", "rows added"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the caller's handlers are back

@@ -873,9 +873,13 @@ class _interruptions:
         if threading.current_thread() is threading.main_thread():
             def interrupted(signum, frame):
                 # the handler stays: one set to SIG_IGN while the other signal is pending raises OSError
-                if not self.fired:
-                    self.fired = True
-                    raise KeyboardInterrupt
+                if self.fired:
+                    return
+                self.fired = True
+                if _COMMITTING["now"]:  # raised by _uninterrupted once the commit is whole
+                    _COMMITTING["pending"] = True
+                    return
+                raise KeyboardInterrupt
             # a signal the caller ignores (a background job's SIGINT) stays ignored
             self.previous = {sig: signal.signal(sig, interrupted) for sig in self.SIGNALS
                              if signal.getsignal(sig) is not signal.SIG_IGN}
@@ -884,6 +888,25 @@ class _interruptions:
     def __exit__(self, *exc):
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
+
+
+_COMMITTING = {"now": False, "pending": False}  # the grading process commits an outcome; interrupted meanwhile
+
+
+class _uninterrupted:
+    """Defer an interruption (Ctrl-C, SIGTERM, caught by :class:`_interruptions`) to the end of the block: an
+    outcome is committed whole (grade file, gradebook rows with the formgrader marks, executed folder) or not
+    at all."""
+
+    def __enter__(self):
+        _COMMITTING.update(now=True, pending=False)
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        pending = _COMMITTING["pending"]
+        _COMMITTING.update(now=False, pending=False)
+        if pending and exc_type is None:
+            raise KeyboardInterrupt
 
 
 class _StartWatch:
@@ -1012,7 +1035,8 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
                     if outcome is None:
                         outcome = _failure(task, trace, run_id)
                         failures.append(f"{task.team_id}/{task.assignment_id} : {trace.strip().splitlines()[-1]}")
-                    commit(ws, outcome)
+                    with _uninterrupted():
+                        commit(ws, outcome)
                     grades[task] = outcome.grade
                     watch.finished(task, "échec du correcteur" if trace else "corrigé")
             except KeyboardInterrupt:
