@@ -862,20 +862,27 @@ def run_cohort(ws: Workspace, team_ids: list[str] | None = None, assignment_ids:
 class _interruptions:
     """During a run, SIGTERM (a service manager, ``kill``) interrupts like Ctrl-C, and only the first interruption
     counts: a second Ctrl-C (a terminal user often presses it twice) would break off the clean-up (workers and
-    sandboxes stopped, scratch folders removed), which takes a few seconds, at most the workers' 30 s."""
+    sandboxes stopped, scratch folders removed), which takes a few seconds, at most the workers' 30 s. Once the
+    run is stopping (``_COMMITTING["stopping"]``), or for 5 s after an interruption, the next are ignored; past
+    that, one counts again (Python drops an interruption raised in an at-fork hook of ``subprocess.Popen``)."""
+
+    REPEAT_S = 5.0
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __enter__(self):
         import threading
 
-        self.previous, self.fired = {}, False
+        self.previous, self.fired_at = {}, None
+        _COMMITTING["stopping"] = False
         if threading.current_thread() is threading.main_thread():
             def interrupted(signum, frame):
                 # the handler stays: one set to SIG_IGN while the other signal is pending raises OSError
-                if self.fired:
+                now = time.monotonic()
+                if _COMMITTING["stopping"] or _COMMITTING["pending"] or (
+                        self.fired_at is not None and now - self.fired_at < self.REPEAT_S):
                     return
-                self.fired = True
+                self.fired_at = now
                 if _COMMITTING["now"]:  # raised by _uninterrupted once the commit is whole
                     _COMMITTING["pending"] = True
                     return
@@ -890,7 +897,8 @@ class _interruptions:
             signal.signal(sig, handler)
 
 
-_COMMITTING = {"now": False, "pending": False}  # the grading process commits an outcome; interrupted meanwhile
+# the grading process commits an outcome; interrupted meanwhile; stopping after an interruption
+_COMMITTING = {"now": False, "pending": False, "stopping": False}
 
 
 class _uninterrupted:
@@ -1040,9 +1048,11 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
                     grades[task] = outcome.grade
                     watch.finished(task, "échec du correcteur" if trace else "corrigé")
             except KeyboardInterrupt:
+                _COMMITTING["stopping"] = True  # the clean-up must not be broken off by the next Ctrl-C
                 run = _descendant_pids()  # before the workers stop (their children may outlive them briefly)
                 raise
     except KeyboardInterrupt:
+        _COMMITTING["stopping"] = True
         if not (isinstance(executor, _Local) and executor.pool is None):  # inline: run_task has cleaned up
             _tidy_after_interruption(run)
         for left in ("staging", "started"):  # what the stopped workers had not handed over (redone next run)
