@@ -51,6 +51,7 @@ ENGINES = ("processes", "dask")
 
 #: Prefix of the scratch folders (followed by the grading process's pid).
 SCRATCH_PREFIX = "mspr-grade-"
+_SCRATCH_OWNER = re.compile(re.escape(SCRATCH_PREFIX) + r"(\d+)-")  # the pid after the prefix
 
 #: Largest executed folder copied back into the workspace, bytes (files past it are left out, and said so).
 MAX_COPY_BYTES = 200_000_000
@@ -573,7 +574,7 @@ def clean_stale_scratch(tmp: Path | None = None) -> list[Path]:
     """
     removed = []
     for path in Path(tmp or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
-        match = re.match(rf"{SCRATCH_PREFIX}(\d+)-", path.name)
+        match = _SCRATCH_OWNER.match(path.name)
         if match and path.is_dir() and not pid_alive(int(match.group(1))):
             remove_scratch(path)
             removed.append(path)
@@ -863,7 +864,7 @@ class _interruptions:
     """During a run, SIGTERM (a service manager, ``kill``) interrupts like Ctrl-C, and only the first interruption
     counts: a second Ctrl-C (a terminal user often presses it twice) would break off the clean-up (workers and
     sandboxes stopped, scratch folders removed), which takes a few seconds, at most the workers' 30 s. Once the
-    run is stopping (``_COMMITTING["stopping"]``), or for 5 s after an interruption, the next are ignored; past
+    run is stopping (``_RUN_STATE["stopping"]``), or for 5 s after an interruption, the next are ignored; past
     that, one counts again (Python drops an interruption raised in an at-fork hook of ``subprocess.Popen``)."""
 
     REPEAT_S = 5.0
@@ -874,17 +875,17 @@ class _interruptions:
         import threading
 
         self.previous, self.fired_at = {}, None
-        _COMMITTING["stopping"] = False
+        _RUN_STATE["stopping"] = False
         if threading.current_thread() is threading.main_thread():
             def interrupted(signum, frame):
                 # the handler stays: one set to SIG_IGN while the other signal is pending raises OSError
                 now = time.monotonic()
-                if _COMMITTING["stopping"] or _COMMITTING["pending"] or (
+                if _RUN_STATE["stopping"] or _RUN_STATE["pending"] or (
                         self.fired_at is not None and now - self.fired_at < self.REPEAT_S):
                     return
                 self.fired_at = now
-                if _COMMITTING["now"]:  # raised by _uninterrupted once the commit is whole
-                    _COMMITTING["pending"] = True
+                if _RUN_STATE["now"]:  # raised by _uninterrupted once the commit is whole
+                    _RUN_STATE["pending"] = True
                     return
                 raise KeyboardInterrupt
             # a signal the caller ignores (a background job's SIGINT) stays ignored
@@ -897,8 +898,8 @@ class _interruptions:
             signal.signal(sig, handler)
 
 
-# the grading process commits an outcome; interrupted meanwhile; stopping after an interruption
-_COMMITTING = {"now": False, "pending": False, "stopping": False}
+# the grading process: committing an outcome, interrupted meanwhile, stopping after an interruption
+_RUN_STATE = {"now": False, "pending": False, "stopping": False}
 
 
 class _uninterrupted:
@@ -907,12 +908,12 @@ class _uninterrupted:
     at all."""
 
     def __enter__(self):
-        _COMMITTING.update(now=True, pending=False)
+        _RUN_STATE.update(now=True, pending=False)
         return self
 
     def __exit__(self, exc_type, *exc):
-        pending = _COMMITTING["pending"]
-        _COMMITTING.update(now=False, pending=False)
+        pending = _RUN_STATE["pending"]
+        _RUN_STATE.update(now=False, pending=False)
         if pending and exc_type is None:
             raise KeyboardInterrupt
 
@@ -969,7 +970,7 @@ def _tidy_after_interruption(run: set[int] | None = None, wait: float = 30.0) ->
     while time.monotonic() < deadline:
         ours = (run or set()) | _descendant_pids()
         owners = {int(m.group(1)) for p in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")
-                  if (m := re.match(rf"{SCRATCH_PREFIX}(\d+)-", p.name))}
+                  if (m := _SCRATCH_OWNER.match(p.name))}
         if not {pid for pid in owners & ours if pid_alive(pid)}:
             break
         time.sleep(0.2)
@@ -1048,11 +1049,11 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
                     grades[task] = outcome.grade
                     watch.finished(task, "échec du correcteur" if trace else "corrigé")
             except KeyboardInterrupt:
-                _COMMITTING["stopping"] = True  # the clean-up must not be broken off by the next Ctrl-C
+                _RUN_STATE["stopping"] = True  # the clean-up must not be broken off by the next Ctrl-C
                 run = _descendant_pids()  # before the workers stop (their children may outlive them briefly)
                 raise
     except KeyboardInterrupt:
-        _COMMITTING["stopping"] = True
+        _RUN_STATE["stopping"] = True
         if not (isinstance(executor, _Local) and executor.pool is None):  # inline: run_task has cleaned up
             _tidy_after_interruption(run)
         for left in ("staging", "started"):  # what the stopped workers had not handed over (redone next run)
