@@ -72,9 +72,25 @@ hub-deps:
 	    echo "Attention : npm est absent : installez Node.js et npm (paquets Debian « nodejs » et « npm ») puis « make hub-deps » ; sans lui, le hub d'essai (mspr hub up) et son test sont ignorés."; \
 	  fi; }
 
-## The test suite.
+## The test suite. The case checks of the other bundled cases (tests/test_case_check.py: the whole pipeline, a
+## few minutes each, mostly waiting on the sandboxes) run in a second pytest process beside the rest, their
+## report in build/test-case-check.log; the target fails when a test of either fails.
+## `.venv/bin/python -m pytest` runs the same tests one after another.
+SIDE_TESTS := tests/test_case_check.py
+
 test: $(STAMP) sandbox deps-systeme hub-deps
-	$(PY) -m pytest
+	@mkdir -p build
+	@$(PY) -m pytest -p no:cacheprovider $(SIDE_TESTS) > build/test-case-check.log 2>&1 & side=$$!; \
+	trap 'kill $$side 2>/dev/null' INT TERM; \
+	$(PY) -m pytest --ignore=$(SIDE_TESTS); main=$$?; \
+	wait $$side; other=$$?; \
+	if [ $$other -eq 0 ]; then \
+	  echo "$(SIDE_TESTS) (en parallèle) : $$(tail -n 1 build/test-case-check.log)"; \
+	else \
+	  echo "$(SIDE_TESTS) (en parallèle) : ÉCHEC, rapport complet dans build/test-case-check.log"; \
+	  tail -n 80 build/test-case-check.log; \
+	fi; \
+	[ $$main -eq 0 ] && [ $$other -eq 0 ]
 
 ## Benchmarks (timings are measured here, never asserted in tests).
 bench: $(STAMP) sandbox

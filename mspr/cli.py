@@ -240,7 +240,8 @@ class _TeamProgress:
             self.bars[team_id] = self.progress.add_task(f"Équipe {team_id}", total=0, state="")
         done = sum(s in (*self.DONE, "déjà corrigé") for s in states.values())
         running = [a for a, s in states.items() if s == "en cours"]
-        label = ("en cours : " + ", ".join(running)) if running else ("terminé" if done == len(states) else "")
+        label = ("en cours : " + ", ".join(running) if running else "terminé" if done == len(states)
+                 else "en attente" if "en attente" in states.values() else "")
         self.progress.update(self.bars[team_id], total=len(states), completed=done, state=label)
         # the run: what this run grades (the submissions already graded are counted apart)
         every = [s for team in self.states.values() for s in team.values()]
@@ -610,6 +611,11 @@ def main(argv: list[str] | None = None) -> int:
         ``Abort``); a command's own exit code otherwise (``mspr verify``
         exits 1 when it finds a difference).
     """
+    import warnings
+
+    # nbformat's English advice on a notebook whose cells have no id (written before nbformat 4.5, or by hand):
+    # reading it adds them; nothing for a candidate or a trainer to do
+    warnings.filterwarnings("ignore", message="Cell is missing an id field")
     try:
         status = cli.main(args=argv, prog_name="mspr", standalone_mode=False)
     except MsprError as exc:

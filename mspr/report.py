@@ -77,7 +77,7 @@ class ReportRow:
 def _grade_or_damage(path: Path, team_id: str, assignment_id: str) -> tuple[SubmissionGrade | None, str | None]:
     """Read a grade file: ``(grade, None)``, or ``(None, why)`` (French) when it is damaged, even as valid JSON."""
     try:
-        grade = SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8")))
+        grade = SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8"), parse_int=_parse_int))
     except UnicodeDecodeError:
         return None, "pas du texte UTF-8"
     except json.JSONDecodeError:
@@ -92,6 +92,12 @@ def _grade_or_damage(path: Path, team_id: str, assignment_id: str) -> tuple[Subm
     if (grade.team_id, grade.assignment_id) != (team_id, assignment_id):
         return None, "note d'un autre rendu (« team_id » ou « assignment_id » ne correspond pas au chemin)"
     return grade, None
+
+
+def _parse_int(text: str) -> int | float:
+    """A JSON integer; one too long for Python's integer conversion (4300 digits) is infinite, so that the grade's
+    own check reports it in French (« un nombre non fini ») instead of Python's English ValueError."""
+    return int(text) if len(text) <= 300 else float("inf")
 
 
 def _grade_file_name(ws: Workspace | None, path: Path, team_id: str) -> str:

@@ -168,10 +168,14 @@ def extra_notebooks(folder: str | Path, assignment_id: str) -> list[Path]:
     list of pathlib.Path
         Every other ``*.ipynb`` (sub-folders included, checkpoints excluded), sorted.
     """
+    from mspr._trees import walk
+
     folder = Path(folder)
     graded = folder / f"{assignment_id}.ipynb"
-    return sorted(p for p in folder.rglob("*.ipynb")
-                  if p != graded and ".ipynb_checkpoints" not in p.relative_to(folder).parts)
+    # walked without recursion: Path.rglob raises RecursionError on a tree a thousand folders deep
+    return sorted(folder.joinpath(*parts) for parts, entry, _ in walk(folder)
+                  if entry.name.endswith(".ipynb") and ".ipynb_checkpoints" not in parts
+                  and folder.joinpath(*parts) != graded)
 
 
 @dataclass(frozen=True)

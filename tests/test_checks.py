@@ -459,3 +459,30 @@ def test_drift_flags_reward_the_right_status_per_batch(tmp_path):
     assert "lot_2.csv : « derive_donnees » au lieu de conforme" in everything.evidence
     silent = score(["derive_concept", "conforme", "conforme", "derive_donnees"])  # broken batch scored silently
     assert silent.score == 1.5 and "schéma cassé" in silent.evidence
+
+
+def test_the_model_calls_of_one_submission_share_one_time_budget(tmp_path, monkeypatch):
+    import time
+
+    from mspr.grading.checks import _core
+
+    calls = []
+
+    def fake_worker(tmp, spec, *, timeout, timeout_message, **kwargs):
+        calls.append((timeout, timeout_message))
+        raise _core.AnswerError(timeout_message)  # as a model that never answers
+
+    monkeypatch.setattr(_core, "run_worker", fake_worker)
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    ctx = CheckContext({}, None, tmp_path, tmp_path)
+    with pytest.raises(_core.AnswerError, match="en 300 s"):
+        ctx.predict(model_uri="m", features=tmp_path / "x.csv", flavor="sklearn", method="predict_proba")
+    assert calls[-1][0] == _core.MODEL_TIMEOUT_S  # a fresh budget: the per-call limit
+    ctx.models_deadline = time.monotonic() + 42  # 42 s of the budget left
+    with pytest.raises(_core.AnswerError, match="épuisé"):
+        ctx.inspect_models(tracking_uri="sqlite:////x.db", models=[])
+    assert 40 < calls[-1][0] <= 42
+    ctx.models_deadline = time.monotonic() - 1  # spent: no model worker is started any more
+    with pytest.raises(_core.AnswerError, match=r"temps accordé aux modèles de ce rendu épuisé \(900 s en tout\)"):
+        ctx.predict(model_uri="m", features=tmp_path / "x.csv", flavor="sklearn", method="predict_proba")
+    assert len(calls) == 2

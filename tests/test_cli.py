@@ -102,6 +102,21 @@ def test_a_dask_scheduler_needs_the_dask_engine_and_says_workers_are_the_cluster
     assert "--workers 3 est ignoré avec --scheduler" in err and "aucun rendu" in err
 
 
+def test_an_unreachable_or_malformed_scheduler_stops_the_run_before_it_starts(tmp_path, capsys, monkeypatch):
+    import mspr.grading
+    from mspr.grading import engine
+
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr(mspr.grading, "load_ground_truth", lambda ws: None)  # no case built: not needed here
+    ws = tmp_path / "ws"
+    (ws / "submitted" / "equipe-a" / "a4_pilotage").mkdir(parents=True)
+    for address, says in (("tcp://127.0.0.1:1", "injoignable"), ("n'importe quoi", "mal formée")):
+        assert main(["autograde", "-w", str(ws), "--engine", "dask", "--scheduler", address]) == 2
+        err = capsys.readouterr().err
+        assert says in err and address in err and "Traceback" not in err, err
+        assert not (ws / ".engine" / "run.json").exists()  # no run recorded: the next one is not a resumption
+
+
 @pytest.fixture(scope="module")
 def built_cohort(tmp_path_factory):
     """A workspace whose case is built (the nbgrader part of the release is stubbed out)."""

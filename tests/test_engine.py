@@ -310,14 +310,31 @@ def test_kill_9_at_random_moments_then_restart_gives_the_uninterrupted_scores(ba
     ws = _cohort(base, tmp_path / "ws")
     rng = random.Random(6)
     limits = ["--workers", "2"]
+    killed = []
+    started = ws.root / ".engine" / "started"
     for _ in range(3):
         proc = subprocess.Popen([*MSPR, "autograde", "-w", str(ws.root), *limits], env=_env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        # a random moment while submissions are being graded (not before the first starts: a run of these four
+        # takes about 15 s, less than a fixed random delay could be)
+        while proc.poll() is None and not (started.is_dir() and any(started.iterdir())):
+            time.sleep(0.05)
         try:
-            proc.wait(timeout=rng.uniform(4, 25))
+            proc.wait(timeout=rng.uniform(0, 5))
         except subprocess.TimeoutExpired:
             proc.kill()  # SIGKILL of the grading process alone: its workers must go with it
             proc.wait()
+            killed.append(proc.pid)
+    assert len(killed) >= 2
+    # nothing of a killed run stays: pool workers, multiprocessing's fork server and resource tracker, the
+    # shared fork server, kernels (each run is a session of its own, led by the grading process)
+    for _ in range(150):
+        left = [pid for sid in killed for pid in subprocess.run(["pgrep", "-s", str(sid)], capture_output=True,
+                                                                 text=True).stdout.split()]
+        if not left:
+            break
+        time.sleep(0.2)
+    assert [Path(f"/proc/{p}/cmdline").read_bytes() for p in left if Path(f"/proc/{p}").exists()] == []
     done = subprocess.run([*MSPR, "autograde", "-w", str(ws.root), *limits], env=_env(), capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -379,6 +396,33 @@ def test_ctrl_c_stops_workers_and_kernels_and_removes_scratch(base, tmp_path, en
             break
         time.sleep(0.2)
     assert [Path(f"/proc/{p}/cmdline").read_bytes() for p in children if Path(f"/proc/{p}").exists()] == []
+
+
+@needs_sandbox
+def test_ctrl_c_while_the_dask_workers_start_stops_the_run(base, tmp_path):
+    ws = copy_ws(base, tmp_path / "ws")
+    submit(ws, "e1", "a4_pilotage", ws.source("a4_pilotage"))
+    proc = subprocess.Popen([*MSPR, "autograde", "-w", str(ws.root), "--workers", "2", "--engine", "dask"],
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    for _ in range(3000):  # until the cluster starts (multiprocessing's fork server, then the Dask workers)
+        session = subprocess.run(["pgrep", "-s", str(proc.pid), "-f", "multiprocessing"], capture_output=True,
+                                 text=True).stdout.split()
+        if session or proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert session, "aucun processus de Dask n'a démarré"
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does, while the cluster starts (the signal used to be ignored)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Interrompu" in out, out[-3000:]
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out[-3000:]
+    assert not ws.grades("e1", "a4_pilotage").exists()
+    for _ in range(100):
+        left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        if not left:
+            break
+        time.sleep(0.2)
+    assert [Path(f"/proc/{p}/cmdline").read_bytes() for p in left if Path(f"/proc/{p}").exists()] == []
 
 
 # -- A3 on a fixed port ----------------------------------------------------------------------

@@ -42,6 +42,7 @@ def test_the_run_bar_counts_what_this_run_grades_and_estimates_the_time_left(mon
         for assignment in ("a2_conception", "a4_pilotage"):
             bars.update(team, assignment, "en attente")
     bars.update("t1", "a2_conception", "déjà corrigé")
+    assert [bars.progress.tasks[bars.bars[t]].fields["state"] for t in ("t1", "t2")] == ["en attente"] * 2
     run = bars.progress.tasks[bars.run]
     column = bars.progress.columns[-1]
     assert (run.total, run.completed) == (3, 0)  # the one already graded is not part of this run's work

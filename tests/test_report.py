@@ -241,6 +241,9 @@ DAMAGES = {
     "champ absent": lambda doc: {k: v for k, v in doc.items() if k != "executed"},
     "note d'une autre équipe": _set("team_id", "saine"),
     "note d'une autre épreuve": _set("assignment_id", "a1_cadrage"),
+    # as text: json.dumps itself refuses an integer past Python's 4300 digits
+    "score de 5000 chiffres": lambda doc: re.sub(r'"score": [0-9.]+', '"score": ' + "9" * 5000, json.dumps(doc),
+                                                 count=1),
 }
 
 
@@ -254,8 +257,17 @@ def _damaged_cohort(ws, damages: dict) -> None:
         if damage is not False:
             path = ws.grades(team, "a4_pilotage")
             text = path.read_text(encoding="utf-8")
-            path.write_text(text[: len(text) // 2] if damage is None else json.dumps(damage(json.loads(text))),
-                            encoding="utf-8")
+            damaged = text[: len(text) // 2] if damage is None else damage(json.loads(text))
+            path.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged), encoding="utf-8")
+
+
+def test_a_score_too_long_for_python_is_reported_in_french(tmp_path):
+    from mspr.report import damaged_grade_files
+
+    ws = Workspace(tmp_path / "ws")
+    _damaged_cohort(ws, {"abimee": DAMAGES["score de 5000 chiffres"]})
+    [(path, why)] = damaged_grade_files(ws)
+    assert path == "grades/abimee/a4_pilotage.json" and "non fini" in why and "digits" not in why, why
 
 
 @pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())

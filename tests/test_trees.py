@@ -174,3 +174,25 @@ def test_what_cannot_be_copied_is_named_with_its_reason_in_french(tmp_path):
     assert report.failed_count == 1 and "chemin trop long" in report.failed[0]
     assert "dossier rendu : 1 fichier(s) ou dossier(s) non copié(s) : " in report.notes("dossier rendu")[0]
     assert remove_tree(tmp_path) and not tmp_path.exists()
+
+
+def test_the_notebooks_a_team_left_are_listed_in_a_deep_tree_as_rglob_lists_them_in_a_shallow_one(deep, tmp_path):
+    from pathlib import Path
+
+    from mspr.validation import extra_notebooks
+
+    bottom = os.path.join(deep, "profond", *["d"] * LEVELS, "brouillon.ipynb")
+    with open(bottom, "w") as handle:
+        handle.write("{}")
+    for root in (deep, tmp_path / "simple"):
+        for name in ("a4_pilotage.ipynb", "copie.ipynb", "x/.ipynb_checkpoints/copie-checkpoint.ipynb", "x/y.ipynb",
+                     "notes.md"):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text("{}")
+    shallow = tmp_path / "simple"
+    expected = sorted(p for p in shallow.rglob("*.ipynb")  # Python's own listing, on a tree it can walk
+                      if p.name != "a4_pilotage.ipynb" and ".ipynb_checkpoints" not in p.parts)
+    assert extra_notebooks(shallow, "a4_pilotage") == expected == [shallow / "copie.ipynb", shallow / "x" / "y.ipynb"]
+    found = extra_notebooks(deep, "a4_pilotage")
+    assert [p.relative_to(deep) for p in found if "profond" not in p.parts] == [Path("copie.ipynb"), Path("x/y.ipynb")]
+    assert [p for p in found if "profond" in p.parts] == [Path(bottom)]

@@ -163,6 +163,19 @@ def test_submit_lists_extra_notebooks(cohort, demo_ws, tmp_path, capsys):
     assert "essai.ipynb ne sera pas corrigé (seul a1_cadrage.ipynb l'est)" in err
 
 
+def test_submit_of_a_notebook_without_cell_ids_prints_no_english_warning(cohort, demo_ws, tmp_path, capsys,
+                                                                            recwarn):
+    folder = tmp_path / "sans_ids"
+    shutil.copytree(demo_ws.source(A1), folder)
+    raw = json.loads((folder / f"{A1}.ipynb").read_text(encoding="utf-8"))
+    for cell in raw["cells"]:
+        cell.pop("id", None)  # as an editor outside Jupyter, or nbformat before 4.5, writes them
+    (folder / f"{A1}.ipynb").write_text(json.dumps(raw), encoding="utf-8")
+    assert main(["submit", "-w", str(cohort.root), "t1", A1, str(folder)]) == 0
+    assert "missing an id" not in capsys.readouterr().err
+    assert [str(w.message) for w in recwarn if "missing an id" in str(w.message)] == []
+
+
 def test_python_errors_get_a_french_gloss_before_pythons_own_message():
     import nbformat
 

@@ -23,6 +23,10 @@ Interruptions: Ctrl-C (or SIGTERM) in the grading process stops the workers;
 each kills its nbgrader worker and the sandbox (kernel and everything it
 started), and removes its scratch folder. Scratch folders left by a killed run
 (``mspr-grade-<pid>-*`` of a dead pid) are removed at the start of the next.
+After a kill -9 of the grading process, each pool worker (it watches the
+grading process) cleans up the same way and leaves, and with the last of them
+multiprocessing's fork server and resource tracker; Dask's workers leave with
+the process that started their cluster.
 """
 
 from __future__ import annotations
@@ -622,10 +626,11 @@ def _already_done(ws: Workspace, task: Task, run_id: str):
     return grade
 
 
-def _init_pool_worker(shared: str | None = None, env: dict | None = None, sigint_ignored: bool = False) -> None:
+def _init_pool_worker(shared: str | None = None, env: dict | None = None, sigint_ignored: bool = False,
+                      grader: int | None = None) -> None:
     """Pool worker set-up: take the grading process's environment ``env`` (a worker forked by multiprocessing's
-    fork server has that server's), die (cleanly) with the grading process, turn SIGTERM and SIGINT into one
-    interruption (the next ones are ignored while it cleans up),
+    fork server has that server's), die (cleanly) with the grading process ``grader`` (its pid), turn SIGTERM
+    and SIGINT into one interruption (the next ones are ignored while it cleans up),
     and use the run's shared fork server (socket ``shared``)."""
     import ctypes
 
@@ -652,6 +657,35 @@ def _init_pool_worker(shared: str | None = None, env: dict | None = None, sigint
     # a run whose SIGINT is ignored (a shell's background job) is not interrupted by it: nor are its workers
     signal.signal(signal.SIGINT, signal.SIG_IGN if sigint_ignored else interrupted)
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if grader is not None:
+        _watch_grader(grader)
+
+
+def _watch_grader(pid: int) -> None:
+    """Interrupt this pool worker (SIGTERM to itself: clean-up, then exit) when the grading process ``pid`` dies.
+
+    The parent-death signal is not enough: a pool worker's parent is multiprocessing's fork server, which
+    lives as long as any worker does. After a kill -9 of the grading process, its idle workers, the fork
+    server, the resource tracker and the run's shared fork server would otherwise stay. Watched with a pidfd
+    (Linux >= 5.3), else polled every second.
+    """
+    import select
+
+    def watch():
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            fd = None  # already gone
+        except (AttributeError, OSError):
+            while pid_alive(pid):
+                time.sleep(1.0)
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+            os.close(fd)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="mspr-grader-watch", daemon=True).start()
 
 
 _WORKER_STATE = {"busy": False, "interrupted": False}  # a pool worker's: grading a task, interrupted
@@ -708,7 +742,8 @@ class _Local:
             context.set_forkserver_preload(["mspr.grading.engine", "mspr.notebooks", "openpyxl"])
             self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_pool_worker,
                                             initargs=(self.shared[1] if self.shared else None, dict(os.environ),
-                                                      signal.getsignal(signal.SIGINT) is signal.SIG_IGN),
+                                                      signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
+                                                      os.getpid()),
                                             mp_context=context)
         else:
             from mspr.grading.execute import WorkerServer
@@ -779,25 +814,30 @@ class _Dask:
     def __init__(self, workers: int, address: str | None = None):
         self.workers = workers
         self.address = address
+        self.client = self.cluster = self.config = None
+        if address:  # connected now: an unreachable scheduler stops the run before it starts
+            self.client = _connect(address)
 
     def __enter__(self):
         from dask.distributed import Client, LocalCluster
 
-        if self.address:
-            self.cluster = None
-            self.client = Client(self.address)
-        else:
-            # The workers start with SIGINT ignored: a terminal's Ctrl-C reaches the whole process group, and the
-            # grading process closes the cluster itself (a worker would print asyncio's tracebacks).
-            main = threading.current_thread() is threading.main_thread()
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        if not self.address:
+            # The workers ignore SIGINT: a terminal's Ctrl-C reaches the whole process group, and the grading
+            # process closes the cluster itself (a worker would print asyncio's tracebacks). They are forked from
+            # a fork server started with SIGINT ignored (for the few milliseconds of its start, not the seconds of
+            # the cluster's, during which a Ctrl-C would be lost), and their preload ignores it too.
+            import dask
+
+            _start_fork_server()
+            self.config = dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=40,
+                                        preload=["mspr.grading._dask_preload"])
             try:
-                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=40)
-            finally:
-                if main:
-                    signal.signal(signal.SIGINT, previous)
-            self.client = Client(self.cluster)
+                self.client = Client(self.cluster)
+            except BaseException:
+                self.cluster.close()
+                raise
         return self
 
     def map(self, tasks, **kwargs):
@@ -813,9 +853,54 @@ class _Dask:
                 yield task, None, traceback.format_exc()
 
     def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:  # interrupted: the workers' connections close under the client (English logs)
+            import logging
+
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self.config is not None:
+            self.config.__exit__(None, None, None)  # Dask's configuration as it was
+
+
+def _start_fork_server() -> None:
+    """Start multiprocessing's fork server with SIGINT ignored, so that the processes it forks ignore it too
+    (it gives them the handler it started with)."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", "mspr.grading.engine"])
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        forkserver.ensure_running()  # spawns it, without waiting for its preload
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+
+
+#: Seconds to wait for a Dask scheduler given with ``--scheduler``.
+CONNECT_TIMEOUT_S = 15
+
+
+def _connect(address: str):
+    """A Dask client of the scheduler at ``address``, or a French :class:`MsprError` saying why not."""
+    from dask.distributed import Client
+
+    hint = ("vérifiez l'adresse (ex. tcp://ordonnanceur:8786) et que l'ordonnanceur tourne, "
+            "ou lancez sans --scheduler pour un cluster local")
+    if not _SCHEDULER_ADDRESS.fullmatch(address):
+        raise MsprError(f"adresse d'ordonnanceur Dask mal formée : « {address} »", hint=hint)
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT_S)
+    except Exception:  # refused, timed out, name unknown, handshake failed (distributed raises several kinds)
+        raise MsprError(f"ordonnanceur Dask injoignable à l'adresse « {address} » : connexion refusée ou "
+                        f"aucune réponse en {CONNECT_TIMEOUT_S} s", hint=hint) from None
+
+
+#: A scheduler address: ``[protocol://]host:port`` (IPv6 hosts in brackets).
+_SCHEDULER_ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:.]+\]|[\w.-]+):\d{1,5}")
 
 
 def run_cohort(ws: Workspace, team_ids: list[str] | None = None, assignment_ids: list[str] | None = None, *,
@@ -1011,6 +1096,7 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
     report = progress or (lambda team, assignment, state: None)
     tasks = [Task(str(ws.root), team, assignment) for team in (team_ids or ws.teams())
              for assignment in (assignment_ids or ASSIGNMENTS) if ws.submitted(team, assignment).is_dir()]
+    dask = _Dask(workers, scheduler) if engine == "dask" else None  # a remote scheduler is reached first
     run_id, _ = _start_run(ws, resume)
     grades, todo = {}, []
     for task in tasks:
@@ -1021,8 +1107,8 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
         else:
             todo.append(task)
             report(task.team_id, task.assignment_id, "en attente")
-    if engine == "dask":
-        executor = _Dask(workers, scheduler)
+    if dask is not None:
+        executor = dask
     else:
         from mspr.grading.execute import preload_modules
 

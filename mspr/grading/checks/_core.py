@@ -38,6 +38,10 @@ MAX_EVIDENCE = 1000
 #: Seconds a model may take to load and predict in the model worker.
 MODEL_TIMEOUT_S = 300
 
+#: Seconds all the model-worker calls of one submission may take together (loading, predicting, auditing,
+#: inspecting: a team with many slow models cannot hold its grading for MODEL_TIMEOUT_S per call).
+MODELS_BUDGET_S = 900
+
 
 class AnswerError(Exception):
     """A recorded answer does not have the expected shape (French message)."""
@@ -220,6 +224,9 @@ class CheckContext:
         Results shared between checks of one submission (e.g. holdout AUC).
     check : Check or None
         The check being run (set by :func:`run_checks`).
+    models_deadline : float or None
+        ``time.monotonic()`` past which no model worker is started for this
+        submission (set by the first one: :data:`MODELS_BUDGET_S` later).
     isolated : bool, default=False
         True when the notebook ran in its own pid and network namespaces
         (:mod:`mspr.grading.sandbox`): nothing of it survives its end, its
@@ -238,6 +245,7 @@ class CheckContext:
     cache: dict = field(default_factory=dict)
     check: Check | None = None
     isolated: bool = False
+    models_deadline: float | None = None
 
     def inside(self, relative: str) -> Path:
         """Resolve a path recorded by the candidate, refusing escapes from ``workdir``.
@@ -308,9 +316,8 @@ class CheckContext:
             # reference model when that is what is scored, never the labels.
             local = Path(model_uri)
             extra = [local] if local.is_absolute() and local.exists() and not local.is_relative_to(self.workdir) else []
-            return run_worker(tmp, spec, workdir=self.workdir, readable=extra, timeout=MODEL_TIMEOUT_S,
-                              timeout_message=f"le modèle n'a pas répondu en {MODEL_TIMEOUT_S} s",
-                              failure_message=f"modèle inutilisable ({model_uri})")
+            return self._model_worker(tmp, spec, readable=extra, what="le modèle n'a pas répondu",
+                                      failure_message=f"modèle inutilisable ({model_uri})")
 
     def audit_model(self, *, model_uri: str, tracking_uri: str, train: Path, suspects: list[str],
                     n_splits: int, seeds: list[int]) -> dict:
@@ -356,9 +363,8 @@ class CheckContext:
                     "drop": [c for c in ([truth.target.regression_column] if truth.target.regression_column else [])
                              if c in truth.tables[truth.main_table].columns],
                     "suspects": list(suspects), "n_splits": n_splits, "seeds": list(seeds)}
-            return run_worker(tmp, spec, workdir=self.workdir, timeout=MODEL_TIMEOUT_S,
-                              timeout_message=f"l'analyse du modèle n'a pas abouti en {MODEL_TIMEOUT_S} s",
-                              failure_message=f"analyse du modèle impossible ({model_uri})")
+            return self._model_worker(tmp, spec, what="l'analyse du modèle n'a pas abouti",
+                                      failure_message=f"analyse du modèle impossible ({model_uri})")
 
     def inspect_models(self, *, tracking_uri: str, models: list[dict]) -> list[dict]:
         """Load each of a team's logged models in a subprocess and read what it is.
@@ -384,9 +390,26 @@ class CheckContext:
         with tempfile.TemporaryDirectory(prefix="mspr-inspect-") as tmp:
             tmp = Path(tmp)
             spec = {"mode": "inspect", "tracking_uri": tracking_uri, "models": list(models)}
-            return run_worker(tmp, spec, workdir=self.workdir, timeout=MODEL_TIMEOUT_S,
-                              timeout_message=f"la lecture des modèles n'a pas abouti en {MODEL_TIMEOUT_S} s",
-                              failure_message="lecture des modèles impossible")["models"]
+            return self._model_worker(tmp, spec, what="la lecture des modèles n'a pas abouti",
+                                      failure_message="lecture des modèles impossible")["models"]
+
+
+    def _model_worker(self, tmp: Path, spec: dict, *, what: str, failure_message: str, readable=()) -> Any:
+        """:func:`run_worker` within :data:`MODEL_TIMEOUT_S` per call and :data:`MODELS_BUDGET_S` per submission;
+        ``what`` (French) says what did not finish in time."""
+        import time
+
+        now = time.monotonic()
+        if self.models_deadline is None:
+            self.models_deadline = now + MODELS_BUDGET_S
+        left = self.models_deadline - now
+        budget = f"temps accordé aux modèles de ce rendu épuisé ({MODELS_BUDGET_S} s en tout)"
+        if left < 1:
+            raise AnswerError(f"{what} : {budget}")
+        timeout = min(MODEL_TIMEOUT_S, left)
+        return run_worker(tmp, spec, workdir=self.workdir, readable=readable, timeout=timeout,
+                          timeout_message=f"{what} en {MODEL_TIMEOUT_S} s" if timeout == MODEL_TIMEOUT_S
+                          else f"{what} : {budget}", failure_message=failure_message)
 
 
 # -- answer schemas ------------------------------------------------------------------
