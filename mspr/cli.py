@@ -162,10 +162,10 @@ def autograde_cmd(workspace: Path, teams: tuple[str, ...], assignments: tuple[st
     from mspr.grading import autograde
     from mspr.grading.sandbox import probe
 
-    if scheduler and engine != "dask":
+    if scheduler is not None and engine != "dask":
         raise MsprError("--scheduler s'emploie avec --engine dask", hint="ajoutez --engine dask, ou retirez "
                         "--scheduler pour corriger sur cette machine")
-    if scheduler and workers != 1:
+    if scheduler is not None and workers != 1:
         click.echo(f"Attention : --workers {workers} est ignoré avec --scheduler : la grappe corrige avec ses "
                    "propres workers (augmentez-les côté grappe, par exemple cluster.scale(n)).", err=True)
     ws = Workspace(workspace)
@@ -302,10 +302,14 @@ def report_cmd(workspace: Path, roster_path: Path | None, no_pdf: bool) -> None:
     if damaged:
         many = len(damaged) > 1
         click.echo(f"Attention : {len(damaged)} fichier{'s' * many} de note endommagé{'s' * many}, "
-                   f"montré{'s' * many} « erreur du correcteur » dans le rapport (relancez « mspr autograde » "
-                   "pour ces rendus) :", err=True)
+                   f"montré{'s' * many} « erreur du correcteur » dans le rapport :", err=True)
         for path, why in damaged:
             click.echo(f"  {path} : {why}", err=True)
+        # only these submissions graded again (a finished run's « mspr autograde » grades the whole cohort)
+        teams = sorted({Path(path).parts[-2] for path, _ in damaged})
+        assignments = sorted({Path(path).stem for path, _ in damaged})
+        options = " ".join([*(f"--team {t}" for t in teams), *(f"--assignment {a}" for a in assignments)])
+        click.echo(f"  → corrigez-les à nouveau : mspr autograde -w {ws.root} {options}", err=True)
     click.echo(f"Rapport : {report(ws, roster_path, pdf=not no_pdf)}")
 
 

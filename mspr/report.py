@@ -94,10 +94,12 @@ def _grade_or_damage(path: Path, team_id: str, assignment_id: str) -> tuple[Subm
     return grade, None
 
 
-def _parse_int(text: str) -> int | float:
-    """A JSON integer; one too long for Python's integer conversion (4300 digits) is infinite, so that the grade's
-    own check reports it in French (« un nombre non fini ») instead of Python's English ValueError."""
-    return int(text) if len(text) <= 300 else float("inf")
+def _parse_int(text: str) -> int:
+    """A JSON integer; one of more than 300 digits is refused in French (past 4300, Python's own conversion
+    raises an English ValueError)."""
+    if len(text.lstrip("-")) > 300:
+        raise ValueError(f"nombre entier de {len(text.lstrip('-'))} chiffres : trop grand pour une note")
+    return int(text)
 
 
 def _grade_file_name(ws: Workspace | None, path: Path, team_id: str) -> str:

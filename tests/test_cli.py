@@ -110,7 +110,7 @@ def test_an_unreachable_or_malformed_scheduler_stops_the_run_before_it_starts(tm
     monkeypatch.setattr(mspr.grading, "load_ground_truth", lambda ws: None)  # no case built: not needed here
     ws = tmp_path / "ws"
     (ws / "submitted" / "equipe-a" / "a4_pilotage").mkdir(parents=True)
-    for address, says in (("tcp://127.0.0.1:1", "injoignable"), ("n'importe quoi", "mal formée")):
+    for address, says in (("tcp://127.0.0.1:1", "injoignable"), ("n'importe quoi", "mal formée"), ("", "mal formée")):
         assert main(["autograde", "-w", str(ws), "--engine", "dask", "--scheduler", address]) == 2
         err = capsys.readouterr().err
         assert says in err and address in err and "Traceback" not in err, err

@@ -267,7 +267,7 @@ def test_a_score_too_long_for_python_is_reported_in_french(tmp_path):
     ws = Workspace(tmp_path / "ws")
     _damaged_cohort(ws, {"abimee": DAMAGES["score de 5000 chiffres"]})
     [(path, why)] = damaged_grade_files(ws)
-    assert path == "grades/abimee/a4_pilotage.json" and "non fini" in why and "digits" not in why, why
+    assert path == "grades/abimee/a4_pilotage.json" and "5000 chiffres : trop grand" in why, why
 
 
 @pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())
@@ -302,6 +302,8 @@ def test_mspr_report_names_every_damaged_grade_file_and_reports_the_whole_cohort
     assert main(["report", "-w", str(ws.root), "--no-pdf"]) == 0
     err = capsys.readouterr().err
     assert f"Attention : {len(damages)} fichiers de note endommagés" in err and "Traceback" not in err
+    teams = " ".join(f"--team {t}" for t in sorted(damages))
+    assert f"mspr autograde -w {ws.root} {teams} --assignment a4_pilotage" in err  # these alone, not the cohort
     html = (ws.report_dir / "index.html").read_text(encoding="utf-8")
     for team in damages:
         assert f"grades/{team}/a4_pilotage.json" in err and f"grades/{team}/a4_pilotage.json" in html

@@ -57,6 +57,9 @@ ENGINES = ("processes", "dask")
 SCRATCH_PREFIX = "mspr-grade-"
 _SCRATCH_OWNER = re.compile(re.escape(SCRATCH_PREFIX) + r"(\d+)-")  # the pid after the prefix
 
+#: Standard error of a run's pool or local Dask workers, in ``WS/.engine/`` (appended to by each run).
+WORKERS_LOG = "workers.log"
+
 #: Largest executed folder copied back into the workspace, bytes (files past it are left out, and said so).
 MAX_COPY_BYTES = 200_000_000
 
@@ -721,9 +724,10 @@ def _failure(task: Task, trace: str, run_id: str):
 class _Local:
     """concurrent.futures executor: inline for one worker, else a pool of processes."""
 
-    def __init__(self, workers: int, modules: list[str] | None = None):
+    def __init__(self, workers: int, modules: list[str] | None = None, log: Path | None = None):
         self.workers = workers
         self.modules = modules
+        self.log = log  # the workers' standard error
         self.pool = None
         self.shared = None
 
@@ -739,7 +743,7 @@ class _Local:
             # forked from multiprocessing's fork server, which imports the grader once for every pool (and what
             # a pool worker's first task would import: 0.3 s of CPU per worker, before its first request)
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["mspr.grading.engine", "mspr.notebooks", "openpyxl"])
+            _start_fork_server(["mspr.grading.engine", "mspr.notebooks", "openpyxl"], self.log)
             self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_pool_worker,
                                             initargs=(self.shared[1] if self.shared else None, dict(os.environ),
                                                       signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
@@ -811,32 +815,36 @@ class _Local:
 class _Dask:
     """Dask distributed executor: a ``LocalCluster`` of worker processes, or an existing scheduler."""
 
-    def __init__(self, workers: int, address: str | None = None):
+    def __init__(self, workers: int, address: str | None = None, log: Path | None = None):
         self.workers = workers
         self.address = address
+        self.log = log  # the local workers' standard error
         self.client = self.cluster = self.config = None
-        if address:  # connected now: an unreachable scheduler stops the run before it starts
+        if address is not None:  # connected now: an unreachable scheduler stops the run before it starts
             self.client = _connect(address)
 
     def __enter__(self):
         from dask.distributed import Client, LocalCluster
 
-        if not self.address:
+        if self.address is None:
             # The workers ignore SIGINT: a terminal's Ctrl-C reaches the whole process group, and the grading
             # process closes the cluster itself (a worker would print asyncio's tracebacks). They are forked from
             # a fork server started with SIGINT ignored (for the few milliseconds of its start, not the seconds of
             # the cluster's, during which a Ctrl-C would be lost), and their preload ignores it too.
+            # A Ctrl-C while the cluster starts waits until it has started (a cluster interrupted half-way prints
+            # Dask's tracebacks when Python exits), then stops the run.
             import dask
 
-            _start_fork_server()
+            _start_fork_server(["distributed", "mspr.grading.engine"], self.log)
             self.config = dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40,
-                                        preload=["mspr.grading._dask_preload"])
             try:
-                self.client = Client(self.cluster)
+                with _uninterrupted():
+                    self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                                dashboard_address=":0", silence_logs=40,
+                                                preload=["mspr.grading._dask_preload"])
+                    self.client = Client(self.cluster)
             except BaseException:
-                self.cluster.close()
+                self.__exit__(KeyboardInterrupt, None, None)
                 raise
         return self
 
@@ -857,25 +865,43 @@ class _Dask:
             import logging
 
             logging.getLogger("distributed").setLevel(logging.CRITICAL)
-        self.client.close()
+        if self.client is not None:
+            self.client.close()
         if self.cluster is not None:
             self.cluster.close()
         if self.config is not None:
             self.config.__exit__(None, None, None)  # Dask's configuration as it was
 
 
-def _start_fork_server() -> None:
-    """Start multiprocessing's fork server with SIGINT ignored, so that the processes it forks ignore it too
-    (it gives them the handler it started with)."""
+def _start_fork_server(preload: list[str], log: Path | None = None) -> None:
+    """Start multiprocessing's fork server, importing the modules ``preload``, with SIGINT ignored: a Ctrl-C
+    while it imports them would print a traceback, and the processes it forks take the handler it started with.
+    Its warnings (the resource tracker's English « leaked semaphore » after a kill -9) are silenced, and its
+    standard error, which the workers it forks share (a worker forked while an interrupted run stops fails in
+    English), goes to the file ``log`` (appended to) instead of the terminal."""
     import multiprocessing
+    import sys
     from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", "mspr.grading.engine"])
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if quiet not in sys.warnoptions:  # passed on to the fork server and the resource tracker (-W)
+        sys.warnoptions.append(quiet)
+    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    saved = None
+    if log is not None:  # the fork server inherits this process's standard error: the log's, while it starts
+        log.parent.mkdir(parents=True, exist_ok=True)
+        target = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        saved = os.dup(2)
+        os.dup2(target, 2)
+        os.close(target)
     try:
         forkserver.ensure_running()  # spawns it, without waiting for its preload
     finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
         if main:
             signal.signal(signal.SIGINT, previous)
 
@@ -1096,7 +1122,8 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
     report = progress or (lambda team, assignment, state: None)
     tasks = [Task(str(ws.root), team, assignment) for team in (team_ids or ws.teams())
              for assignment in (assignment_ids or ASSIGNMENTS) if ws.submitted(team, assignment).is_dir()]
-    dask = _Dask(workers, scheduler) if engine == "dask" else None  # a remote scheduler is reached first
+    log = _engine_dir(ws) / WORKERS_LOG
+    dask = _Dask(workers, scheduler, log) if engine == "dask" else None  # a remote scheduler is reached first
     run_id, _ = _start_run(ws, resume)
     grades, todo = {}, []
     for task in tasks:
@@ -1112,7 +1139,8 @@ def _run_locked(ws, team_ids, assignment_ids, *, progress, workers, engine, limi
     else:
         from mspr.grading.execute import preload_modules
 
-        executor = _Local(workers, preload_modules(ws, sorted({t.assignment_id for t in todo})) if todo else None)
+        executor = _Local(workers, preload_modules(ws, sorted({t.assignment_id for t in todo})) if todo else None,
+                          log)
     failures = []
     kwargs = {"ground_truth": ground_truth, "limits": limits, "run_id": run_id}
     run = None  # this process's descendants when interrupted: the owners of scratch folders to wait for
