@@ -317,7 +317,9 @@ def test_kill_9_at_random_moments_then_restart_gives_the_uninterrupted_scores(ba
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         # a random moment while submissions are being graded (not before the first starts: a run of these four
         # takes about 15 s, less than a fixed random delay could be)
+        deadline = time.monotonic() + 300
         while proc.poll() is None and not (started.is_dir() and any(started.iterdir())):
+            assert time.monotonic() < deadline, "aucun rendu n'a commencé en 300 s"
             time.sleep(0.05)
         try:
             proc.wait(timeout=rng.uniform(0, 5))
