@@ -7,15 +7,32 @@ exit with status 2.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
 
-import click
 
-from mspr._click_fr import install as _french_click
-from mspr.errors import MsprError
-from mspr.paths import ASSIGNMENTS, DEFAULT_CASE, Workspace
+def _interrupted_while_starting(signum, frame):
+    """A Ctrl-C while the command's modules load (pydantic, click…: a few tenths of a second): said in French,
+    not as Python's KeyboardInterrupt traceback from inside an import."""
+    sys.stderr.write("\nInterrompu.\n")
+    os._exit(1)
+
+
+# only when this is the command (the handler is Python's own), and only for the imports below
+_STARTING = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+if _STARTING:
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import click  # noqa: E402
+
+from mspr._click_fr import install as _french_click  # noqa: E402
+from mspr.errors import MsprError  # noqa: E402
+from mspr.paths import ASSIGNMENTS, DEFAULT_CASE, Workspace  # noqa: E402
+
+if _STARTING:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _french_click()
 
